@@ -1,0 +1,105 @@
+"""shareproxy: privacy-friendly share buttons with server-side, cached share counts."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+
+from . import errors, metrics
+from ._version import __version__
+from .cache import CountCache
+from .fetch import Fetcher
+from .networks import COUNT_NETWORKS
+from .settings import ConfigError, Settings, load
+from .store import Store, open_store
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MAX_QUERY_BYTES = 8192
+log = logging.getLogger("shareproxy")
+
+__all__ = ["ConfigError", "Services", "__version__", "create_app", "services"]
+
+
+@dataclass
+class Services:
+    """Everything a request may need, made once per process."""
+
+    settings: Settings
+    store: Store
+    fetcher: Fetcher
+    cache: CountCache
+
+    def enabled_counts(self) -> list[str]:
+        """Networks whose counts are on (count API known and credentials present)."""
+        return [n for n, net in COUNT_NETWORKS.items() if not self.fetcher.missing_credentials(net)]
+
+
+def services() -> Services:
+    svc: Services = current_app.extensions["shareproxy"]
+    return svc
+
+
+def summary(settings: Settings, fetcher: Fetcher) -> list[str]:
+    """What is configured and what is not, one line each (logged at start-up)."""
+    lines = [
+        f"shareproxy {__version__}: store {settings.store or 'sqlite (instance folder)'}",
+        f"allowed domains: {', '.join(settings.allowed_domains)}",
+    ]
+    for name, net in COUNT_NETWORKS.items():
+        missing = fetcher.missing_credentials(net)
+        if missing:
+            lines.append(f"{name} counts off: no SHAREPROXY_{missing[0]}")
+    return lines
+
+
+def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool = True) -> Flask:
+    """Build the app. ``overrides`` (tests) win over the environment and the TOML file.
+
+    Raises ConfigError, naming the setting, when a value cannot be used.
+    """
+    settings = load(overrides=overrides)
+    app = Flask(
+        __name__,
+        static_folder=os.path.join(ROOT, "static"),
+        template_folder=os.path.join(ROOT, "templates"),
+        instance_path=os.path.join(ROOT, "instance"),
+    )
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    logging.getLogger("shareproxy").setLevel(settings.log_level.upper())
+
+    store = open_store(settings.store, app.instance_path)
+    fetcher = Fetcher(settings)
+    cache = CountCache(settings, store, fetcher)
+    app.extensions["shareproxy"] = Services(settings, store, fetcher, cache)
+
+    if log_summary and not os.environ.get("SHAREPROXY__SUMMARY_LOGGED"):
+        for line in summary(settings, fetcher):
+            log.info("%s", line)
+
+    errors.register(app)
+
+    @app.before_request
+    def limit_query() -> Response | None:
+        if len(request.query_string) > MAX_QUERY_BYTES:
+            return errors.error_response("query string too long", 414)
+        return None
+
+    @app.after_request
+    def common_headers(resp: Response) -> Response:
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "no-referrer")
+        endpoint = request.endpoint or "unknown"
+        metrics.request(endpoint, resp.status_code)
+        return resp
+
+    from .views import api, health
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
+    return app

@@ -1,0 +1,369 @@
+"""The count cache: the one place that decides when a network is asked.
+
+Two levels. Each worker keeps a bounded LRU of entries in memory (cachetools); behind it
+the store (SQLite for the workers of one host, Redis for every instance) holds the same
+entries for everyone. The in-memory level is private to one process: anything that must
+reach every worker (purges, TTL changes, open circuits) goes through the store, which
+each worker reads every ``SYNC_INTERVAL`` seconds.
+
+Guarantees:
+- one upstream call per (normalised URL, network) per TTL: one fetch in flight per key in
+  a process, and a short lease in the store across processes and instances; whoever
+  holds the lease re-reads the store before calling, whoever does not waits for it;
+- stale-while-revalidate: an expired count is served at once while one refresh runs;
+- stale-if-error: a failure keeps the last good count and is itself remembered for
+  FAILURE_TTL; a 429 opens the network's circuit for Retry-After (or longer on repeats);
+- a lookup never waits past its deadline; late fetches still fill the cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass
+
+from cachetools import LRUCache
+
+from . import metrics
+from .fetch import Fetcher
+from .networks import NETWORKS
+from .networks.base import CountError, RateLimited
+from .settings import TTL_CEILING, Settings, ttl_floor
+from .store import Entry, Store, StoreError
+
+log = logging.getLogger(__name__)
+
+SYNC_INTERVAL = 2.0  # seconds between reads of the shared settings (TTLs, purges, circuits)
+MAX_BACKOFF = 24 * 3600.0
+Key = tuple[str, str]  # (normalised URL, network)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    counts: dict[str, int]  # network -> count, only those known
+    max_age: int  # seconds every returned count stays fresh (0 when any is stale)
+    complete: bool  # False when a fetch was still running at the deadline
+
+
+class CountCache:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        fetcher: Fetcher,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.settings = settings
+        self.store = store
+        self.fetcher = fetcher
+        self.clock = clock
+        self.failure_ttl = float(settings.failure_ttl)
+        self.stale_max = float(settings.cache_stale_max)
+        self.lease_seconds = 2 * float(settings.upstream_timeout) + 1.0
+        self._local: LRUCache[Key, Entry] = LRUCache(maxsize=int(settings.cache_size))
+        self._lock = threading.Lock()
+        self._inflight: dict[Key, Future[Entry | None]] = {}
+        self._executor = ThreadPoolExecutor(
+            max_workers=int(settings.upstream_workers), thread_name_prefix="shareproxy-fetch"
+        )
+        self._ttl_overrides: dict[str, int] = {}
+        self._circuits: dict[str, float] = {}
+        self._strikes: dict[str, int] = {}
+        self._generation: str | None = None
+        self._synced_at = 0.0
+        self._sync_lock = threading.Lock()
+
+    # --- freshness
+
+    def ttl(self, network: str) -> int:
+        """The lifetime of a network's counts: admin override, else settings; ≥ floor."""
+        seconds = self._ttl_overrides.get(network) or self.settings.ttl_for(network)
+        return min(max(seconds, ttl_floor(network)), TTL_CEILING)
+
+    def fresh_until(self, network: str, entry: Entry) -> float:
+        if entry.error is None:
+            return entry.fetched_at + self.ttl(network)
+        return entry.checked_at + self.failure_ttl
+
+    def servable(self, network: str, entry: Entry, now: float) -> bool:
+        return entry.count is not None and now - entry.fetched_at <= (
+            self.ttl(network) + self.stale_max
+        )
+
+    def keep_seconds(self, network: str) -> float:
+        return self.ttl(network) + self.stale_max + self.failure_ttl
+
+    def circuit_open_until(self, network: str) -> float:
+        return self._circuits.get(network, 0.0)
+
+    # --- the lookup a request makes
+
+    def lookup(self, url: str, networks: Iterable[str], timeout: float) -> Lookup:
+        """Counts of ``url`` for ``networks``, waiting at most ``timeout`` seconds."""
+        start = time.monotonic()
+        now = self.clock()
+        self.sync(now)
+        names = list(networks)
+        entries = self._entries(url, names, now)
+        counts: dict[str, int] = {}
+        max_age = int(self.ttl(names[0])) if names else 0
+        pending: dict[str, Future[Entry | None]] = {}
+        for name in names:
+            entry = entries.get(name)
+            if entry is not None and now < self.fresh_until(name, entry):
+                metrics.cache_result(name, "hit" if entry.error is None else "error")
+                if entry.count is not None and self.servable(name, entry, now):
+                    counts[name] = entry.count
+                max_age = min(max_age, int(self.fresh_until(name, entry) - now))
+            elif entry is not None and self.servable(name, entry, now):
+                metrics.cache_result(name, "stale")
+                assert entry.count is not None
+                counts[name] = entry.count
+                max_age = 0
+                self.refresh(url, name)
+            else:
+                metrics.cache_result(name, "miss")
+                pending[name] = self.refresh(url, name)
+        complete = True
+        if pending:
+            remaining = max(0.0, timeout - (time.monotonic() - start))
+            wait_futures(pending.values(), timeout=remaining)
+            now = self.clock()
+            for name, future in pending.items():
+                if not future.done():
+                    complete = False
+                    max_age = 0
+                    continue
+                entry = future.result()
+                if entry is None:
+                    max_age = 0
+                    continue
+                if entry.count is not None and self.servable(name, entry, now):
+                    counts[name] = entry.count
+                max_age = min(max_age, max(0, int(self.fresh_until(name, entry) - now)))
+        ordered = {name: counts[name] for name in names if name in counts}
+        return Lookup(ordered, max(0, max_age), complete)
+
+    def _entries(self, url: str, names: list[str], now: float) -> dict[str, Entry]:
+        found: dict[str, Entry] = {}
+        ask: list[str] = []
+        with self._lock:
+            for name in names:
+                entry = self._local.get((url, name))
+                if entry is not None:
+                    found[name] = entry
+                if entry is None or now >= self.fresh_until(name, entry):
+                    ask.append(name)
+        if ask:
+            try:
+                shared = self.store.get_entries(url, ask)
+            except StoreError:
+                metrics.store_error("get")
+                shared = {}
+            for name, entry in shared.items():
+                found[name] = self._remember(url, name, entry)
+        return found
+
+    def _remember(self, url: str, name: str, entry: Entry) -> Entry:
+        """Keep ``entry`` in memory unless memory already has a newer one; return the newer."""
+        with self._lock:
+            mine = self._local.get((url, name))
+            if mine is not None and mine.checked_at > entry.checked_at:
+                return mine
+            self._local[(url, name)] = entry
+            return entry
+
+    # --- refreshing
+
+    def refresh(self, url: str, network: str) -> Future[Entry | None]:
+        """Start (or join) the one refresh of this key in this process."""
+        key = (url, network)
+        with self._lock:
+            future = self._inflight.get(key)
+            if future is not None:
+                return future
+            future = Future()
+            self._inflight[key] = future
+        try:
+            self._executor.submit(self._run, key, future)
+        except RuntimeError:  # executor shut down
+            with self._lock:
+                self._inflight.pop(key, None)
+            future.set_result(None)
+        return future
+
+    def _run(self, key: Key, future: Future[Entry | None]) -> None:
+        entry: Entry | None = None
+        try:
+            entry = self._refresh(*key)
+        except Exception:  # never let a refresh die silently
+            log.exception("refresh of %s failed", key[1])
+        finally:
+            with self._lock:
+                self._inflight.pop(key, None)
+            future.set_result(entry)
+
+    def _refresh(self, url: str, network: str) -> Entry | None:
+        lease = f"{network}|{url}"
+        give_up = time.monotonic() + self.lease_seconds + float(self.settings.upstream_timeout)
+        delay = 0.01
+        while True:
+            try:
+                got = self.store.acquire_lease(lease, self.lease_seconds)
+            except StoreError:
+                metrics.store_error("lease")
+                # The store is down: coalesce in this process only, and keep the result here.
+                return self._fetch(url, network, self._peek(url, network), share=False)
+            if got:
+                try:
+                    return self._refresh_holding_lease(url, network)
+                finally:
+                    try:
+                        self.store.release_lease(lease)
+                    except StoreError:
+                        metrics.store_error("lease")
+            # Another process is asking the network: wait for its answer in the store.
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+            current = self._shared(url, network)
+            if current is not None and self.clock() < self.fresh_until(network, current):
+                return self._remember(url, network, current)
+            if time.monotonic() > give_up:
+                return current or self._peek(url, network)
+
+    def _refresh_holding_lease(self, url: str, network: str) -> Entry | None:
+        current = self._shared(url, network)
+        if current is not None and self.clock() < self.fresh_until(network, current):
+            return self._remember(url, network, current)  # someone refreshed it just now
+        return self._fetch(url, network, current or self._peek(url, network), share=True)
+
+    def _shared(self, url: str, network: str) -> Entry | None:
+        try:
+            return self.store.get_entries(url, [network]).get(network)
+        except StoreError:
+            metrics.store_error("get")
+            return None
+
+    def _peek(self, url: str, network: str) -> Entry | None:
+        with self._lock:
+            return self._local.get((url, network))
+
+    def _fetch(self, url: str, network: str, old: Entry | None, *, share: bool) -> Entry | None:
+        now = self.clock()
+        if self.circuit_open_until(network) > now:
+            metrics.cache_result(network, "circuit_open")
+            return old
+        net = NETWORKS[network]
+        started = time.monotonic()
+        error: str | None = None
+        count = 0
+        try:
+            count = self.fetcher.count(net, url)
+        except RateLimited as exc:
+            error = exc.kind
+            self._open_circuit(network, exc.retry_after)
+        except CountError as exc:
+            error = exc.kind
+        metrics.upstream_call(network, time.monotonic() - started, error)
+        now = self.clock()
+        if error is None:
+            self._strikes.pop(network, None)
+            entry = Entry(count, now, now, None)
+        else:
+            log.info("%s count failed: %s", network, error)
+            entry = Entry(
+                old.count if old else None, old.fetched_at if old else 0.0, now, error
+            )
+        entry = self._remember(url, network, entry)
+        if share:
+            try:
+                self.store.put_entry(url, network, entry, self.keep_seconds(network))
+            except StoreError:
+                metrics.store_error("put")
+        return entry
+
+    def _open_circuit(self, network: str, retry_after: float) -> None:
+        strikes = self._strikes.get(network, 0)
+        self._strikes[network] = strikes + 1
+        backoff = min(max(retry_after, 30.0 * (2**strikes)), MAX_BACKOFF)
+        until = self.clock() + backoff
+        self._circuits[network] = until
+        log.warning("%s is rate limiting: no calls for %.0f s", network, backoff)
+        try:
+            self.store.set_meta(f"circuit:{network}", f"{until:.3f}")
+        except StoreError:
+            metrics.store_error("meta")
+
+    # --- what every worker follows
+
+    def sync(self, now: float | None = None, force: bool = False) -> None:
+        """Read TTL overrides, circuits and the purge generation from the store."""
+        now = self.clock() if now is None else now
+        if not force and now - self._synced_at < SYNC_INTERVAL:
+            return
+        if not self._sync_lock.acquire(blocking=force):
+            return
+        try:
+            self._synced_at = now
+            try:
+                meta = self.store.get_meta()
+            except StoreError:
+                metrics.store_error("meta")
+                return
+            overrides: dict[str, int] = {}
+            circuits: dict[str, float] = {}
+            for key, value in meta.items():
+                kind, _, name = key.partition(":")
+                try:
+                    if kind == "ttl" and name in NETWORKS:
+                        overrides[name] = int(value)
+                    elif kind == "circuit" and name in NETWORKS:
+                        circuits[name] = float(value)
+                except ValueError:
+                    log.warning("ignoring malformed shared setting %s", key)
+            self._ttl_overrides = overrides
+            for name, until in circuits.items():
+                self._circuits[name] = max(self._circuits.get(name, 0.0), until)
+            generation = meta.get("generation", "0")
+            if self._generation is not None and generation != self._generation:
+                with self._lock:
+                    self._local.clear()
+            self._generation = generation
+        finally:
+            self._sync_lock.release()
+
+    def set_ttl(self, network: str, seconds: int | None) -> None:
+        """Share a TTL override with every worker and instance (None removes it)."""
+        if seconds is None:
+            self.store.delete_meta(f"ttl:{network}")
+        else:
+            self.store.set_meta(f"ttl:{network}", str(int(seconds)))
+        self.sync(force=True)
+
+    def purge(self, url: str | None = None) -> int:
+        """Forget one URL's counts, or all of them, in the store and in every worker."""
+        removed = self.store.purge(url)
+        self.store.incr_meta("generation")
+        with self._lock:
+            if url is None:
+                self._local.clear()
+            else:
+                for key in [k for k in self._local.keys() if k[0] == url]:
+                    del self._local[key]
+        self.sync(force=True)
+        return removed
+
+    def peek(self, url: str, network: str) -> Entry | None:
+        """The shared entry of one key, without asking any network (admin lookups)."""
+        return self._shared(url, network) or self._peek(url, network)
+
+    def local_size(self) -> int:
+        with self._lock:
+            return len(self._local)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

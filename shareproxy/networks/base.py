@@ -1,0 +1,198 @@
+"""What a network is: its share link, and (where it has one) its count API.
+
+A network module never sends a request. Its count API is a pair of pure functions:
+``build`` makes the upstream request for a page URL and ``extract`` reads the count from
+the answer, checking its shape. ``shareproxy.fetch`` sends the requests. A malformed answer
+raises :class:`MalformedResponse`; it never becomes 0.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+# --- typed failures of an upstream call
+
+
+class CountError(Exception):
+    """A count could not be had. ``kind`` is a short label used in metrics and the admin."""
+
+    kind = "error"
+
+
+class MalformedResponse(CountError):
+    kind = "malformed"
+
+
+class UpstreamFailure(CountError):
+    """Connection error, timeout, an oversized body or a 5xx/4xx answer."""
+
+    kind = "upstream"
+
+    def __init__(self, message: str, kind: str | None = None):
+        super().__init__(message)
+        if kind:
+            self.kind = kind
+
+
+class RateLimited(CountError):
+    kind = "rate_limited"
+
+    def __init__(self, retry_after: float):
+        super().__init__(f"rate limited, retry after {retry_after:.0f}s")
+        self.retry_after = retry_after
+
+
+class NotConfigured(CountError):
+    kind = "not_configured"
+
+
+# --- what travels between a network module and the HTTP layer
+
+
+@dataclass(frozen=True)
+class UpstreamRequest:
+    url: str
+    method: str = "GET"
+    params: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    data: Mapping[str, str] | None = None  # form body
+    json: Any = None  # JSON body
+    auth: tuple[str, str] | None = None  # HTTP basic auth
+
+
+@dataclass(frozen=True)
+class UpstreamResponse:
+    status: int
+    body: bytes
+    headers: Mapping[str, str]
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            raise MalformedResponse("answer is not JSON") from None
+
+    def text(self) -> str:
+        try:
+            return self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedResponse("answer is not UTF-8 text") from None
+
+
+@dataclass(frozen=True)
+class Token:
+    value: str
+    expires_in: float
+
+
+class Credentials(Mapping[str, str]):
+    """The settings a network's count API may read (credentials and versions)."""
+
+    def __init__(self, values: Mapping[str, str]):
+        self._values = dict(values)
+
+    def __getitem__(self, key: str) -> str:
+        return self._values.get(key, "")
+
+    def __iter__(self) -> Any:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+@dataclass(frozen=True)
+class Auth:
+    """A token exchange done before count calls (OAuth client credentials, sessions)."""
+
+    build: Callable[[Credentials], UpstreamRequest]
+    extract: Callable[[UpstreamResponse], Token]
+
+
+@dataclass(frozen=True)
+class CountAPI:
+    api_base: str  # scheme://host[:port] of the default endpoint; the setting replaces it
+    build: Callable[[str, Credentials, str | None], UpstreamRequest]  # (url, creds, token)
+    extract: Callable[[UpstreamResponse, str], int]  # (answer, page url)
+    ttl_floor: int = 60
+    requires: tuple[str, ...] = ()  # settings that must be set, else the network is off
+    auth: Auth | None = None
+    status: str = "best effort"  # as documented: documented, alive, best effort, doubtful
+
+
+@dataclass(frozen=True)
+class Widget:
+    """An official widget a two-click button loads after the first click."""
+
+    scripts: tuple[str, ...]  # script URLs
+    origins: tuple[str, ...]  # what the CSP must allow once activated
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str
+    label: str  # the network's own name, e.g. "X"
+    color: str  # brand colour, #rrggbb
+    share_url: str | None  # template with {url} {title} {text}; None for local actions
+    count: CountAPI | None = None
+    widget: Widget | None = None
+    kind: str = "network"  # network, action (copy, print, share, info) or fediverse
+    note: str = ""
+
+    def share_link(self, url: str, title: str = "", *, media: str = "", instance: str = "") -> str:
+        """The network's share dialog URL for a page, every value URL-encoded.
+
+        ``instance`` (fediverse only) must already be a validated host name.
+        """
+        if self.share_url is None:
+            raise ValueError(f"{self.name} has no share URL")
+        text = f"{title} {url}".strip()
+        return self.share_url.format(
+            url=quote(url, safe=""),
+            title=quote(title, safe=""),
+            text=quote(text, safe=""),
+            media=quote(media, safe=""),
+            instance=instance,
+        )
+
+
+# --- small helpers for extract functions
+
+
+def need(data: Any, *path: str | int) -> Any:
+    """Walk ``data`` along ``path``; a missing step is a malformed answer."""
+    node = data
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            where = ".".join(str(p) for p in path)
+            raise MalformedResponse(f"answer has no {where}") from None
+    return node
+
+
+def as_count(value: Any, what: str = "count") -> int:
+    """An integer ≥ 0 from a JSON number or a decimal string; anything else is malformed."""
+    if isinstance(value, bool):
+        raise MalformedResponse(f"{what} is not a number")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        raise MalformedResponse(f"{what} is not a whole number")
+    if number < 0:
+        raise MalformedResponse(f"{what} is negative")
+    return number
+
+
+def expect_ok(resp: UpstreamResponse) -> None:
+    """Raise for an answer that is not a 2xx (fetch already handled 429 and 5xx)."""
+    if not 200 <= resp.status < 300:
+        raise UpstreamFailure(f"HTTP {resp.status}", kind=f"http_{resp.status}")

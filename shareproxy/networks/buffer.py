@@ -1,0 +1,32 @@
+"""Buffer: add dialog; counts from the links API (best effort)."""
+
+from .base import (
+    CountAPI,
+    Credentials,
+    Network,
+    UpstreamRequest,
+    UpstreamResponse,
+    as_count,
+    expect_ok,
+    need,
+)
+
+API_BASE = "https://api.bufferapp.com"
+
+
+def build(url: str, creds: Credentials, token: str | None) -> UpstreamRequest:
+    return UpstreamRequest(f"{API_BASE}/1/links/shares.json", params={"url": url})
+
+
+def extract(resp: UpstreamResponse, url: str) -> int:
+    expect_ok(resp)
+    return as_count(need(resp.json(), "shares"))
+
+
+NETWORK = Network(
+    name="buffer",
+    label="Buffer",
+    color="#231f20",
+    share_url="https://buffer.com/add?url={url}&text={title}",
+    count=CountAPI(api_base=API_BASE, build=build, extract=extract, ttl_floor=300),
+)

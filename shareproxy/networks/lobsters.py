@@ -1,0 +1,47 @@
+"""Lobsters: new story form; counts (score) from the stories-by-URL API."""
+
+from .base import (
+    CountAPI,
+    Credentials,
+    MalformedResponse,
+    Network,
+    UpstreamRequest,
+    UpstreamResponse,
+    as_count,
+    expect_ok,
+)
+
+API_BASE = "https://lobste.rs"
+
+
+def build(url: str, creds: Credentials, token: str | None) -> UpstreamRequest:
+    return UpstreamRequest(f"{API_BASE}/stories/url/all.json", params={"url": url})
+
+
+def extract(resp: UpstreamResponse, url: str) -> int:
+    if resp.status == 404:
+        return 0  # no story links this URL
+    expect_ok(resp)
+    stories = resp.json()
+    if not isinstance(stories, list):
+        raise MalformedResponse("answer is not a list of stories")
+    total = 0
+    for story in stories:
+        if not isinstance(story, dict) or "score" not in story:
+            raise MalformedResponse("a story has no score")
+        score = story["score"]
+        if isinstance(score, bool) or not isinstance(score, int):
+            raise MalformedResponse("score is not a whole number")
+        total += score
+    return as_count(max(total, 0))
+
+
+NETWORK = Network(
+    name="lobsters",
+    label="Lobsters",
+    color="#ac130d",
+    share_url="https://lobste.rs/stories/new?url={url}&title={title}",
+    count=CountAPI(
+        api_base=API_BASE, build=build, extract=extract, ttl_floor=300, status="alive"
+    ),
+)

@@ -1,0 +1,76 @@
+"""Reddit: submit form; counts (sum of scores) from the OAuth API (app credentials)."""
+
+from .base import (
+    Auth,
+    CountAPI,
+    Credentials,
+    MalformedResponse,
+    Network,
+    Token,
+    UpstreamRequest,
+    UpstreamResponse,
+    as_count,
+    expect_ok,
+    need,
+)
+
+API_BASE = "https://oauth.reddit.com"
+TOKEN_BASE = "https://www.reddit.com"
+
+
+def build_auth(creds: Credentials) -> UpstreamRequest:
+    return UpstreamRequest(
+        f"{TOKEN_BASE}/api/v1/access_token",
+        method="POST",
+        data={"grant_type": "client_credentials"},
+        auth=(creds["REDDIT_CLIENT_ID"], creds["REDDIT_CLIENT_SECRET"]),
+    )
+
+
+def extract_auth(resp: UpstreamResponse) -> Token:
+    expect_ok(resp)
+    data = resp.json()
+    token = need(data, "access_token")
+    if not isinstance(token, str) or not token:
+        raise MalformedResponse("access_token is not a string")
+    expires = data.get("expires_in", 3600) if isinstance(data, dict) else 3600
+    return Token(token, float(expires) if isinstance(expires, int | float) else 3600.0)
+
+
+def build(url: str, creds: Credentials, token: str | None) -> UpstreamRequest:
+    return UpstreamRequest(
+        f"{API_BASE}/api/info",
+        params={"url": url},
+        headers={"Authorization": f"bearer {token}"},
+    )
+
+
+def extract(resp: UpstreamResponse, url: str) -> int:
+    expect_ok(resp)
+    children = need(resp.json(), "data", "children")
+    if not isinstance(children, list):
+        raise MalformedResponse("data.children is not a list")
+    total = 0
+    for child in children:
+        score = need(child, "data", "score")
+        if isinstance(score, bool) or not isinstance(score, int):
+            raise MalformedResponse("score is not a whole number")
+        total += score
+    return as_count(max(total, 0))
+
+
+NETWORK = Network(
+    name="reddit",
+    label="Reddit",
+    color="#ff4500",
+    share_url="https://www.reddit.com/submit?url={url}&title={title}",
+    count=CountAPI(
+        api_base=API_BASE,
+        build=build,
+        extract=extract,
+        ttl_floor=300,
+        requires=("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET"),
+        auth=Auth(build=build_auth, extract=extract_auth),
+        status="alive (credentials)",
+    ),
+)

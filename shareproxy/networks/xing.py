@@ -1,0 +1,34 @@
+"""XING: share dialog; counts from the share statistics endpoint (probably dead since 2019)."""
+
+from .base import (
+    CountAPI,
+    Credentials,
+    Network,
+    UpstreamRequest,
+    UpstreamResponse,
+    as_count,
+    expect_ok,
+    need,
+)
+
+API_BASE = "https://www.xing-share.com"
+
+
+def build(url: str, creds: Credentials, token: str | None) -> UpstreamRequest:
+    return UpstreamRequest(f"{API_BASE}/spi/shares/statistics", method="POST", params={"url": url})
+
+
+def extract(resp: UpstreamResponse, url: str) -> int:
+    expect_ok(resp)
+    return as_count(need(resp.json(), "share_counter"), "share_counter")
+
+
+NETWORK = Network(
+    name="xing",
+    label="XING",
+    color="#006567",
+    share_url="https://www.xing.com/spi/shares/new?url={url}",
+    count=CountAPI(
+        api_base=API_BASE, build=build, extract=extract, ttl_floor=3600, status="probably dead"
+    ),
+)

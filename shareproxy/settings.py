@@ -1,0 +1,345 @@
+"""Every setting of shareproxy, declared once.
+
+Each declaration gives the name, the type, the default and a help text. The same list
+validates the environment and the TOML file, prints the configuration reference for the
+README (``python -m shareproxy.settings``) and is checked against the README by a test.
+
+Sources, later ones winning: defaults, the TOML file named by ``SHAREPROXY_CONFIG``,
+``SHAREPROXY_<NAME>`` environment variables, and a mapping given to ``create_app`` (tests).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .networks import COUNT_NETWORKS
+
+PREFIX = "SHAREPROXY_"
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used; the message names the setting."""
+
+
+# --- parsers: each takes the raw value (a string from the environment, or a TOML value)
+
+
+def _int(lo: int | None = None, hi: int | None = None) -> Callable[[Any], int]:
+    def parse(raw: Any) -> int:
+        if isinstance(raw, bool):
+            raise ValueError("expected a whole number")
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {_show(raw)}") from None
+        if lo is not None and value < lo:
+            raise ValueError(f"must be at least {lo}, got {value}")
+        if hi is not None and value > hi:
+            raise ValueError(f"must be at most {hi}, got {value}")
+        return value
+
+    return parse
+
+
+def _float(lo: float, hi: float) -> Callable[[Any], float]:
+    def parse(raw: Any) -> float:
+        try:
+            value = float(str(raw).strip())
+        except ValueError:
+            raise ValueError(f"expected a number of seconds, got {_show(raw)}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"must be between {lo:g} and {hi:g}, got {value:g}")
+        return value
+
+    return parse
+
+
+def _text(raw: Any) -> str:
+    if not isinstance(raw, str | int | float):
+        raise ValueError("expected a text value")
+    return str(raw).strip()
+
+
+def _list(raw: Any) -> tuple[str, ...]:
+    if isinstance(raw, list | tuple):
+        items: Iterable[Any] = raw
+    else:
+        items = str(raw).split(",")
+    return tuple(s for s in (str(i).strip() for i in items) if s)
+
+
+def _choice(*choices: str) -> Callable[[Any], str]:
+    def parse(raw: Any) -> str:
+        value = str(raw).strip().lower()
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}, got {_show(raw)}")
+        return value
+
+    return parse
+
+
+_HOST_PATTERN = re.compile(r"^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_-]{1,63}$")
+
+
+def _domains(raw: Any) -> tuple[str, ...]:
+    hosts = tuple(h.lower().rstrip(".") for h in _list(raw))
+    for host in hosts:
+        if not _HOST_PATTERN.match(host) and not _is_ip_literal(host):
+            raise ValueError(f"{_show(host)} is not a host name or '*.domain' pattern")
+    return hosts
+
+
+def _is_ip_literal(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _base_url(raw: Any) -> str:
+    value = _text(raw).rstrip("/")
+    if not value:
+        return ""
+    if not re.match(r"^https?://[^/?#\s]+$", value):
+        raise ValueError(f"expected scheme://host[:port], got {_show(raw)}")
+    return value
+
+
+def _store(raw: Any) -> str:
+    value = _text(raw)
+    if value and not (value.startswith("sqlite:///") or value.startswith("redis://")):
+        raise ValueError(f"expected sqlite:///path.db or redis://host:port/db, got {_show(raw)}")
+    return value
+
+
+def _show(raw: Any) -> str:
+    text = str(raw)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+# --- declarations
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # without the SHAREPROXY_ prefix
+    type: str  # shown in the reference
+    default: Any
+    help: str
+    parse: Callable[[Any], Any]
+    secret: bool = False
+
+    @property
+    def env(self) -> str:
+        return PREFIX + self.name
+
+
+DEFAULT_TRACKING = (
+    "utm_*,fbclid,gclid,dclid,gbraid,wbraid,msclkid,mc_cid,mc_eid,igshid,yclid,"
+    "_ga,_gl,_hsenc,_hsmi,mkt_tok,oly_anon_id,oly_enc_id,vero_id,ref_src,twclid,ttclid,si"
+)
+
+# Per-network floors of the cache lifetime: an admin can cache longer, never shorter.
+# Facebook's Graph API allows 10 calls per URL per app per hour.
+TTL_FLOOR_DEFAULT = 60
+TTL_CEILING = 7 * 24 * 3600
+
+
+def _base_settings() -> list[Setting]:
+    return [
+        Setting("CONFIG", "path", "", "TOML file with settings (keys as below, without the "
+                "prefix); environment variables win over it.", _text),
+        Setting("ALLOWED_DOMAINS", "list", ("localhost", "127.0.0.1"),
+                "Comma-separated hosts whose pages may be counted, rendered and shared; "
+                "`*.example.org` matches every subdomain of example.org (not example.org "
+                "itself). Also drives CORS and the iframe's `frame-ancestors`.", _domains),
+        Setting("STORE", "url", "", "`sqlite:///path.db` (default: `shareproxy.db` in the "
+                "instance folder, shared by the workers of one host) or "
+                "`redis://host:port/db` (shared by every instance).", _store),
+        Setting("CACHE_TTL", "seconds", 3600, "How long a fetched count is fresh, unless the "
+                "network's own setting says otherwise. Never below the network's floor.",
+                _int(1, TTL_CEILING)),
+        Setting("CACHE_SIZE", "entries", 100_000, "Most (URL, network) entries each worker "
+                "keeps in memory in front of the store (least recently used go first).",
+                _int(1, 10_000_000)),
+        Setting("CACHE_STALE_MAX", "seconds", 7 * 24 * 3600, "How long after it expired a "
+                "count may still be served while a refresh runs or the network fails; the "
+                "store forgets entries older than this.", _int(0, 365 * 24 * 3600)),
+        Setting("FAILURE_TTL", "seconds", 60, "How long a failed upstream call is remembered "
+                "before the network is asked again for that URL.", _int(1, 3600)),
+        Setting("UPSTREAM_TIMEOUT", "seconds", 5.0, "The most one upstream call may take, "
+                "connecting and reading included.", _float(0.1, 60)),
+        Setting("REQUEST_DEADLINE", "seconds", 1.5, "The most a counts request waits in all; "
+                "fetches still running then finish in the background and fill the cache.",
+                _float(0.05, 30)),
+        Setting("UPSTREAM_MAX_BYTES", "bytes", 1_048_576, "Largest upstream answer read; a "
+                "larger one counts as a failure.", _int(1024, 64 * 1_048_576)),
+        Setting("UPSTREAM_WORKERS", "threads", 16, "Threads per worker process that fetch "
+                "counts in parallel.", _int(1, 256)),
+        Setting("TRACKING_PARAMS", "list", DEFAULT_TRACKING, "Query parameters dropped when a "
+                "URL is normalised (`*` matches any suffix).", _list),
+        Setting("CONTACT", "url or mail", "", "Contact shown in the User-Agent of upstream "
+                "calls, so a network can reach the operator.", _text),
+        Setting("FACEBOOK_APP_ID", "text", "", "Facebook app id; facebook counts are off "
+                "without it and the secret.", _text),
+        Setting("FACEBOOK_APP_SECRET", "text", "", "Facebook app secret.", _text, secret=True),
+        Setting("FACEBOOK_GRAPH_VERSION", "text", "v25.0", "Graph API version (versions "
+                "expire about two years after release).", _text),
+        Setting("REDDIT_CLIENT_ID", "text", "", "Reddit OAuth app id (client credentials); "
+                "reddit counts are off without it and the secret.", _text),
+        Setting("REDDIT_CLIENT_SECRET", "text", "", "Reddit OAuth app secret.", _text,
+                secret=True),
+        Setting("BLUESKY_HANDLE", "text", "", "Bluesky handle for the search API; bluesky "
+                "counts are off without it and an app password.", _text),
+        Setting("BLUESKY_APP_PASSWORD", "text", "", "Bluesky app password.", _text,
+                secret=True),
+        Setting("LOG_LEVEL", "choice", "info", "debug, info, warning or error.",
+                _choice("debug", "info", "warning", "error")),
+    ]
+
+
+def _network_settings() -> list[Setting]:
+    out: list[Setting] = []
+    for net in COUNT_NETWORKS.values():
+        assert net.count is not None
+        upper = net.name.upper()
+        out.append(Setting(
+            f"CACHE_TTL_{upper}", "seconds", None,
+            f"Cache lifetime of {net.label} counts (default: CACHE_TTL; floor "
+            f"{net.count.ttl_floor}).", _int(1, TTL_CEILING)))
+        out.append(Setting(
+            f"API_BASE_{upper}", "url", "",
+            f"Replaces scheme, host and port of the {net.label} API endpoints "
+            f"(default {net.count.api_base}).", _base_url))
+    return out
+
+
+SETTINGS: tuple[Setting, ...] = tuple(_base_settings() + _network_settings())
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+class Settings:
+    """Validated values, read as attributes in lower case: ``settings.cache_ttl``."""
+
+    def __init__(self, values: Mapping[str, Any], sources: Mapping[str, str]):
+        self._values = dict(values)
+        self.sources = dict(sources)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name.upper()]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def get(self, name: str) -> Any:
+        return self._values[name.upper()]
+
+    def is_set(self, name: str) -> bool:
+        return bool(self._values.get(name.upper()))
+
+    def api_base(self, network: str) -> str:
+        return str(self._values.get(f"API_BASE_{network.upper()}") or "")
+
+    def ttl_for(self, network: str) -> int:
+        """The configured lifetime of a network's counts, never below its floor."""
+        own = self._values.get(f"CACHE_TTL_{network.upper()}")
+        seconds = int(own if own is not None else self._values["CACHE_TTL"])
+        return max(seconds, ttl_floor(network))
+
+    def as_dict(self, *, hide_secrets: bool = True) -> dict[str, Any]:
+        out = {}
+        for s in SETTINGS:
+            value = self._values.get(s.name)
+            out[s.name] = "********" if (s.secret and value and hide_secrets) else value
+        return out
+
+
+def ttl_floor(network: str) -> int:
+    net = COUNT_NETWORKS.get(network)
+    if net is None or net.count is None:
+        return TTL_FLOOR_DEFAULT
+    return net.count.ttl_floor
+
+
+def load(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Read and validate every setting; raise ConfigError naming the first bad one."""
+    env = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    config_path = (overrides or {}).get("CONFIG") or env.get(PREFIX + "CONFIG", "")
+    if config_path:
+        for key, value in _read_toml(str(config_path)).items():
+            raw[key] = value
+            sources[key] = "file"
+    for key, value in env.items():
+        if key.startswith(PREFIX):
+            name = key[len(PREFIX):]
+            if name not in BY_NAME and not name.startswith("TEST_"):
+                raise ConfigError(f"{key}: unknown setting (see the configuration reference)")
+            if name in BY_NAME:
+                raw[name] = value
+                sources[name] = "environment"
+    for key, value in (overrides or {}).items():
+        name = key.upper().removeprefix(PREFIX)
+        if name not in BY_NAME:
+            raise ConfigError(f"{PREFIX}{name}: unknown setting")
+        raw[name] = value
+        sources[name] = "override"
+
+    values: dict[str, Any] = {}
+    for s in SETTINGS:
+        if s.name in raw:
+            try:
+                values[s.name] = s.parse(raw[s.name])
+            except ValueError as exc:
+                raise ConfigError(f"{s.env}: {exc}") from None
+        else:
+            values[s.name] = s.default
+    return Settings(values, sources)
+
+
+def _read_toml(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"{PREFIX}CONFIG: cannot read {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{PREFIX}CONFIG: {path} is not valid TOML: {exc}") from None
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = key.upper().removeprefix(PREFIX)
+        if name not in BY_NAME:
+            raise ConfigError(f"{PREFIX}CONFIG: {path}: unknown setting {key!r}")
+        out[name] = value
+    return out
+
+
+def reference_markdown() -> str:
+    """The configuration reference as a Markdown table (README section)."""
+    lines = [
+        "| Environment variable | Type | Default | Meaning |",
+        "|---|---|---|---|",
+    ]
+    for s in SETTINGS:
+        default = s.default
+        if isinstance(default, tuple):
+            default = ",".join(default)
+        shown = f"`{default}`" if default not in ("", None) else "(none)"
+        lines.append(f"| `{s.env}` | {s.type} | {shown} | {s.help} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - documentation helper
+    sys.stdout.write(reference_markdown())

@@ -1,0 +1,70 @@
+"""What every store offers: shared count entries, leases, settings and circuits.
+
+The SQLite store is shared by the workers of one host; the Redis store by every instance.
+Every method may raise :class:`StoreError`; callers count it and carry on from memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class StoreError(Exception):
+    """The store did not answer (locked, down, timed out)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What is known of one (URL, network) pair.
+
+    ``count`` is the last good count (None if there never was one), ``fetched_at`` when it
+    was fetched, ``checked_at`` when the network was last asked, and ``error`` the kind of
+    failure of that last attempt (None when it succeeded). Times are Unix seconds.
+    """
+
+    count: int | None
+    fetched_at: float
+    checked_at: float
+    error: str | None = None
+
+    def pack(self) -> str:
+        count = "" if self.count is None else str(self.count)
+        return f"{count}|{self.fetched_at:.3f}|{self.checked_at:.3f}|{self.error or ''}"
+
+    @classmethod
+    def unpack(cls, packed: str | bytes) -> Entry:
+        text = packed.decode() if isinstance(packed, bytes) else packed
+        count, fetched, checked, error = text.split("|", 3)
+        return cls(int(count) if count else None, float(fetched), float(checked), error or None)
+
+
+class Store(Protocol):
+    kind: str  # "sqlite" or "redis"
+
+    def ping(self) -> bool: ...
+
+    # count entries, keyed by (normalised URL, network)
+    def get_entries(self, url: str, networks: list[str]) -> dict[str, Entry]: ...
+
+    def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None: ...
+
+    def purge(self, url: str | None = None) -> int: ...
+
+    def count_entries(self) -> int: ...
+
+    # a short exclusive lease: one upstream call per key across processes and instances
+    def acquire_lease(self, key: str, seconds: float) -> bool: ...
+
+    def release_lease(self, key: str) -> None: ...
+
+    # small shared settings (TTL overrides, circuits, the purge generation)
+    def get_meta(self) -> dict[str, str]: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def delete_meta(self, key: str) -> None: ...
+
+    def incr_meta(self, key: str) -> int: ...
+
+    def close(self) -> None: ...

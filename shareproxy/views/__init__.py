@@ -1,0 +1,1 @@
+"""The faces of shareproxy, one blueprint each."""

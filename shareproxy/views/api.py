@@ -1,0 +1,93 @@
+"""The share-count API, in the format of a Shariff backend."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Blueprint, Response, request
+
+from .. import services
+from ..errors import ApiError
+from ..networks import NETWORKS
+from ..urls import BadURL, origin_allowed, page_url
+
+bp = Blueprint("api", __name__)
+
+MAX_NETWORKS = 64
+_NAME = re.compile(r"^[a-z0-9_-]{1,30}$")
+
+
+def single_arg(name: str) -> str | None:
+    """A query parameter given at most once (a repeated one is refused)."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise ApiError(f"give '{name}' once")
+    return values[0] if values else None
+
+
+def requested_url() -> str:
+    """The validated, normalised page URL of the request (400/403 otherwise)."""
+    svc = services()
+    try:
+        return page_url(
+            single_arg("url"), svc.settings.allowed_domains, svc.settings.tracking_params
+        )
+    except BadURL as exc:
+        raise ApiError(str(exc), exc.status) from None
+
+
+def requested_networks(raw: str | None, default: list[str]) -> list[str]:
+    """Names from ``networks=a,b`` (order kept, duplicates dropped), or ``default``."""
+    if raw is None or not raw.strip():
+        return default
+    names: list[str] = []
+    for part in raw.split(",")[: MAX_NETWORKS + 1]:
+        name = part.strip().lower()
+        if not name:
+            continue
+        if name not in NETWORKS:
+            shown = f" '{name}'" if _NAME.match(name) else ""
+            raise ApiError(f"unknown network{shown} in 'networks'")
+        if name not in names:
+            names.append(name)
+    if len(names) > MAX_NETWORKS:
+        raise ApiError("too many networks")
+    return names
+
+
+def cors(resp: Response) -> Response:
+    resp.vary.add("Origin")
+    origin = request.headers.get("Origin", "")
+    if origin and origin_allowed(origin, services().settings.allowed_domains):
+        resp.headers["Access-Control-Allow-Origin"] = origin
+    return resp
+
+
+@bp.after_request
+def add_cors(resp: Response) -> Response:
+    return cors(resp)
+
+
+@bp.route("/api/counts", methods=["OPTIONS"])
+def preflight() -> Response:
+    resp = Response(status=204)
+    if origin_allowed(request.headers.get("Origin", ""), services().settings.allowed_domains):
+        resp.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+        resp.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        resp.headers["Access-Control-Max-Age"] = "86400"
+    return resp
+
+
+@bp.get("/api/counts")
+def counts() -> Response:
+    svc = services()
+    url = requested_url()
+    enabled = svc.enabled_counts()
+    wanted = requested_networks(single_arg("networks"), enabled)
+    asked = [name for name in wanted if name in enabled]
+    found = svc.cache.lookup(url, asked, float(svc.settings.request_deadline))
+    body = json.dumps(found.counts, separators=(",", ":"))
+    resp = Response(body, mimetype="application/json")
+    resp.headers["Cache-Control"] = f"public, max-age={found.max_age}"
+    return resp
