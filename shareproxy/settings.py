@@ -290,7 +290,8 @@ def load(
     for key, value in env.items():
         if key.startswith(PREFIX):
             name = key[len(PREFIX):]
-            if name not in BY_NAME and not name.startswith("TEST_"):
+            # TEST_* belong to the test suite, _* to shareproxy itself (not settings)
+            if name not in BY_NAME and not name.startswith(("TEST_", "_")):
                 raise ConfigError(f"{key}: unknown setting (see the configuration reference)")
             if name in BY_NAME:
                 raw[name] = value
