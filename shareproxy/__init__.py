@@ -113,8 +113,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
         metrics.request(endpoint, resp.status_code)
         return resp
 
-    from .views import api, health
+    from .views import api, docs, health
 
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(docs.bp)
     return app
