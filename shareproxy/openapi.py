@@ -32,6 +32,7 @@ URL_PARAM: dict[str, Any] = {
     "required": True,
     "description": "Absolute http(s) URL of the page, on a host the server is allowed to serve.",
     "schema": {"type": "string", "maxLength": 2048},
+    "example": "https://example.org/article",
 }
 NETWORKS_PARAM: dict[str, Any] = {
     "name": "networks",

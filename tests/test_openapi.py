@@ -70,7 +70,7 @@ def test_counts_schema_names_every_count_network(client: Any) -> None:
     from shareproxy.networks import COUNT_NETWORKS
 
     doc = client.get("/openapi.json").get_json()
-    schema = doc["paths"]["/api/counts"]["get"]["responses"]["200"]["content"][
-        "application/json"
-    ]["schema"]
+    schema = doc["paths"]["/api/counts"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ]
     assert set(schema["properties"]) == set(COUNT_NETWORKS)

@@ -1,0 +1,220 @@
+"""Fuzz tests: URL normalisation, every query parameter of every public endpoint, and
+schemathesis against a live server checking every answer against /openapi.json."""
+
+from __future__ import annotations
+
+import json
+import string
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shareproxy.urls import BadURL, host_allowed, host_of, normalise, page_url
+
+ALLOWED = ("example.org", "*.example.com", "localhost", "127.0.0.1")
+TRACKING = ("utm_*", "fbclid", "gclid")
+
+# --- URL normalisation
+
+# Hosts that are allowed, hosts that only look allowed, and odd ones.
+HOSTS = st.sampled_from([
+    "example.org", "EXAMPLE.org", "example.org.", "www.example.com", "a.b.example.com",
+    "example.com", "evilexample.org", "example.org.evil.net", "evil.net", "xn--exmple-cua.org",
+    "exämple.org", "localhost", "127.0.0.1", "127.0.0.2", "[::1]", "example.com.", "Example.Com",
+    "sub.EXAMPLE.com", "example。org", "ex%61mple.org", "-example.org", "a..example.com",
+])  # fmt: skip
+URL_TEXT = st.text(
+    alphabet=st.sampled_from(string.printable + "é€ü。\u200b\x00%#?@:/\\[]"), max_size=60
+)
+
+
+@st.composite
+def built_urls(draw: st.DrawFn) -> tuple[str, str]:
+    """(url, the host it was built with)."""
+    scheme = draw(st.sampled_from(["http", "https", "HTTPS", "ftp", "javascript", ""]))
+    host = draw(HOSTS)
+    port = draw(st.sampled_from(["", ":80", ":443", ":8080", ":0", ":99999", ":x"]))
+    userinfo = draw(st.sampled_from(["", "user@", "example.org@", "u:p@"]))
+    path = draw(URL_TEXT)
+    query = draw(st.sampled_from(["", "?a=1&utm_source=x", "?b=%20&fbclid=1", "?" + "q" * 3]))
+    fragment = draw(st.sampled_from(["", "#top", "#@example.org"]))
+    prefix = f"{scheme}://" if scheme else "//"
+    return f"{prefix}{userinfo}{host}{port}/{path}{query}{fragment}", host
+
+
+def as_a_browser_would(host: str) -> str:
+    """The host name a request to ``host`` would reach: lower case, no trailing dot, IDNA."""
+    host = host.lower().rstrip(".")
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(URL_TEXT, built_urls().map(lambda pair: pair[0])))
+def test_normalise_is_idempotent_and_raises_only_bad_url(raw: str) -> None:
+    try:
+        once = normalise(raw, TRACKING)
+    except BadURL as exc:
+        assert exc.status in (400, 403) and str(exc) and "\n" not in str(exc)
+        return
+    assert normalise(once, TRACKING) == once
+    assert once.startswith(("http://", "https://"))
+    assert "#" not in once and "@" not in urlsplit(once).netloc
+
+
+@settings(max_examples=400, deadline=None)
+@given(built_urls())
+def test_normalising_never_widens_the_allowlist(pair: tuple[str, str]) -> None:
+    raw, host = pair
+    try:
+        url = page_url(raw, ALLOWED, TRACKING)
+    except BadURL:
+        return
+    assert host_allowed(host_of(url), ALLOWED)
+    # the host that passed is the one the URL was built with, not a part of something else
+    assert host_allowed(as_a_browser_would(host), ALLOWED), (raw, url)
+    assert host_of(url) == as_a_browser_would(host).strip("[]") or host.startswith("[")
+
+
+@settings(max_examples=300, deadline=None)
+@given(URL_TEXT)
+def test_an_allowed_answer_names_the_host_the_standard_parser_sees(raw: str) -> None:
+    try:
+        url = page_url("https://" + raw, ALLOWED, TRACKING)
+    except BadURL:
+        return
+    seen = urlsplit("https://" + raw).hostname or ""
+    assert host_allowed(as_a_browser_would(seen), ALLOWED), (raw, url)
+
+
+# --- every query parameter of every public endpoint
+
+PARAM_NAMES = st.sampled_from(["url", "networks", "callback", "format", "x", "url[]", ""])
+NASTY = st.sampled_from([
+    "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "https://example.org/",
+    "https://example.org/<b>", "facebook,<svg>", "javascript:alert(1)", "%00", "\u202e",
+    "https://evil.net/", "reddit,pinterest", "a" * 3000, "'; DROP TABLE counts; --",
+])  # fmt: skip
+VALUES = st.one_of(NASTY, st.text(max_size=40))
+QUERIES = st.lists(st.tuples(PARAM_NAMES, VALUES), max_size=4)
+
+
+def public_get_paths(app: Flask) -> list[str]:
+    from test_openapi import public_routes
+
+    paths = []
+    for path, methods in public_routes(app).items():
+        if "get" in methods and "{" not in path:
+            paths.append(path)
+    return sorted(paths)
+
+
+@pytest.fixture
+def fuzz_app(make_app: Callable[..., Flask]) -> Flask:
+    # Count APIs point at a closed port: a miss fails fast, and nothing leaves the machine.
+    return make_app(REQUEST_DEADLINE=0.2)
+
+
+def reflected(value: str, body: str) -> bool:
+    """Whether a value with markup characters appears unescaped in a body."""
+    return len(value) >= 3 and any(c in value for c in "<>\"'") and value in body
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data(), query=QUERIES)
+def test_every_parameter_of_every_endpoint(fuzz_app: Flask, data: Any, query: Any) -> None:
+    client = fuzz_app.test_client()
+    path = data.draw(st.sampled_from(public_get_paths(fuzz_app)))
+    resp = client.get(f"{path}?{urlencode(query)}")
+    assert resp.status_code < 500, (path, query)
+    body = resp.get_data(as_text=True)
+    if resp.status_code >= 400:
+        assert resp.mimetype == "application/json"
+        assert "\n" not in body.strip()
+        error = json.loads(body)["error"]
+        assert error and "\n" not in error
+    for _, value in query:
+        assert not reflected(value, body), (path, value)
+
+
+def test_public_paths_are_found(fuzz_app: Flask) -> None:
+    assert "/api/counts" in public_get_paths(fuzz_app)
+
+
+# --- schemathesis against a live server
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: Any) -> Iterator[str]:
+    from fakes import CREDENTIALS, FakeNetworks
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    from shareproxy import create_app
+    from shareproxy.networks import COUNT_NETWORKS
+
+    fake = FakeNetworks()
+    config: dict[str, Any] = {f"API_BASE_{n.upper()}": fake.base for n in COUNT_NETWORKS}
+    config.update(CREDENTIALS)
+    config["STORE"] = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
+    config["ALLOWED_DOMAINS"] = "example.org,*.example.com"
+    config["REQUEST_DEADLINE"] = 0.5
+    app = create_app(config, log_summary=False)
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, code: Any = "-", size: Any = "-") -> None:
+            pass
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    svc = app.extensions["shareproxy"]
+    svc.cache.close()
+    svc.store.close()
+    fake.close()
+
+
+def _schema() -> Any:
+    import schemathesis
+
+    from shareproxy.openapi import spec
+
+    return schemathesis.openapi.from_dict(json.loads(json.dumps(spec())))
+
+
+schema = _schema()
+
+
+@schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_live_server_matches_its_description(case: Any, live_server: str) -> None:
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_headers_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    case.call_and_validate(
+        base_url=live_server,
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_headers_conformance,
+            response_schema_conformance,
+        ],
+        timeout=10,
+    )
