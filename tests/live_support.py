@@ -42,6 +42,7 @@ class Gunicorn:
         threads: int = 8,
         app: str = "wsgi:app",
         log_path: str | None = None,
+        pythonpath: str = "",
     ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -54,10 +55,11 @@ class Gunicorn:
             "GUNICORN_THREADS": str(threads),
             "ACCESS_LOG": "/dev/null",
             "PROMETHEUS_MULTIPROC_DIR": self.metrics_dir,
-            "PYTHONPATH": ROOT + os.pathsep + full.get("PYTHONPATH", ""),
+            "PYTHONPATH": os.pathsep.join(p for p in (pythonpath, ROOT) if p),
         })  # fmt: skip
         full.pop("SHAREPROXY__SUMMARY_LOGGED", None)
-        if os.path.exists(CONF) and app == "wsgi:app":
+        self.config = "gunicorn.conf.py" if os.path.exists(CONF) else "command-line flags"
+        if os.path.exists(CONF):
             args = [GUNICORN, "-c", CONF, app]
         else:
             args = [
