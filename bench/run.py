@@ -63,7 +63,9 @@ def wrk(url: str, connections: int = 32, seconds: float = DURATION, script: str 
 
     rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text
+    )
     return {
         "rps": float(rps.group(1)) if rps else 0.0,
         "p50": latency("50"),
@@ -191,8 +193,10 @@ def bench_cached(rounds: int = 3) -> None:
         p99 = statistics.median(r["p99"] for r in app_runs)
         bp50 = statistics.median(r["p50"] for r in bare_runs)
         bp99 = statistics.median(r["p99"] for r in bare_runs)
-        print(f"median: shareproxy {ra:.0f} req/s (p50 {p50:.2f} ms, p99 {p99:.2f} ms), "
-              f"bare {rb:.0f} req/s (p50 {bp50:.2f} ms, p99 {bp99:.2f} ms)")
+        print(
+            f"median: shareproxy {ra:.0f} req/s (p50 {p50:.2f} ms, p99 {p99:.2f} ms), "
+            f"bare {rb:.0f} req/s (p50 {bp50:.2f} ms, p99 {bp99:.2f} ms)"
+        )
         print(f"RATIO cached/bare req/s = {ra / rb:.2f} (goal >= 0.90)")
 
 
@@ -212,10 +216,14 @@ def bench_amplification() -> None:
     with servers(app, fake):
         r = wrk(app.base + "/", connections=200, seconds=DURATION, script=script)
         calls = fake.calls()
-        print(f"  one instance, 4 workers, SQLite: {r['rps']:.0f} req/s, "
-              f"{r['non2xx'] + r['socket_errors']} errors, {calls} upstream calls")
-        print(f"AMPLIFICATION (1 instance) = {calls / (len(urls) * len(OPEN_NETWORKS)):.2f} "
-              f"calls per (URL, network) (goal 1.00)")
+        print(
+            f"  one instance, 4 workers, SQLite: {r['rps']:.0f} req/s, "
+            f"{r['non2xx'] + r['socket_errors']} errors, {calls} upstream calls"
+        )
+        print(
+            f"AMPLIFICATION (1 instance) = {calls / (len(urls) * len(OPEN_NETWORKS)):.2f} "
+            f"calls per (URL, network) (goal 1.00)"
+        )
 
     port = free_port()
     redis = subprocess.Popen(
@@ -230,17 +238,21 @@ def bench_amplification() -> None:
     one = Gunicorn(env_for(fake, store), workers=2)
     two = Gunicorn(env_for(fake, store), workers=2)
     with servers(one, two, fake):
+        args = [WRK, "-t1", "-c100", f"-d{int(DURATION)}s", "-s", script]
         runs = [
-            subprocess.Popen([WRK, "-t1", "-c100", f"-d{int(DURATION)}s", "-s", script, s.base + "/"],
-                             stdout=subprocess.PIPE, text=True)
+            subprocess.Popen(args + [s.base + "/"], stdout=subprocess.PIPE, text=True)
             for s in (one, two)
-        ]  # fmt: skip
+        ]
         for run in runs:
             run.wait(DURATION + 30)
         calls = fake.calls()
-        print(f"  two instances x 2 workers sharing Redis, 100 clients each: {calls} upstream calls")
-        print(f"AMPLIFICATION (2 instances, Redis) = "
-              f"{calls / (len(urls) * len(OPEN_NETWORKS)):.2f} calls per (URL, network) (goal 1.00)")
+        print(
+            f"  two instances x 2 workers sharing Redis, 100 clients each: {calls} upstream calls"
+        )
+        print(
+            f"AMPLIFICATION (2 instances, Redis) = "
+            f"{calls / (len(urls) * len(OPEN_NETWORKS)):.2f} calls per (URL, network) (goal 1.00)"
+        )
     redis.kill()
     redis.wait()
 
@@ -258,10 +270,14 @@ def bench_hang() -> None:
     with servers(app, fake):
         script = lua_unique("/api/counts?url=https%3A%2F%2Fexample.org%2Fhang%2F")
         r = wrk(app.base + "/", connections=16, seconds=max(DURATION, 4), script=script)
-        print(f"  every request a new URL, 16 clients: {fmt(r)}, "
-              f"{r['non2xx'] + r['socket_errors']} errors")
-        print(f"HANG p99 = {r['p99']:.0f} ms vs deadline {DEADLINE * 1000:.0f} ms "
-              f"(goal <= {DEADLINE * 1000 + 100:.0f} ms)")
+        print(
+            f"  every request a new URL, 16 clients: {fmt(r)}, "
+            f"{r['non2xx'] + r['socket_errors']} errors"
+        )
+        print(
+            f"HANG p99 = {r['p99']:.0f} ms vs deadline {DEADLINE * 1000:.0f} ms "
+            f"(goal <= {DEADLINE * 1000 + 100:.0f} ms)"
+        )
 
 
 # --- 4. the pages beside /api/counts
@@ -329,27 +345,34 @@ def rss():
         for line in f:
             if line.startswith("VmRSS"):
                 return int(line.split()[1]) / 1024
-app = create_app({"STORE": sys.argv[1], "CACHE_SIZE": 600000}, log_summary=False)
+app = create_app({"STORE": sys.argv[1], "CACHE_SIZE": int(sys.argv[3])}, log_summary=False)
 cache = app.extensions["shareproxy"].cache
 nets = sys.argv[2].split(",")
 before = rss()
 now = time.time()
 for i in range(100000):
-    url = f"https://example.org/{random.choice(['blog', 'news', 'p'])}/2026/{i:06d}-some-article-title"
+    url = f"https://example.org/{random.choice(['blog', 'news'])}/2026/{i:06d}-an-article-title"
     for n in nets:
-        cache._remember(url, n, Entry(random.randint(0, 100000), now, now, None))
+        t = now - random.random() * 3600
+        cache._remember(url, n, Entry(random.randint(0, 100000), t, t, None))
 print(f"{before:.1f} {rss():.1f} {cache.local_size()}")
 """
     store = f"sqlite:///{tempfile.mkdtemp(prefix='shareproxy-bench-')}/m.db"
-    out = subprocess.run([sys.executable, "-c", code, store, ",".join(OPEN_NETWORKS)],
-                         capture_output=True, text=True, cwd=ROOT, timeout=300)  # fmt: skip
-    if out.returncode != 0:
-        print(out.stderr[-2000:])
-        return
-    before, after, size = out.stdout.split()
-    print(f"  app loaded: {float(before):.1f} MB RSS; with {size} entries in its LRU: "
-          f"{float(after):.1f} MB")
-    print(f"MEMORY = {float(after):.1f} MB RSS (goal <= 100 MB)")
+    for size, what in (
+        (600_000, "CACHE_SIZE=600000 (all of them)"),
+        (100_000, "the default CACHE_SIZE=100000 (LRU keeps the last 100 000)"),
+    ):
+        out = subprocess.run(
+            [sys.executable, "-c", code, store, ",".join(OPEN_NETWORKS), str(size)],
+            capture_output=True, text=True, cwd=ROOT, timeout=300,
+        )  # fmt: skip
+        if out.returncode != 0:
+            print(out.stderr[-2000:])
+            return
+        before, after, held = out.stdout.split()
+        print(f"  {what}: app loaded {float(before):.1f} MB RSS; holding {held} entries "
+              f"{float(after):.1f} MB")  # fmt: skip
+        print(f"MEMORY ({size} entries) = {float(after):.1f} MB RSS (goal <= 100 MB)")
 
 
 PARTS = {

@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from flask import Flask, Response, current_app, request
@@ -34,9 +35,18 @@ class Services:
     fetcher: Fetcher
     cache: CountCache
 
+    @cached_property
+    def _enabled(self) -> list[str]:
+        return [n for n, net in COUNT_NETWORKS.items() if not self.fetcher.missing_credentials(net)]
+
     def enabled_counts(self) -> list[str]:
         """Networks whose counts are on (count API known and credentials present)."""
-        return [n for n, net in COUNT_NETWORKS.items() if not self.fetcher.missing_credentials(net)]
+        return list(self._enabled)  # credentials are read once, at start-up
+
+    @cached_property
+    def deadline(self) -> float:
+        """SHAREPROXY_REQUEST_DEADLINE in seconds."""
+        return float(self.settings.request_deadline)
 
 
 def services() -> Services:

@@ -18,13 +18,16 @@ Guarantees:
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
+from typing import Any
 
 from cachetools import LRUCache
 
@@ -40,6 +43,15 @@ log = logging.getLogger(__name__)
 SYNC_INTERVAL = 2.0  # seconds between reads of the shared settings (TTLs, purges, circuits)
 MAX_BACKOFF = 24 * 3600.0
 Key = tuple[str, str]  # (normalised URL, network)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A lookup's answer serialised once, reused until its first count expires."""
+
+    body: bytes
+    expires: float  # clock time
+    hits: tuple[Any, ...]  # the per-network metrics counters a lookup would have counted
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,10 @@ class CountCache:
             max_workers=int(settings.upstream_workers), thread_name_prefix="shareproxy-fetch"
         )
         self._ttl_overrides: dict[str, int] = {}
+        self._ttls: dict[str, int] = {}  # ttl() memo, emptied whenever overrides change
+        # Serialised answers, per (URL, networks), while every count in them is fresh.
+        self._answers: OrderedDict[tuple[str, tuple[str, ...]], Answer] = OrderedDict()
+        self._answers_max = max(1, min(int(settings.cache_size) // 4, 20_000))
         self._circuits: dict[str, float] = {}
         self._strikes: dict[str, int] = {}
         self._generation: str | None = None
@@ -81,8 +97,12 @@ class CountCache:
 
     def ttl(self, network: str) -> int:
         """The lifetime of a network's counts: admin override, else settings; ≥ floor."""
+        known = self._ttls.get(network)
+        if known is not None:
+            return known
         seconds = self._ttl_overrides.get(network) or self.settings.ttl_for(network)
-        return min(max(seconds, ttl_floor(network)), TTL_CEILING)
+        known = self._ttls[network] = min(max(seconds, ttl_floor(network)), TTL_CEILING)
+        return known
 
     def fresh_until(self, network: str, entry: Entry) -> float:
         if entry.error is None:
@@ -101,6 +121,55 @@ class CountCache:
         return self._circuits.get(network, 0.0)
 
     # --- the lookup a request makes
+
+    def answer(self, url: str, networks: tuple[str, ...], timeout: float) -> tuple[bytes, int]:
+        """The JSON body (``{"network": count}``) and its max-age for ``url``.
+
+        While every count of an answer is fresh nothing can change it (no refresh starts
+        before the first one expires; purges and TTL changes empty this memo), so it is
+        serialised once and served as bytes until then.
+        """
+        now = self.clock()
+        self.sync(now)
+        key = (url, networks)
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None:
+                if now < found.expires:
+                    self._answers.move_to_end(key)
+                else:
+                    del self._answers[key]
+                    found = None
+        if found is not None:
+            for child in found.hits:
+                child.inc()
+            return found.body, int(found.expires - now)
+        result = self.lookup(url, networks, timeout)
+        body = json.dumps(result.counts, separators=(",", ":")).encode()
+        if result.complete and result.max_age > 0:
+            with self._lock:
+                entries = [self._local.get((url, name)) for name in networks]
+            if any(entry is None for entry in entries):
+                return body, result.max_age
+            hits = tuple(
+                metrics.cache_child(name, "hit" if entry.error is None else "error")
+                for name, entry in zip(networks, entries, strict=True)
+                if entry is not None
+            )
+            answer = Answer(body, now + result.max_age, hits)
+            with self._lock:
+                self._answers[key] = answer
+                if len(self._answers) > self._answers_max:
+                    self._answers.popitem(last=False)
+        return body, result.max_age
+
+    def _forget_answers(self, url: str | None = None) -> None:
+        with self._lock:
+            if url is None:
+                self._answers.clear()
+            else:
+                for key in [k for k in self._answers if k[0] == url]:
+                    del self._answers[key]
 
     def lookup(self, url: str, networks: Iterable[str], timeout: float) -> Lookup:
         """Counts of ``url`` for ``networks``, waiting at most ``timeout`` seconds."""
@@ -325,13 +394,17 @@ class CountCache:
                         circuits[name] = float(value)
                 except ValueError:
                     log.warning("ignoring malformed shared setting %s", key)
-            self._ttl_overrides = overrides
+            if overrides != self._ttl_overrides:
+                self._ttl_overrides = overrides
+                self._ttls = {}
+                self._forget_answers()
             for name, until in circuits.items():
                 self._circuits[name] = max(self._circuits.get(name, 0.0), until)
             generation = meta.get("generation", "0")
             if self._generation is not None and generation != self._generation:
                 with self._lock:
                     self._local.clear()
+                    self._answers.clear()
             self._generation = generation
         finally:
             self._sync_lock.release()
@@ -354,6 +427,7 @@ class CountCache:
             else:
                 for key in [k for k in self._local.keys() if k[0] == url]:
                     del self._local[key]
+        self._forget_answers(url)
         self.sync(force=True)
         return removed
 

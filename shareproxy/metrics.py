@@ -7,6 +7,7 @@ Under gunicorn with several workers, set ``PROMETHEUS_MULTIPROC_DIR`` (the shipp
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -38,8 +39,21 @@ UPSTREAM_LATENCY = Histogram(
 STORE_ERRORS = Counter("shareproxy_store_errors", "Store operations that failed", ["op"])
 
 
+# Labelled children, looked up once: ``labels()`` costs more than ``inc()`` on the hot path.
+_cache_children: dict[tuple[str, str], Any] = {}
+_request_children: dict[tuple[str, int], Any] = {}
+
+
+def cache_child(network: str, result: str) -> Any:
+    """The counter of one (network, result): keep it to count many times cheaply."""
+    child = _cache_children.get((network, result))
+    if child is None:
+        child = _cache_children[(network, result)] = CACHE.labels(network, result)
+    return child
+
+
 def cache_result(network: str, result: str) -> None:
-    CACHE.labels(network, result).inc()
+    cache_child(network, result).inc()
 
 
 def upstream_call(network: str, seconds: float, error: str | None) -> None:
@@ -54,7 +68,10 @@ def store_error(op: str) -> None:
 
 
 def request(endpoint: str, status: int) -> None:
-    REQUESTS.labels(endpoint, str(status)).inc()
+    child = _request_children.get((endpoint, status))
+    if child is None:
+        child = _request_children[(endpoint, status)] = REQUESTS.labels(endpoint, str(status))
+    child.inc()
 
 
 def exposition() -> tuple[bytes, str]:

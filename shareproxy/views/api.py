@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from flask import Blueprint, Response, request
@@ -86,8 +85,7 @@ def counts() -> Response:
     enabled = svc.enabled_counts()
     wanted = requested_networks(single_arg("networks"), enabled)
     asked = [name for name in wanted if name in enabled]
-    found = svc.cache.lookup(url, asked, float(svc.settings.request_deadline))
-    body = json.dumps(found.counts, separators=(",", ":"))
+    body, max_age = svc.cache.answer(url, tuple(asked), svc.deadline)
     resp = Response(body, mimetype="application/json")
-    resp.headers["Cache-Control"] = f"public, max-age={found.max_age}"
+    resp.headers["Cache-Control"] = f"public, max-age={max_age}"
     return resp

@@ -1,0 +1,99 @@
+"""The serialised-answer memo of /api/counts: the same answers as without it, served until
+the first count expires, forgotten on purge and TTL change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from fakes import FakeNetworks
+from flask import Flask
+
+PAGE = "https://example.org/memo"
+
+
+def counts(client: Any, networks: str = "buffer,pinterest") -> Any:
+    return client.get(f"/api/counts?url={quote(PAGE, safe='')}&networks={networks}")
+
+
+def make(fake_app: Callable[..., Flask]) -> tuple[Flask, Any, list[float]]:
+    app = fake_app(CACHE_TTL=1000)
+    clock = [1_800_000_000.0]
+    cache = app.extensions["shareproxy"].cache
+    cache.clock = lambda: clock[0]
+    return app, cache, clock
+
+
+def test_a_fresh_answer_is_served_from_the_memo_until_it_expires(
+    fake_app: Callable[..., Flask], fake: FakeNetworks
+) -> None:
+    app, cache, clock = make(fake_app)
+    client = app.test_client()
+    first = counts(client)
+    assert first.get_json() == {"buffer": 7, "pinterest": 7}
+    assert len(cache._answers) == 1
+    fake.set("buffer", value=9)
+    fake.set("pinterest", value=9)
+    clock[0] += 300
+    again = counts(client)
+    assert again.get_data() == first.get_data()
+    assert again.headers["Cache-Control"] == "public, max-age=700"
+    # the other order of networks is another answer, with the same counts
+    assert list(counts(client, "pinterest,buffer").get_json()) == ["pinterest", "buffer"]
+    assert fake.calls() == 2
+    clock[0] += 701  # expired: stale served at once, one refresh each
+    assert counts(client).get_json() == {"buffer": 7, "pinterest": 7}
+    cache._executor.submit(lambda: None).result()  # let the refreshes run
+    for _ in range(50):
+        if counts(client).get_json() == {"buffer": 9, "pinterest": 9}:
+            break
+        __import__("time").sleep(0.05)
+    assert counts(client).get_json() == {"buffer": 9, "pinterest": 9}
+    assert fake.calls() == 4
+
+
+def test_purge_and_ttl_changes_forget_answers(
+    fake_app: Callable[..., Flask], fake: FakeNetworks
+) -> None:
+    app, cache, clock = make(fake_app)
+    client = app.test_client()
+    counts(client)
+    fake.set("buffer", value=11)
+    fake.set("pinterest", value=11)
+    cache.purge(PAGE)
+    assert not cache._answers
+    assert counts(client).get_json() == {"buffer": 11, "pinterest": 11}
+    assert counts(client).headers["Cache-Control"] == "public, max-age=1000"
+    cache.set_ttl("buffer", 400)
+    assert not cache._answers
+    assert counts(client).headers["Cache-Control"] == "public, max-age=400"
+
+
+def test_incomplete_or_stale_answers_are_not_memorised(
+    fake_app: Callable[..., Flask], fake: FakeNetworks
+) -> None:
+    import threading
+
+    gate = fake.set("buffer", gate=threading.Event()).gate
+    assert gate is not None
+    app = fake_app(REQUEST_DEADLINE=0.05)
+    cache = app.extensions["shareproxy"].cache
+    resp = counts(app.test_client(), "buffer")
+    gate.set()
+    assert resp.get_json() == {}
+    assert not cache._answers
+
+
+def test_memo_hits_are_counted_in_metrics(
+    fake_app: Callable[..., Flask], fake: FakeNetworks
+) -> None:
+    from shareproxy import metrics
+
+    app, cache, clock = make(fake_app)
+    client = app.test_client()
+    counts(client)
+    before = metrics.cache_child("pinterest", "hit")._value.get()
+    counts(client)
+    counts(client)
+    assert metrics.cache_child("pinterest", "hit")._value.get() == before + 2
