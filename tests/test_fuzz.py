@@ -218,3 +218,21 @@ def test_live_server_matches_its_description(case: Any, live_server: str) -> Non
         ],
         timeout=10,
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    name=st.from_regex(r"[a-z][a-z0-9]{0,7}", fullmatch=True),
+    value=st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True),
+)
+def test_parameters_that_are_not_tracking_are_kept_by_default(name: str, value: str) -> None:
+    from fnmatch import fnmatchcase
+
+    from shareproxy.settings import DEFAULT_TRACKING, _list, load
+
+    tracking = load(environ={}).tracking_params  # what the app uses when nothing is set
+    url = normalise(f"https://example.org/p?{name}={value}", tracking)
+    if any(fnmatchcase(name, pattern) for pattern in _list(DEFAULT_TRACKING)):
+        assert url == "https://example.org/p"
+    else:
+        assert url == f"https://example.org/p?{name}={value}"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from flask import Blueprint, Response, request
 
 from .. import services
 from ..errors import ApiError
 from ..networks import NETWORKS
-from ..urls import BadURL, origin_allowed, page_url
+from ..urls import MAX_URL_LENGTH, BadURL, origin_allowed, page_url
 
 bp = Blueprint("api", __name__)
 
@@ -25,15 +26,26 @@ def single_arg(name: str) -> str | None:
     return values[0] if values else None
 
 
+@lru_cache(maxsize=4096)
+def _checked_url(raw: str, allowed: tuple[str, ...], tracking: tuple[str, ...]) -> str | BadURL:
+    """page_url(), remembered: the pages that embed buttons ask about the same URLs."""
+    try:
+        return page_url(raw, allowed, tracking)
+    except BadURL as exc:
+        return exc
+
+
 def requested_url() -> str:
     """The validated, normalised page URL of the request (400/403 otherwise)."""
-    svc = services()
-    try:
-        return page_url(
-            single_arg("url"), svc.settings.allowed_domains, svc.settings.tracking_params
-        )
-    except BadURL as exc:
-        raise ApiError(str(exc), exc.status) from None
+    settings = services().settings
+    raw = single_arg("url") or ""
+    if len(raw) > 4 * MAX_URL_LENGTH:  # refused anyway; not worth remembering
+        found: str | BadURL = BadURL(f"url is longer than {MAX_URL_LENGTH} characters")
+    else:
+        found = _checked_url(raw, settings.allowed_domains, settings.tracking_params)
+    if isinstance(found, BadURL):
+        raise ApiError(str(found), found.status)
+    return found
 
 
 def requested_networks(raw: str | None, default: list[str]) -> list[str]:
