@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import errors, metrics
 from ._version import __version__
@@ -57,6 +58,18 @@ def summary(settings: Settings, fetcher: Fetcher) -> list[str]:
     return lines
 
 
+def data_dir(name: str) -> str:
+    """``static`` or ``templates``: inside the package when installed, beside it in a checkout.
+
+    ``pip install .`` copies the top-level folders into the package (see pyproject.toml).
+    """
+    for base in (os.path.dirname(os.path.abspath(__file__)), ROOT):
+        path = os.path.join(base, name)
+        if os.path.isdir(path):
+            return path
+    return os.path.join(ROOT, name)
+
+
 def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool = True) -> Flask:
     """Build the app. ``overrides`` (tests) win over the environment and the TOML file.
 
@@ -65,10 +78,15 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     settings = load(overrides=overrides)
     app = Flask(
         __name__,
-        static_folder=os.path.join(ROOT, "static"),
-        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=data_dir("static"),
+        template_folder=data_dir("templates"),
         instance_path=os.path.join(ROOT, "instance"),
     )
+    if settings.trusted_proxies:
+        n = int(settings.trusted_proxies)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0
+        )
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.getLogger("shareproxy").setLevel(settings.log_level.upper())

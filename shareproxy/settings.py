@@ -204,6 +204,10 @@ def _base_settings() -> list[Setting]:
                 secret=True),
         Setting("LOG_LEVEL", "choice", "info", "debug, info, warning or error.",
                 _choice("debug", "info", "warning", "error")),
+        Setting("TRUSTED_PROXIES", "count", 0, "How many reverse proxies (nginx, a load "
+                "balancer) stand in front and set `X-Forwarded-For`, `-Proto`, `-Host` and "
+                "`-Port`; their values are believed that many hops deep. 0: the headers are "
+                "ignored and the socket's address is the client.", _int(0, 10)),
     ]
 
 
@@ -285,7 +289,7 @@ def load(
     for key, value in env.items():
         if key.startswith(PREFIX):
             name = key[len(PREFIX):]
-            if name not in BY_NAME and not name.startswith("TEST_"):
+            if name not in BY_NAME and not name.startswith(("TEST_", "_")):
                 raise ConfigError(f"{key}: unknown setting (see the configuration reference)")
             if name in BY_NAME:
                 raw[name] = value

@@ -1,0 +1,179 @@
+"""gunicorn.conf.py, run for real: access log without personal data, config check, metrics dir.
+
+Each test starts gunicorn as a subprocess with the shipped configuration and reads what it
+wrote. No network: the counts API points at a closed local port.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
+
+# An operator's "combined" format plus every header and environ atom that could carry
+# personal data: the logger must print "-" for all of them.
+GREEDY_FORMAT = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(q)s '
+    "%({cookie}i)s %({x-forwarded-for}i)s %({user-agent}i)s %({referer}i)s "
+    "%({remote_addr}e)s %({query_string}e)s %({http_cookie}e)s %(U)s %({set-cookie}o)s"
+)
+
+SECRETS = {
+    "ip4": "203.0.113.77",
+    "ip6": "2001:db8:1:2:3:4:5:6",
+    "ua": "SecretAgent/7.1",
+    "referer": "https://referer.example/private-page",
+    "cookie": "session=sekrit-cookie-value",
+    "query": "private-article",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHAREPROXY_")}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env.update({
+        "SHAREPROXY_STORE": f"sqlite:///{tmp_path / 'gunicorn.db'}",
+        "SHAREPROXY_ALLOWED_DOMAINS": "localhost,127.0.0.1",
+        "SHAREPROXY_API_BASE_PINTEREST": "http://127.0.0.1:9",
+        "PYTHONPATH": str(ROOT),
+    })  # fmt: skip
+    env.update(extra)
+    return env
+
+
+class Server:
+    def __init__(self, tmp_path: Path, *args: str, **env: str):
+        self.port = _free_port()
+        self.access = tmp_path / "access.log"
+        self.errors = tmp_path / "error.log"
+        self.env = _env(tmp_path, BIND=f"127.0.0.1:{self.port}", ACCESS_LOG=str(self.access),
+                        **env)
+        with self.errors.open("wb") as err:
+            self.proc = subprocess.Popen(
+                [*GUNICORN, *args, "wsgi:app"], cwd=ROOT, env=self.env,
+                stdout=subprocess.DEVNULL, stderr=err,
+            )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                self.get("/healthz")
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.1)
+        self.stop()
+        raise AssertionError("gunicorn did not start: " + self.errors.read_text())
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Any:
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers=headers or {})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read()
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.errors.read_text()
+
+
+@pytest.fixture
+def proxied(tmp_path: Path) -> Iterator[Server]:
+    server = Server(
+        tmp_path, "--workers", "2", "--access-logformat", GREEDY_FORMAT,
+        SHAREPROXY_TRUSTED_PROXIES="1",
+    )  # fmt: skip
+    yield server
+    server.stop()
+
+
+def _visit_with_secrets(server: Server) -> None:
+    for ip in (SECRETS["ip4"], SECRETS["ip6"]):
+        headers = {
+            "X-Forwarded-For": ip,
+            "User-Agent": SECRETS["ua"],
+            "Referer": SECRETS["referer"],
+            "Cookie": SECRETS["cookie"],
+        }
+        path = f"/api/counts?url=http%3A%2F%2Flocalhost%2F{SECRETS['query']}&networks=pinterest"
+        assert server.get(path, headers)[0] == 200
+        assert server.get(f"/healthz?{SECRETS['query']}=1", headers)[0] == 200
+
+
+def test_access_log_holds_no_ip_ua_referer_cookie_or_query(proxied: Server) -> None:
+    _visit_with_secrets(proxied)
+    proxied.stop()
+    log = proxied.access.read_text()
+    lines = [line for line in log.splitlines() if "/api/counts" in line or "/healthz" in line]
+    assert len(lines) >= 4, log
+    for name, secret in SECRETS.items():
+        assert secret not in log, f"{name} leaked into the access log"
+    assert "203.0.113.0 " in log  # the network of the forwarded IPv4 address
+    assert "2001:db8:1:: " in log  # the /48 of the forwarded IPv6 address
+    assert '"GET /api/counts HTTP/1.1" 200' in log
+    assert "?" not in log
+
+
+def test_summary_is_logged_once_and_metrics_add_up_workers(tmp_path: Path) -> None:
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_99999.db").write_bytes(b"stale from a previous run")
+    server = Server(tmp_path, "--workers", "2", PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
+    try:
+        for _ in range(6):
+            server.get("/healthz")
+        status, body = server.get("/metrics")
+        assert status == 200
+        assert b'shareproxy_requests_total{endpoint="health.healthz",status="200"}' in body
+        names = {p.name for p in metrics_dir.iterdir()}
+        assert "counter_99999.db" not in names  # wiped at start
+        assert any(n.startswith("counter_") for n in names)  # multiprocess mode is on
+    finally:
+        errors = server.stop()
+    assert errors.count("allowed domains: localhost, 127.0.0.1") == 1, errors
+    assert errors.count("Booting worker") == 2
+
+
+def test_own_metrics_dir_is_made_and_removed(tmp_path: Path) -> None:
+    server = Server(tmp_path, "--workers", "1", TMPDIR=str(tmp_path))
+    try:
+        server.get("/healthz")
+        made = list(tmp_path.glob("shareproxy-metrics-*"))
+        assert len(made) == 1 and any(made[0].iterdir())
+    finally:
+        server.stop()
+    assert not list(tmp_path.glob("shareproxy-metrics-*"))
+
+
+def test_a_bad_setting_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [*GUNICORN, "wsgi:app"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env=_env(tmp_path, BIND=f"127.0.0.1:{_free_port()}", SHAREPROXY_CACHE_TTL="soon"),
+    )  # fmt: skip
+    assert proc.returncode != 0
+    lines = [line for line in proc.stderr.splitlines() if "configuration error" in line]
+    assert len(lines) == 1, proc.stderr
+    assert "SHAREPROXY_CACHE_TTL" in lines[0]
+    assert "Booting worker" not in proc.stderr
