@@ -79,6 +79,7 @@ else:
     for _stale in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
         os.remove(_stale)
 
+
 def on_starting(server: Any) -> None:
     """Refuse to start on a bad configuration; log what is configured, once."""
     from shareproxy import summary

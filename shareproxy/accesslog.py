@@ -82,4 +82,3 @@ class PrivacyLogger(Logger):
             "L": f"{request_time.seconds}.{request_time.microseconds:06d}",
             "p": f"<{os.getpid()}>",
         }
-

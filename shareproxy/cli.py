@@ -28,10 +28,16 @@ def gunicorn_config() -> str:
 
 
 @main.command()
-@click.option("--bind", metavar="ADDRESS", help="host:port or unix:PATH (default: $BIND, "
-              "else 127.0.0.1:$PORT, else 127.0.0.1:8000).")
-@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes "
-              "(default: $WEB_CONCURRENCY, else one per CPU, at least 2).")
+@click.option(
+    "--bind",
+    metavar="ADDRESS",
+    help="host:port or unix:PATH (default: $BIND, else 127.0.0.1:$PORT, else 127.0.0.1:8000).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Worker processes (default: $WEB_CONCURRENCY, else one per CPU, at least 2).",
+)
 def serve(bind: str | None, workers: int | None) -> None:
     """Run the production server (gunicorn with gunicorn.conf.py)."""
     config = gunicorn_config()
