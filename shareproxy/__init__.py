@@ -16,6 +16,7 @@ from ._version import __version__
 from .cache import CountCache
 from .fetch import Fetcher
 from .networks import COUNT_NETWORKS
+from .paths import data_dir, instance_dir
 from .settings import ConfigError, Settings, load
 from .store import Store, open_store
 
@@ -58,18 +59,6 @@ def summary(settings: Settings, fetcher: Fetcher) -> list[str]:
     return lines
 
 
-def data_dir(name: str) -> str:
-    """``static`` or ``templates``: inside the package when installed, beside it in a checkout.
-
-    ``pip install .`` copies the top-level folders into the package (see pyproject.toml).
-    """
-    for base in (os.path.dirname(os.path.abspath(__file__)), ROOT):
-        path = os.path.join(base, name)
-        if os.path.isdir(path):
-            return path
-    return os.path.join(ROOT, name)
-
-
 def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool = True) -> Flask:
     """Build the app. ``overrides`` (tests) win over the environment and the TOML file.
 
@@ -80,7 +69,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
         __name__,
         static_folder=data_dir("static"),
         template_folder=data_dir("templates"),
-        instance_path=os.path.join(ROOT, "instance"),
+        instance_path=instance_dir(),
     )
     if settings.trusted_proxies:
         n = int(settings.trusted_proxies)

@@ -60,16 +60,22 @@ def test_wheel_declares_the_console_script(built: tuple[Path, Path]) -> None:
     assert re.search(r"^shareproxy = shareproxy\.cli:main$", text, re.M)
 
 
-def test_installed_layout_finds_static_and_templates(
+def test_installed_app_serves_static_files_and_templates(
     built: tuple[Path, Path], tmp_path: Path
 ) -> None:
+    """The wheel alone, without the checkout: Flask finds static/ and templates/ in it."""
     _, wheel = built
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    code = (
-        "import shareproxy, sys; "
-        "print(shareproxy.data_dir('static')); print(shareproxy.data_dir('templates'))"
-    )
+    code = f"""
+import shareproxy, shareproxy.paths as p
+app = shareproxy.create_app({{"STORE": "sqlite:///{tmp_path}/t.db"}}, log_summary=False)
+print(p.data_dir("static"))
+print(p.data_dir("templates"))
+print(app.test_client().get("/static/deploy-probe/probe.svg").status_code)
+print(app.jinja_env.get_template("deploy-probe/probe.html").render().strip())
+print(p.is_checkout())
+"""
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, timeout=60,
@@ -77,7 +83,20 @@ def test_installed_layout_finds_static_and_templates(
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         str(site / "shareproxy" / "static"), str(site / "shareproxy" / "templates"),
+        "200", "probe", "False",
     ]  # fmt: skip
+
+
+def test_no_module_builds_data_paths_from_the_checkout() -> None:
+    """Installed, there is no checkout root: paths to static/ and templates/ must come from
+    shareproxy.paths.data_dir (a path joined to ROOT works in the repository only)."""
+    pattern = re.compile(r"""join\(\s*ROOT\s*,\s*["'](static|templates)["']""")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "shareproxy").rglob("*.py")
+        if path.name != "paths.py" and pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, f"use shareproxy.paths.data_dir() in {offenders}"
 
 
 def test_every_subpackage_is_listed_in_pyproject() -> None:
