@@ -59,6 +59,12 @@ backlog = 1024
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
 
+# --- proxies: X-Forwarded-* is handled in the app (ProxyFix, SHAREPROXY_TRUSTED_PROXIES), the
+# one place that decides whom to believe; gunicorn's own handling (which trusts 127.0.0.1
+# by default) is off so the two cannot disagree.
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}
+
 # --- logs: errors to stderr, access lines without personal data (shareproxy/accesslog.py)
 logger_class = "shareproxy.accesslog.PrivacyLogger"
 accesslog = os.environ.get("ACCESS_LOG", "-")
