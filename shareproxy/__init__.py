@@ -102,4 +102,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
 
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+
+    from .views import badges
+
+    app.register_blueprint(badges.bp)
     return app
