@@ -138,6 +138,10 @@ def format_count(n: int) -> str:
 
 # --- fonts and glyph coverage
 
+# Held while the shared FreeType faces are used: they are not safe to share between threads.
+# Re-entrant, since a render measures text too. Renders are rare (their bytes are cached).
+_RENDER_LOCK = threading.RLock()
+
 
 @lru_cache(maxsize=16)
 def font(size: int) -> ImageFont.FreeTypeFont:
@@ -149,12 +153,13 @@ def has_raqm() -> bool:
 
 
 def _glyph_print(ch: str) -> tuple[tuple[float, ...], bytes]:
-    f = font(20)
-    box = f.getbbox(ch)
-    w, h = max(1, int(box[2] - box[0])), max(1, int(box[3] - box[1]))
-    im = Image.new("L", (w, h))
-    ImageDraw.Draw(im).text((-box[0], -box[1]), ch, font=f, fill=255)
-    return tuple(box), im.tobytes()
+    with _RENDER_LOCK:
+        f = font(20)
+        box = f.getbbox(ch)
+        w, h = max(1, int(box[2] - box[0])), max(1, int(box[3] - box[1]))
+        im = Image.new("L", (w, h))
+        ImageDraw.Draw(im).text((-box[0], -box[1]), ch, font=f, fill=255)
+        return tuple(box), im.tobytes()
 
 
 @lru_cache(maxsize=4096)
@@ -184,7 +189,8 @@ def text_width(text: str, size: float) -> float:
     scale = size / f.size
     known = "".join(c for c in text if has_glyph(c))
     missing = len(text) - len(known)
-    return f.getlength(known) * scale + missing * size
+    with _RENDER_LOCK:
+        return f.getlength(known) * scale + missing * size
 
 
 # --- layout and colours
@@ -362,12 +368,13 @@ class BadgeCache:
             found = self._items.get(key)
         if found is not None:
             return found
-        if fmt == "svg":
-            body = render_svg(network, label, count, theme, title)
-            mimetype = "image/svg+xml"
-        else:
-            body = render_png(network, label, count, theme, scale)
-            mimetype = "image/png"
+        with _RENDER_LOCK:  # FreeType faces are not safe to share between threads
+            if fmt == "svg":
+                body = render_svg(network, label, count, theme, title)
+                mimetype = "image/svg+xml"
+            else:
+                body = render_png(network, label, count, theme, scale)
+                mimetype = "image/png"
         rendered = Rendered(body, hashlib.sha256(body).hexdigest()[:32], mimetype)
         with self._lock:
             self._items[key] = rendered
