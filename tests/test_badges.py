@@ -224,3 +224,15 @@ def test_bad_parameters_get_a_4xx_with_a_reason(client: Any, path: str, status: 
     body = resp.get_data(as_text=True)
     assert body.count("\n") <= 1 and "<script" not in body.lower() and "evil" not in body
     assert json.loads(body)["error"]
+
+
+def test_every_label_with_the_longest_count_stays_within_the_size_bound() -> None:
+    widest = 0
+    for network in NETWORKS:
+        for lang in badges.LANGS:
+            label = badges.label_for(network, lang)
+            for shown in (label, badges.png_label(label, badges.label_for(network, "en"))):
+                widest = max(widest, badges.layout(shown, "999.9k").width)
+    assert widest <= badges.MAX_WIDTH
+    img = png(badges.render_png("odnoklassniki", "Поделиться", "999.9k", "dark", 4))
+    assert img.width <= badges.MAX_WIDTH * 4 and img.height == badges.HEIGHT * 4
