@@ -210,29 +210,29 @@ def widget_markup(name: str, opts: Options) -> Markup:
     return Markup(body + scripts)
 
 
-def buttons_for(opts: Options, t: Callable[[str], str], *, absolute: str = "") -> list[Button]:
+def buttons_for(opts: Options, _: Callable[[str], str], *, absolute: str = "") -> list[Button]:
     out: list[Button] = []
     for name in opts.networks:
         net = NETWORKS[name]
         label = net.label
-        aria = t("Share on %(network)s") % {"network": net.label}
+        aria = _("Share on %(network)s") % {"network": net.label}
         b = Button(name, "link", label, aria, icons.path(name))
         if name == "info":
-            b.kind, b.label = "info", t("Info")
-            b.aria = t("Information about these buttons")
-            b.extra = t("Nothing is sent to a network until you click one of these buttons.")
+            b.kind, b.label = "info", _("Info")
+            b.aria = _("Information about these buttons")
+            b.extra = _("Nothing is sent to a network until you click one of these buttons.")
             b.href = opts.info or f"{absolute}/?{urlencode({'lang': opts.lang})}#privacy"
         elif name == "copy":
-            b.kind, b.label = "copy", t("Copy link")
-            b.aria, b.extra = b.label, t("Link copied")
+            b.kind, b.label = "copy", _("Copy link")
+            b.aria, b.extra = b.label, _("Link copied")
         elif name == "print":
             b.kind = "print"
-            b.label = b.aria = t("Print")
+            b.label = b.aria = _("Print")
         elif name == "share":
             b.kind = "share"
-            b.label = b.aria = t("Share")
+            b.label = b.aria = _("Share")
         elif name == "mail":
-            b.label, b.aria = t("Mail"), t("Send by e-mail")
+            b.label, b.aria = _("Mail"), _("Send by e-mail")
             b.href = net.share_link(opts.url, opts.title)
         elif net.kind == "fediverse":
             b.kind, b.href = "mastodon", absolute + share_path(name, opts)
@@ -243,7 +243,7 @@ def buttons_for(opts: Options, t: Callable[[str], str], *, absolute: str = "") -
                 b.kind, b.widget = "widget", widget_markup(name, opts)
             else:
                 b.kind = "twoclick"
-                b.extra = t(
+                b.extra = _(
                     "The first click loads the %(network)s button, which sends data to "
                     "%(network)s; the second click shares."
                 ) % {"network": net.label}
@@ -319,8 +319,12 @@ def secure(resp: Response, csp: str, *, vary_language: bool) -> Response:
 
 
 def page_context(opts: Options) -> dict[str, object]:
-    t = i18n.translator(opts.lang).gettext
-    return {"o": opts, "_": t, "lang": opts.lang, "dir": i18n.direction(opts.lang)}
+    return {
+        "o": opts,
+        "_": i18n.translator(opts.lang).gettext,
+        "lang": opts.lang,
+        "dir": i18n.direction(opts.lang),
+    }
 
 
 # --- routes
@@ -330,8 +334,7 @@ def page_context(opts: Options) -> dict[str, object]:
 def buttons_page() -> Response:
     opts = options()
     ctx = page_context(opts)
-    t = i18n.translator(opts.lang).gettext
-    buttons = buttons_for(opts, t)
+    buttons = buttons_for(opts, i18n.translator(opts.lang).gettext)
     fetch = add_counts(opts, buttons)
     html = render_template(
         "buttons/page.html",
@@ -351,10 +354,10 @@ def snippet() -> Response:
     opts = options()
     if opts.mode != "share":
         raise ApiError("'mode' must be share for a snippet (two-click needs the iframe)")
-    t = i18n.translator(opts.lang).gettext
+    _ = i18n.translator(opts.lang).gettext
     base = request.host_url.rstrip("/")
     buttons = [
-        b for b in buttons_for(opts, t, absolute=base) if b.kind in ("link", "mastodon", "info")
+        b for b in buttons_for(opts, _, absolute=base) if b.kind in ("link", "mastodon", "info")
     ]
     add_counts(opts, buttons)
     html = render_template("buttons/snippet.html", buttons=buttons, **page_context(opts))
@@ -400,17 +403,15 @@ def sample_url() -> str:
 @bp.get("/")
 def demo() -> Response:
     lang = language()
-    t = i18n.translator(lang).gettext
-    choices = {k: v for k, v in CHOICES.items()}
     html = render_template(
         "buttons/demo.html",
-        _=t,
+        _=i18n.translator(lang).gettext,
         lang=lang,
         dir=i18n.direction(lang),
         languages=sorted(i18n.LANGUAGES),
         networks=list(NETWORKS.values()),
         defaults=DEFAULT_NETWORKS,
-        choices=choices,
+        choices=CHOICES,
         sample=sample_url(),
         css=assets.url("demo.css"),
         js=assets.url("demo.js"),

@@ -66,7 +66,6 @@ def share(network: str) -> BaseResponse:
 def fediverse(url: str, title: str) -> BaseResponse:
     """Ask for the visitor's server; with one, offer the link to its share page."""
     lang = language()
-    t = i18n.translator(lang).gettext
     net = NETWORKS["mastodon"]
     target = ""
     if single_arg("instance") is not None:
@@ -77,7 +76,7 @@ def fediverse(url: str, title: str) -> BaseResponse:
         "buttons/mastodon.html",
         o=Options(url=url, title=title, lang=lang),
         target=target,
-        _=t,
+        _=i18n.translator(lang).gettext,
         lang=lang,
         dir=i18n.direction(lang),
     )
