@@ -353,3 +353,16 @@ def test_demo_page(client: Any) -> None:
     assert '<html lang="fr"' in html and 'id="builder"' in html
     assert all(same_origin(u) for u in loaded_resources(html))
     assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+
+
+def test_readme_lists_every_network_and_the_dead_ones() -> None:
+    from pathlib import Path
+
+    from shareproxy.networks import DEAD
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Networks", 1)[1].split("\n## ", 1)[0]
+    for name in NETWORKS:
+        assert f"| {name} (" in section or f"| {name} |" in section, name
+    for name in DEAD:
+        assert f"**{name}**" in section, name
