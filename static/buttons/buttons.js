@@ -69,6 +69,7 @@
       e.preventDefault();
       var f = el.parentNode.querySelector("form");
       f.hidden = !f.hidden;
+      el.setAttribute("aria-expanded", String(!f.hidden));
       if (!f.hidden) { f.elements.instance.value = store("shareproxy.mastodon.instance") || ""; f.elements.instance.focus(); }
       send();
     } else if (n === "copy") {
@@ -97,7 +98,14 @@
     err.textContent = ""; i.removeAttribute("aria-invalid");
     store("shareproxy.mastodon.instance", host);
     popup("https://" + host + "/share?text=" + encodeURIComponent(f.dataset.text));
-    f.hidden = true; send();
+    f.hidden = true; f.previousElementSibling.setAttribute("aria-expanded", "false"); send();
+  });
+  root.addEventListener("keydown", function (e) {
+    var f = e.target.form;
+    if (e.key === "Escape" && f && f.classList.contains("sp-masto")) {
+      f.hidden = true; f.previousElementSibling.setAttribute("aria-expanded", "false");
+      f.previousElementSibling.focus(); send();
+    }
   });
 
   if (ds.fetch && W.fetch) {
