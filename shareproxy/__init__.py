@@ -98,12 +98,11 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
         metrics.request(endpoint, resp.status_code)
         return resp
 
-    from .views import api, health
+    from .views import api, badges, buttons, health, share
 
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
-
-    from .views import badges
-
+    app.register_blueprint(buttons.bp)
+    app.register_blueprint(share.bp)
     app.register_blueprint(badges.bp)
     return app
