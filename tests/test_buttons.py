@@ -359,6 +359,16 @@ def test_demo_page(client: Any) -> None:
     assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
 
 
+def test_demo_builder_offers_badge_snippets_for_web_networks_only(client: Any) -> None:
+    html = body(client.get("/"))
+    assert 'id="snippet-badges"' in html
+    assert re.search(r'value="facebook"[^>]* data-share data-alt="Share on Facebook"', html)
+    # mail opens the visitor's mail program: no /share redirect, so no badge snippet
+    assert re.search(r'value="mail"[^>]*>', html) and not re.search(
+        r'value="mail"[^>]*data-share', html
+    )
+
+
 def test_readme_lists_every_network_and_the_dead_ones() -> None:
     from pathlib import Path
 

@@ -22,6 +22,15 @@
       '></div>\n<script src="' + esc(base) + '/embed.js" async></script>';
     q.delete("mode");
     d.getElementById("snippet-links").value = "GET " + base + "/snippet?" + q.toString();
+    var page = encodeURIComponent(form.elements.url.value), badges = [];
+    form.querySelectorAll("input[name=networks]:checked").forEach(function (c) {
+      if (!c.hasAttribute("data-share")) return;
+      var img = base + "/badge/" + c.value + ".png?url=" + page + "&scale=2&lang=" +
+        form.elements.lang.value + "&theme=" + form.elements.theme.value;
+      badges.push('<a href="' + esc(base + "/share/" + c.value + "?url=" + page) + '"><img src="' +
+        esc(img) + '" alt="' + esc(c.dataset.alt) + '" height="20"></a>');
+    });
+    d.getElementById("snippet-badges").value = badges.join("\n");
   }
   form.addEventListener("change", update);
   d.querySelectorAll("[data-copy]").forEach(function (b) {
