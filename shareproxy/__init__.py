@@ -77,6 +77,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     fetcher = Fetcher(settings)
     cache = CountCache(settings, store, fetcher)
     app.extensions["shareproxy"] = Services(settings, store, fetcher, cache)
+    metrics.attach(store)  # admin overview figures, flushed to the store off the request path
 
     if log_summary and not os.environ.get("SHAREPROXY__SUMMARY_LOGGED"):
         for line in summary(settings, fetcher):
@@ -98,8 +99,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
         metrics.request(endpoint, resp.status_code)
         return resp
 
-    from .views import api, health
+    from .views import admin, api, health
 
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    admin.init_app(app)
     return app
