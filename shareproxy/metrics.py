@@ -100,6 +100,9 @@ class StatsBuffer:
         while not self._stop.wait(FLUSH_INTERVAL):
             try:
                 self.flush()
+                store = self._store
+                if store is not None and hasattr(store, "sweep"):
+                    store.sweep(time.time())  # expired salts and keys go even when idle
             except Exception:  # the flusher must not die
                 log.exception("statistics flush failed")
 

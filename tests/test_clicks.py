@@ -113,6 +113,10 @@ def test_the_salt_rotates_daily_and_old_salts_are_deleted(tmp_path: Any) -> None
     assert live == 1  # only the last click's key; the earlier ones expired and are gone
     db.close()
     store.close()
+    # and the old salts are gone from the bytes on disk too, not just from the table
+    blob = b"".join(Path(f).read_bytes() for f in glob.glob(str(tmp_path / "salts.db*")))
+    for old in (first, second):
+        assert old.encode() not in blob
 
 
 @pytest.mark.redis

@@ -99,6 +99,10 @@ class Store(Protocol):
 
     def forget(self, key: str) -> None: ...
 
+    def sweep(self, now: float) -> None:
+        """Delete what has expired (salts, dedup keys, statistics) if the store must."""
+        ...
+
     # statistics buckets: (resolution "m" or "h", bucket start, network, field) -> amount
     def add_stats(
         self, rows: list[tuple[str, int, str, str, float]], keep: dict[str, float]

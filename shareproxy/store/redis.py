@@ -175,6 +175,9 @@ class RedisStore:
     def forget(self, key: str) -> None:
         self._call(self._client.delete, f"{self.prefix}h:{key}", f"{self.prefix}v:{key}")
 
+    def sweep(self, now: float) -> None:
+        """Nothing to do: every expiring key carries its own TTL in Redis."""
+
     # --- statistics buckets: one hash per (resolution, bucket), fields "network|field"
 
     def add_stats(

@@ -59,6 +59,7 @@ class SQLiteStore:
         self._swept_at = 0.0
         with self._db() as db:
             db.executescript(SCHEMA)
+        self.sweep(time.time())
 
     def _conn(self) -> sqlite3.Connection:
         if self._pid != os.getpid():  # forked: connections do not survive a fork
@@ -69,6 +70,9 @@ class SQLiteStore:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            # deleted rows (expired salts and de-duplication keys) are overwritten, not left
+            # in free pages of the file
+            conn.execute("PRAGMA secure_delete=ON")
             self._local.conn = conn
         return conn
 
@@ -195,7 +199,7 @@ class SQLiteStore:
                     raise
             finally:
                 db.execute("PRAGMA synchronous=NORMAL")
-        self._sweep(now)
+        self.sweep(now)
         return True
 
     def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]:
@@ -247,7 +251,7 @@ class SQLiteStore:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-        self._sweep(now)
+        self.sweep(now)
         return current
 
     def hit(self, key: str, window: float, now: float) -> int:
@@ -310,15 +314,24 @@ class SQLiteStore:
             ).fetchall()
         return [(int(b), str(n), str(f), float(v)) for b, n, f, v in rows]
 
-    def _sweep(self, now: float) -> None:
-        """Delete expired dedup keys, values (old salts) and statistics now and then."""
+    def sweep(self, now: float) -> None:
+        """Delete expired dedup keys, values (old salts) and statistics now and then.
+
+        Runs at start-up, after writes, and from each worker's statistics thread; at most
+        every CLEAN_EVERY seconds per process. The WAL is then checkpointed and truncated,
+        so deleted rows do not linger in it either.
+        """
         if now - self._swept_at < CLEAN_EVERY and now >= self._swept_at:
             return
         self._swept_at = now
         with self._db() as db:
-            db.execute("DELETE FROM dedup WHERE expires <= ?", (now,))
-            db.execute("DELETE FROM kv WHERE expires IS NOT NULL AND expires <= ?", (now,))
-            db.execute("DELETE FROM stats WHERE expires <= ?", (now,))
+            removed = db.execute("DELETE FROM dedup WHERE expires <= ?", (now,)).rowcount
+            removed += db.execute(
+                "DELETE FROM kv WHERE expires IS NOT NULL AND expires <= ?", (now,)
+            ).rowcount
+            removed += db.execute("DELETE FROM stats WHERE expires <= ?", (now,)).rowcount
+            if removed:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
