@@ -19,9 +19,11 @@ import hashlib
 import hmac
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable
 
+from cachetools import TTLCache
 from flask import current_app
 
 from . import metrics
@@ -29,12 +31,15 @@ from .networks import NETWORKS
 from .privacy import anonymize_ip
 from .settings import Settings
 from .store import Store, StoreError
+from .urls import BadURL, page_url
 
 log = logging.getLogger(__name__)
 
 DEDUP_SECONDS = 24 * 3600
 DAY = 24 * 3600
 MAX_UA = 512  # only the first characters of a user agent go into the hash
+READ_CACHE_SECONDS = 10.0  # how long a worker reuses the click counts of a URL it read
+READ_CACHE_SIZE = 10_000
 
 
 class ClickCounter:
@@ -44,6 +49,8 @@ class ClickCounter:
         self.settings = settings
         self.store = store
         self.clock = clock
+        self._read: TTLCache[str, dict[str, int]] = TTLCache(READ_CACHE_SIZE, READ_CACHE_SECONDS)
+        self._read_lock = threading.Lock()
 
     # --- salts
 
@@ -60,11 +67,16 @@ class ClickCounter:
     # --- counting
 
     def record(self, url: str, network: str, remote_addr: str, user_agent: str) -> bool:
-        """Count one share of normalised ``url`` on ``network``; False for a repeat.
+        """Count one share of ``url`` on ``network``; False for a repeat or a refused URL.
 
-        Raises StoreError when the store cannot take the click.
+        The URL is normalised as the counts API does (so both use the same key) and must
+        be on an allowed host. Raises StoreError when the store cannot take the click.
         """
         if self.settings.click_counts == "off" or network not in NETWORKS:
+            return False
+        try:
+            url = page_url(url, self.settings.allowed_domains, self.settings.tracking_params)
+        except BadURL:
             return False
         now = self.clock()
         day = int(now // DAY)
@@ -76,14 +88,24 @@ class ClickCounter:
             keys.append(self.visitor_key(yesterday, remote_addr, user_agent, url, network))
         counted = self.store.record_click(url, network, keys, DEDUP_SECONDS, now)
         metrics.click(network, counted)
+        if counted:
+            with self._read_lock:
+                self._read.pop(url, None)  # this worker shows its own click at once
         return counted
 
     def counts(self, url: str, networks: list[str]) -> dict[str, int]:
-        try:
-            return self.store.get_clicks(url, networks)
-        except StoreError:
-            metrics.store_error("clicks")
-            return {}
+        """Click counts of ``url``; read from the store at most every 10 s per worker."""
+        with self._read_lock:
+            known = self._read.get(url)
+        if known is None:
+            try:
+                known = self.store.get_clicks(url, list(NETWORKS))
+            except StoreError:
+                metrics.store_error("clicks")
+                known = {}  # remembered too: a store that is down is not asked per request
+            with self._read_lock:
+                self._read[url] = known
+        return {n: known[n] for n in networks if n in known}
 
     def merge(self, url: str, upstream: dict[str, int], wanted: list[str] | None,
               enabled: list[str]) -> dict[str, int]:

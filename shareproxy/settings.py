@@ -192,7 +192,8 @@ def _base_settings() -> list[Setting]:
                 "larger one counts as a failure.", _int(1024, 64 * 1_048_576)),
         Setting("UPSTREAM_WORKERS", "threads", 16, "Threads per worker process that fetch "
                 "counts in parallel.", _int(1, 256)),
-        Setting("TRACKING_PARAMS", "list", DEFAULT_TRACKING, "Query parameters dropped when a "
+        Setting("TRACKING_PARAMS", "list", _list(DEFAULT_TRACKING),
+                "Query parameters dropped when a "
                 "URL is normalised (`*` matches any suffix).", _list),
         Setting("CONTACT", "url or mail", "", "Contact shown in the User-Agent of upstream "
                 "calls, so a network can reach the operator.", _text),

@@ -47,7 +47,8 @@ def store(request: Any, tmp_path: Any) -> Iterator[Store]:
 
 
 def counter(store: Store, clock: Clock, mode: str = "fill") -> ClickCounter:
-    return ClickCounter(load({}, {"CLICK_COUNTS": mode}), store, clock)
+    settings = load({}, {"CLICK_COUNTS": mode, "ALLOWED_DOMAINS": "example.org"})
+    return ClickCounter(settings, store, clock)
 
 
 def test_each_share_adds_one_per_url_and_network(store: Store) -> None:
@@ -262,9 +263,23 @@ def test_top_shared_page_ranks_pages(make_app: Callable[..., Flask]) -> None:
     with app.test_request_context():
         for i in range(3):
             clicks.record(URL, "twitter", f"198.51.{i}.1", UA)
-        clicks.record(URL + "?p=<b>", "twitter", IP, UA)
+        clicks.record(URL + "?p=<b>&utm_source=x", "twitter", IP, UA)
     client = app.test_client()
     login(client)
     html = client.get("/admin/top").text
-    assert html.index(URL + "<") < html.index("p=&lt;b&gt;")
-    assert "<b>" not in html
+    assert html.index(URL + "<") < html.index(URL + "?p=%3Cb%3E<")  # normalised, ranked
+    assert "<b>" not in html and "utm_source" not in html
+
+
+def test_clicks_on_foreign_or_malformed_urls_are_not_counted(store: Store) -> None:
+    c = counter(store, Clock())
+    for url in ("https://evil.example/x", "javascript:alert(1)", "", "x" * 3000):
+        assert not c.record(url, "twitter", IP, UA)
+    assert store.click_networks() == {}
+
+
+def test_clicks_are_counted_under_the_normalised_url(store: Store) -> None:
+    c = counter(store, Clock())
+    assert c.record("HTTPS://Example.org:443/article?utm_source=feed#top", "twitter", IP, UA)
+    assert not c.record(URL, "twitter", IP, UA)  # the same page: a repeat
+    assert store.get_clicks(URL, ["twitter"]) == {"twitter": 1}
