@@ -283,3 +283,22 @@ def test_clicks_are_counted_under_the_normalised_url(store: Store) -> None:
     assert c.record("HTTPS://Example.org:443/article?utm_source=feed#top", "twitter", IP, UA)
     assert not c.record(URL, "twitter", IP, UA)  # the same page: a repeat
     assert store.get_clicks(URL, ["twitter"]) == {"twitter": 1}
+
+
+def test_a_store_that_is_down_loses_the_click_but_not_the_share(
+    make_app: Callable[..., Flask], caplog: Any,
+) -> None:
+    from admin_support import use_store
+
+    from shareproxy.store.redis import RedisStore
+
+    app = use_store(make_app(), RedisStore("redis://127.0.0.1:9/0", prefix="sp-test-down:"))
+    try:
+        with app.test_request_context():
+            clicks.record(URL, "twitter", IP, UA)  # no exception reaches the share view
+        assert "click not counted" in caplog.text
+        assert IP not in caplog.text and "UniqueAgent" not in caplog.text
+        got = app.test_client().get(f"/api/counts?url={URL}&networks=twitter")
+        assert got.status_code == 200 and got.get_json() == {}
+    finally:
+        metrics.attach(None)
