@@ -85,6 +85,10 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
 
     errors.register(app)
 
+    from .views import admin
+
+    admin.init_app(app)  # session settings, the shared secret key, the /admin blueprint
+
     @app.before_request
     def limit_query() -> Response | None:
         if len(request.query_string) > MAX_QUERY_BYTES:
@@ -99,9 +103,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
         metrics.request(endpoint, resp.status_code)
         return resp
 
-    from .views import admin, api, health
+    from .views import api, health
 
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
-    admin.init_app(app)
     return app
