@@ -77,12 +77,17 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     fetcher = Fetcher(settings)
     cache = CountCache(settings, store, fetcher)
     app.extensions["shareproxy"] = Services(settings, store, fetcher, cache)
+    metrics.attach(store)  # admin overview figures, flushed to the store off the request path
 
     if log_summary and not os.environ.get("SHAREPROXY__SUMMARY_LOGGED"):
         for line in summary(settings, fetcher):
             log.info("%s", line)
 
     errors.register(app)
+
+    from .views import admin
+
+    admin.init_app(app)  # session settings, the shared secret key, the /admin blueprint
 
     @app.before_request
     def limit_query() -> Response | None:
