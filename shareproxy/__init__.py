@@ -84,12 +84,17 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     fetcher = Fetcher(settings)
     cache = CountCache(settings, store, fetcher)
     app.extensions["shareproxy"] = Services(settings, store, fetcher, cache)
+    metrics.attach(store)  # admin overview figures, flushed to the store off the request path
 
     if log_summary and not os.environ.get("SHAREPROXY__SUMMARY_LOGGED"):
         for line in summary(settings, fetcher):
             log.info("%s", line)
 
     errors.register(app)
+
+    from .views import admin
+
+    admin.init_app(app)  # session settings, the shared secret key, the /admin blueprint
 
     @app.before_request
     def limit_query() -> Response | None:
@@ -105,8 +110,11 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
         metrics.request(endpoint, resp.status_code)
         return resp
 
-    from .views import api, health
+    from .views import api, badges, buttons, health, share
 
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(buttons.bp)
+    app.register_blueprint(share.bp)
+    app.register_blueprint(badges.bp)
     return app

@@ -357,6 +357,24 @@ class CountCache:
         self.sync(force=True)
         return removed
 
+    def fresh(self, url: str, networks: Iterable[str]) -> dict[str, int]:
+        """The counts of ``url`` that are fresh now, without asking any network or waiting.
+
+        For pages that render counts server-side; whatever is missing the browser asks
+        ``/api/counts`` for.
+        """
+        now = self.clock()
+        self.sync(now)
+        names = list(networks)
+        entries = self._entries(url, names, now)
+        return {
+            name: entry.count
+            for name, entry in entries.items()
+            if entry.count is not None
+            and entry.error is None
+            and now < self.fresh_until(name, entry)
+        }
+
     def peek(self, url: str, network: str) -> Entry | None:
         """The shared entry of one key, without asking any network (admin lookups)."""
         return self._shared(url, network) or self._peek(url, network)

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from .admin_cli import register
 from .settings import ConfigError, load
 
 
@@ -64,6 +65,9 @@ def check_config() -> None:
         sys.exit(1)
     for line in summary(settings, Fetcher(settings)):
         click.echo(line)
+
+
+register(main)  # ttl get|set, cache purge, stats, hash-password (shareproxy/admin_cli.py)
 
 
 if __name__ == "__main__":  # pragma: no cover

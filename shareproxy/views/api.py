@@ -7,7 +7,7 @@ import re
 
 from flask import Blueprint, Response, request
 
-from .. import services
+from .. import clicks, services
 from ..errors import ApiError
 from ..networks import NETWORKS
 from ..urls import BadURL, origin_allowed, page_url
@@ -84,10 +84,13 @@ def counts() -> Response:
     svc = services()
     url = requested_url()
     enabled = svc.enabled_counts()
-    wanted = requested_networks(single_arg("networks"), enabled)
+    named = single_arg("networks")
+    wanted = requested_networks(named, enabled)
     asked = [name for name in wanted if name in enabled]
     found = svc.cache.lookup(url, asked, float(svc.settings.request_deadline))
-    body = json.dumps(found.counts, separators=(",", ":"))
+    # first-party share counts, as SHAREPROXY_CLICK_COUNTS says (shareproxy/clicks.py)
+    merged = clicks.counter().merge(url, found.counts, wanted if named else None, enabled)
+    body = json.dumps(merged, separators=(",", ":"))
     resp = Response(body, mimetype="application/json")
     resp.headers["Cache-Control"] = f"public, max-age={found.max_age}"
     return resp
