@@ -32,10 +32,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 THEMES = ("color", "grey", "white", "dark")
-# (file name suffix, extra query) for each buttons screenshot: every theme, then two-click.
-SHOTS = [(theme, {"theme": theme}) for theme in THEMES] + [
-    ("twoclick", {"theme": "color", "mode": "twoclick", "networks": "facebook,pinterest,mail"})
-]
+# (file name suffix, extra query) for each buttons screenshot: one per theme.
+SHOTS = [(theme, {"theme": theme}) for theme in THEMES]
 NETWORKS = "facebook,twitter,linkedin,pinterest,mastodon,bluesky,mail,info"
 PAGE = "https://example.org/blog/privacy-friendly-share-buttons"
 TITLE = "Privacy-friendly share buttons"
@@ -173,7 +171,7 @@ def shoot(base: str, out: Path, password: str) -> list[str]:
             if status_of(f"{base}/admin/login") == 404:
                 print("skipped the admin console: /admin/login does not exist in this checkout")
             else:
-                page = browser.new_page(viewport={"width": 1200, "height": 800})
+                page = browser.new_page(viewport={"width": 1360, "height": 800})
                 page.goto(f"{base}/buttons?{query}")  # something for the statistics
                 page.goto(f"{base}/admin/login")
                 page.fill("input[name=password]", password)
