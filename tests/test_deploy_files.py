@@ -164,6 +164,8 @@ def test_nginx_micro_caches_counts_and_logs_no_personal_data(
     assert other[1]["X-Cache-Status"] == "MISS"
     assert other[1].get("Access-Control-Allow-Origin") == "http://localhost"
     assert "Strict-Transport-Security" in second[1]
+    loader = [_https(port, "/embed.js")[1]["X-Cache-Status"] for _ in range(2)]
+    assert loader == ["MISS", "HIT"]
 
     server.stop()
     app_log = server.access.read_text()
