@@ -280,6 +280,10 @@ def test_dockerfile_runs_as_non_root_with_a_health_check() -> None:
     for line in lines:
         if line.startswith("COPY ") and "--from=" not in line:
             for source in line.split()[1:-1]:
-                if source in ("static", "templates"):
-                    continue  # filled by the buttons and admin work; packaged by pyproject
                 assert (ROOT / source).exists(), source
+
+
+def test_docker_build_context_leaves_out_state_and_secrets() -> None:
+    ignored = (DEPLOY / "Dockerfile.dockerignore").read_text().split()
+    for entry in (".git", ".venv", "instance", "deploy/shareproxy.env", "deploy/tls"):
+        assert entry in ignored, entry
