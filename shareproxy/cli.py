@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import site
 import sys
 
 import click
@@ -22,6 +23,7 @@ def gunicorn_config() -> str:
     for path in (
         os.path.join(os.path.dirname(here), "gunicorn.conf.py"),
         os.path.join(sys.prefix, "share", "shareproxy", "gunicorn.conf.py"),
+        os.path.join(site.getuserbase(), "share", "shareproxy", "gunicorn.conf.py"),
     ):
         if os.path.isfile(path):
             return path
