@@ -39,6 +39,13 @@ class RedisStore:
         except redis.RedisError as exc:
             raise StoreError(f"redis: {exc}") from exc
 
+    def _scan(self, match: str) -> list[str]:
+        # scan_iter is a generator: errors come while iterating, not when it is called
+        try:
+            return list(self._client.scan_iter(match=match, count=500))
+        except redis.RedisError as exc:
+            raise StoreError(f"redis: {exc}") from exc
+
     def _key(self, url: str) -> str:
         return f"{self.prefix}c:{url}"
 
@@ -63,13 +70,13 @@ class RedisStore:
         if url is not None:
             return int(self._call(self._client.delete, self._key(url)))
         removed = 0
-        for key in self._call(self._client.scan_iter, match=f"{self.prefix}c:*", count=500):
+        for key in self._scan(f"{self.prefix}c:*"):
             removed += int(self._call(self._client.delete, key))
         return removed
 
     def count_entries(self) -> int:
         total = 0
-        for key in self._call(self._client.scan_iter, match=f"{self.prefix}c:*", count=500):
+        for key in self._scan(f"{self.prefix}c:*"):
             total += int(self._call(self._client.hlen, key))
         return total
 
@@ -104,7 +111,7 @@ class RedisStore:
 
     def flush_prefix(self) -> None:
         """Remove every key of this store (tests use their own prefix or database)."""
-        for key in self._call(self._client.scan_iter, match=f"{self.prefix}*", count=500):
+        for key in self._scan(f"{self.prefix}*"):
             self._call(self._client.delete, key)
 
 
