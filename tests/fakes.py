@@ -12,6 +12,7 @@ not_found      a valid answer that knows nothing of the URL (count 0 / no hits)
 malformed      a body that is not the expected JSON / JSONP / script
 wrong_shape    valid JSON without the field the count lives in
 error500       HTTP 500
+unauthorized   HTTP 401 (an expired or refused token)
 rate_limited   HTTP 429 with ``Retry-After: <retry_after>``
 hang           waits ``hang`` seconds (longer than the client's timeout), then answers
 oversized      a body of ``size`` bytes (with Content-Length)
@@ -230,6 +231,8 @@ class FakeNetworks:
             self._send(h, 200, "application/json", '{"unexpected": {"shape": true}}')
         elif b.mode == "error500":
             self._send(h, 500, "text/html", "<h1>Internal Server Error</h1>")
+        elif b.mode == "unauthorized":
+            self._send(h, 401, "application/json", '{"error": "invalid token"}')
         elif b.mode == "rate_limited":
             self._send(h, 429, "application/json", '{"error": "slow down"}',
                        {"Retry-After": b.retry_after})

@@ -293,3 +293,16 @@ def test_parse_retry_after(header: str | None, seconds: float) -> None:
 
 def test_parse_retry_after_http_date() -> None:
     assert parse_retry_after("Sun, 29 Nov 2026 05:00:00 GMT", now=1795928400.0 - 90) == 90.0
+
+
+@pytest.mark.parametrize("network", ["reddit", "bluesky"])
+def test_a_refused_token_is_fetched_again(
+    fake: FakeNetworks, fetcher: Fetcher, network: str
+) -> None:
+    fake.set(network, "unauthorized")
+    with pytest.raises(UpstreamFailure) as info:
+        fetcher.count(NETWORKS[network], PAGE)
+    assert info.value.kind == "http_401"
+    fake.set(network, value=3)
+    assert fetcher.count(NETWORKS[network], PAGE) == 3
+    assert fake.auth_hits[network] == 2
