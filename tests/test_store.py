@@ -108,3 +108,18 @@ def test_a_redis_that_is_down_raises_store_errors(tmp_path: Path) -> None:
                 call()
     finally:
         s.close()
+
+
+def test_unreadable_entries_are_skipped(store: Any) -> None:
+    store.put_entry(PAGE, "buffer", Entry(4, 1.0, 1.0), 60)
+    store.put_entry(PAGE, "vk", Entry(5, 1.0, 1.0), 60)
+    garbage = "not|an|entry|x"  # as if written by another version, or by hand
+    if store.kind == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(store.path) as db:
+            db.execute("UPDATE counts SET entry = ? WHERE network = 'vk'", (garbage,))
+        db.close()
+    else:
+        store._client.hset(store._key(PAGE), "vk", garbage)
+    assert store.get_entries(PAGE, ["buffer", "vk"]) == {"buffer": Entry(4, 1.0, 1.0)}

@@ -57,7 +57,7 @@ class RedisStore:
 
     def get_entries(self, url: str, networks: list[str]) -> dict[str, Entry]:
         values = self._call(self._client.hmget, self._key(url), networks)
-        return {n: Entry.unpack(v) for n, v in zip(networks, values, strict=True) if v}
+        return Entry.unpack_all(zip(networks, values, strict=True))
 
     def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None:
         key = self._key(url)

@@ -78,7 +78,7 @@ class SQLiteStore:
                 f"SELECT network, entry FROM counts WHERE url = ? AND network IN ({marks})",
                 (url, *networks),
             ).fetchall()
-        return {network: Entry.unpack(packed) for network, packed in rows}
+        return Entry.unpack_all(rows)
 
     def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None:
         now = time.time()
