@@ -319,7 +319,7 @@ def test_an_upstream_slower_than_its_timeout_is_a_failure(
 ) -> None:
     fake.set("buffer", "hang", hang=10)
     app = fake_app(REQUEST_DEADLINE=5, UPSTREAM_TIMEOUT=0.2)
-    assert get(app, "buffer,line") == {"line": 7}
+    assert get(app, "buffer") == {}
     entry = app.extensions["shareproxy"].cache.peek(PAGE, "buffer")
     assert entry is not None and entry.error == "timeout" and entry.count is None
 
@@ -402,9 +402,9 @@ def test_gunicorn_workers_sharing_the_sqlite_file_make_one_call(
         deadline = time.monotonic() + 30
         while True:
             try:
-                if probe.get(f"{base}/healthz", timeout=1).status_code == 200:
+                if probe.get(f"{base}/healthz", timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or busy booting
                 pass
             assert proc.poll() is None, "gunicorn exited"
             assert time.monotonic() < deadline, "gunicorn did not start"
