@@ -87,7 +87,7 @@ def typical_body(network: str, url: str, value: int) -> tuple[str, str]:
         og = {"engagement": {"count": value, "social_sentence": ""}, "id": "1010"}
         return js, json.dumps({"og_object": og, "id": url})
     if network == "pinterest":
-        return "application/javascript", f'x({json.dumps({"url": url, "count": value})})'
+        return "application/javascript", f"x({json.dumps({'url': url, 'count': value})})"
     if network == "vk":
         return "text/javascript", f"VK.Share.count(1, {value});"
     if network == "odnoklassniki":
@@ -114,10 +114,14 @@ def typical_body(network: str, url: str, value: int) -> tuple[str, str]:
         stories = [] if not value else [{"score": value - 1}, {"score": 1}]
         return js, json.dumps(stories)
     if network == "reddit":
-        children = [] if not value else [
-            {"kind": "t3", "data": {"score": value - 2}},
-            {"kind": "t3", "data": {"score": 2}},
-        ]
+        children = (
+            []
+            if not value
+            else [
+                {"kind": "t3", "data": {"score": value - 2}},
+                {"kind": "t3", "data": {"score": 2}},
+            ]
+        )
         return js, json.dumps({"kind": "Listing", "data": {"children": children}})
     if network == "bluesky":
         posts = [{"uri": f"at://did:plc:x/app.bsky.feed.post/{i}"} for i in range(value)]
@@ -154,9 +158,7 @@ class FakeNetworks:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, args=(0.02,), daemon=True
-        )
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
         self._thread.start()
 
     # --- what tests call
@@ -202,8 +204,12 @@ class FakeNetworks:
                            json.dumps({"access_token": TOKEN, "token_type": "bearer",
                                        "expires_in": 3600}))  # fmt: skip
             else:
-                self._send(h, 200, "application/json",
-                           json.dumps({"accessJwt": TOKEN, "refreshJwt": "r", "did": "did:x"}))
+                self._send(
+                    h,
+                    200,
+                    "application/json",
+                    json.dumps({"accessJwt": TOKEN, "refreshJwt": "r", "did": "did:x"}),
+                )
             return
         if parts.path not in COUNT_PATHS:
             self._send(h, 404, "application/json", '{"error": "no such fake path"}')
@@ -234,8 +240,9 @@ class FakeNetworks:
         elif b.mode == "unauthorized":
             self._send(h, 401, "application/json", '{"error": "invalid token"}')
         elif b.mode == "rate_limited":
-            self._send(h, 429, "application/json", '{"error": "slow down"}',
-                       {"Retry-After": b.retry_after})
+            self._send(
+                h, 429, "application/json", '{"error": "slow down"}', {"Retry-After": b.retry_after}
+            )
         elif b.mode == "hang":
             self._closing.wait(b.hang)
             self._send(h, 200, *typical_body(network, page, b.value))

@@ -174,9 +174,7 @@ def test_cache_control_gives_the_remaining_freshness(
     assert counts(client, networks="buffer,facebook").headers["Cache-Control"] == (
         "public, max-age=600"
     )
-    assert counts(client, networks="facebook").headers["Cache-Control"] == (
-        "public, max-age=3200"
-    )
+    assert counts(client, networks="facebook").headers["Cache-Control"] == ("public, max-age=3200")
     assert fake.calls() == 2
 
 

@@ -273,9 +273,7 @@ def test_429_opens_the_circuit(fake_app: Callable[..., Flask], fake: FakeNetwork
     assert fake.calls() == 2
 
 
-def test_repeated_429_backs_off_longer(
-    fake_app: Callable[..., Flask], fake: FakeNetworks
-) -> None:
+def test_repeated_429_backs_off_longer(fake_app: Callable[..., Flask], fake: FakeNetworks) -> None:
     clock = Clock()
     app = with_clock(fake_app(), clock)
     cache = app.extensions["shareproxy"].cache
@@ -417,8 +415,9 @@ def test_gunicorn_workers_sharing_the_sqlite_file_make_one_call(
             start.wait(timeout=10)
             with requests.Session() as session:  # a connection of its own: any worker
                 session.trust_env = False
-                resp = session.get(f"{base}/api/counts",
-                                   params={"url": PAGE, "networks": "buffer"}, timeout=20)
+                resp = session.get(
+                    f"{base}/api/counts", params={"url": PAGE, "networks": "buffer"}, timeout=20
+                )
             return resp.json()
 
         release = threading.Timer(0.3, gate.set)

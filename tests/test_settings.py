@@ -27,8 +27,9 @@ def test_defaults() -> None:
 
 def test_environment_wins_over_the_toml_file(tmp_path: Path) -> None:
     config = tmp_path / "shareproxy.toml"
-    config.write_text('cache_ttl = 600\nallowed_domains = ["a.example", "*.b.example"]\n'
-                      "request_deadline = 0.5\n")
+    config.write_text(
+        'cache_ttl = 600\nallowed_domains = ["a.example", "*.b.example"]\nrequest_deadline = 0.5\n'
+    )
     env = {"SHAREPROXY_CONFIG": str(config), "SHAREPROXY_CACHE_TTL": "900"}
     s = load(environ=env)
     assert s.cache_ttl == 900 and s.sources["CACHE_TTL"] == "environment"
