@@ -59,6 +59,22 @@ def summary(settings: Settings, fetcher: Fetcher) -> list[str]:
     return lines
 
 
+def _ensure_log_handler() -> None:
+    """Send shareproxy's log to stderr when nobody configured logging (gunicorn does not
+    for application loggers): otherwise the start-up summary would be lost."""
+    logger = logging.getLogger("shareproxy")
+    if logger.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter(
+            "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+            "%Y-%m-%d %H:%M:%S %z",
+        )
+    )
+    logger.addHandler(handler)
+
+
 def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool = True) -> Flask:
     """Build the app. ``overrides`` (tests) win over the environment and the TOML file.
 
@@ -79,6 +95,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.getLogger("shareproxy").setLevel(settings.log_level.upper())
+    _ensure_log_handler()
 
     store = open_store(settings.store, app.instance_path)
     fetcher = Fetcher(settings)

@@ -118,6 +118,10 @@ def _store(raw: Any) -> str:
     value = _text(raw)
     if value and not (value.startswith("sqlite:///") or value.startswith("redis://")):
         raise ValueError(f"expected sqlite:///path.db or redis://host:port/db, got {_show(raw)}")
+    if value.startswith("redis://"):
+        from .store import split_redis_url
+
+        split_redis_url(value)  # raises ValueError for a bad prefix
     return value
 
 
@@ -171,7 +175,8 @@ def _base_settings() -> list[Setting]:
                 "itself). Also drives CORS and the iframe's `frame-ancestors`.", _domains),
         Setting("STORE", "url", "", "`sqlite:///path.db` (default: `shareproxy.db` in the "
                 "instance folder, shared by the workers of one host) or "
-                "`redis://host:port/db` (shared by every instance).", _store),
+                "`redis://host:port/db` (shared by every instance; add `?prefix=name:` to "
+                "give its keys another prefix than `shareproxy:`).", _store),
         Setting("CACHE_TTL", "seconds", 3600, "How long a fetched count is fresh, unless the "
                 "network's own setting says otherwise. Never below the network's floor.",
                 _int(1, TTL_CEILING)),
@@ -310,6 +315,7 @@ def load(
     for key, value in env.items():
         if key.startswith(PREFIX):
             name = key[len(PREFIX):]
+            # TEST_* belong to the test suite, _* to shareproxy itself (not settings)
             if name not in BY_NAME and not name.startswith(("TEST_", "_")):
                 raise ConfigError(f"{key}: unknown setting (see the configuration reference)")
             if name in BY_NAME:

@@ -73,7 +73,7 @@ class UpstreamResponse:
     def json(self) -> Any:
         try:
             return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise MalformedResponse("answer is not JSON") from None
 
     def text(self) -> str:
@@ -198,7 +198,7 @@ def as_count(value: Any, what: str = "count") -> int:
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         number = int(value.strip())
     else:
         raise MalformedResponse(f"{what} is not a whole number")

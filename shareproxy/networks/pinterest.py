@@ -31,7 +31,7 @@ def extract(resp: UpstreamResponse, url: str) -> int:
         raise MalformedResponse("answer is not the expected JSONP")
     try:
         data = json.loads(match.group("body"))
-    except ValueError:
+    except (ValueError, RecursionError):
         raise MalformedResponse("JSONP body is not JSON") from None
     return as_count(need(data, "count"))
 

@@ -3,16 +3,38 @@
 from __future__ import annotations
 
 import os
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .base import Entry, Store, StoreError
+
+_PREFIX = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+
+
+def split_redis_url(url: str) -> tuple[str, str | None]:
+    """``redis://host:port/db?prefix=name:`` -> (URL for redis-py, key prefix or None).
+
+    The ``prefix`` parameter lets several deployments (or test runs) share one database.
+    Raises ValueError for a prefix with characters other than letters, digits and ``_.:-``.
+    """
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    prefixes = [v for k, v in pairs if k == "prefix"]
+    if not prefixes:
+        return url, None
+    if len(prefixes) > 1 or not _PREFIX.match(prefixes[0]):
+        raise ValueError("prefix= must be 1-100 letters, digits or _.:- (given once)")
+    rest = urlencode([(k, v) for k, v in pairs if k != "prefix"])
+    return urlunsplit(parts._replace(query=rest)), prefixes[0]
 
 
 def open_store(url: str, instance_path: str) -> Store:
     """Open the store named by ``url``; an empty url means SQLite in the instance folder."""
     if url.startswith("redis://"):
-        from .redis import RedisStore
+        from .redis import PREFIX, RedisStore
 
-        return RedisStore(url)
+        plain, prefix = split_redis_url(url)
+        return RedisStore(plain, prefix=prefix or PREFIX)
     from .sqlite import SQLiteStore
 
     if url.startswith("sqlite:///"):
@@ -23,4 +45,4 @@ def open_store(url: str, instance_path: str) -> Store:
     return SQLiteStore(path)
 
 
-__all__ = ["Entry", "Store", "StoreError", "open_store"]
+__all__ = ["Entry", "Store", "StoreError", "open_store", "split_redis_url"]

@@ -6,6 +6,7 @@ Every method may raise :class:`StoreError`; callers count it and carry on from m
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -37,6 +38,20 @@ class Entry:
         text = packed.decode() if isinstance(packed, bytes) else packed
         count, fetched, checked, error = text.split("|", 3)
         return cls(int(count) if count else None, float(fetched), float(checked), error or None)
+
+    @classmethod
+    def unpack_all(cls, pairs: Iterable[tuple[str, str | bytes | None]]) -> dict[str, Entry]:
+        """Unpack (network, packed) pairs, skipping empty and unreadable ones (an entry
+        written by another version, or by hand, must not break the counts API)."""
+        out: dict[str, Entry] = {}
+        for network, packed in pairs:
+            if not packed:
+                continue
+            try:
+                out[network] = cls.unpack(packed)
+            except (ValueError, UnicodeDecodeError):
+                continue
+        return out
 
 
 class Store(Protocol):

@@ -71,6 +71,13 @@ class RedisStore:
         except redis.RedisError as exc:
             raise StoreError(f"redis: {exc}") from exc
 
+    def _scan(self, match: str) -> list[str]:
+        # scan_iter is a generator: errors come while iterating, not when it is called
+        try:
+            return list(self._client.scan_iter(match=match, count=500))
+        except redis.RedisError as exc:
+            raise StoreError(f"redis: {exc}") from exc
+
     def _key(self, url: str) -> str:
         return f"{self.prefix}c:{url}"
 
@@ -82,7 +89,7 @@ class RedisStore:
 
     def get_entries(self, url: str, networks: list[str]) -> dict[str, Entry]:
         values = self._call(self._client.hmget, self._key(url), networks)
-        return {n: Entry.unpack(v) for n, v in zip(networks, values, strict=True) if v}
+        return Entry.unpack_all(zip(networks, values, strict=True))
 
     def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None:
         key = self._key(url)
@@ -95,13 +102,13 @@ class RedisStore:
         if url is not None:
             return int(self._call(self._client.delete, self._key(url)))
         removed = 0
-        for key in self._call(self._client.scan_iter, match=f"{self.prefix}c:*", count=500):
+        for key in self._scan(f"{self.prefix}c:*"):
             removed += int(self._call(self._client.delete, key))
         return removed
 
     def count_entries(self) -> int:
         total = 0
-        for key in self._call(self._client.scan_iter, match=f"{self.prefix}c:*", count=500):
+        for key in self._scan(f"{self.prefix}c:*"):
             total += int(self._call(self._client.hlen, key))
         return total
 
@@ -216,7 +223,7 @@ class RedisStore:
 
     def flush_prefix(self) -> None:
         """Remove every key of this store (tests use their own prefix or database)."""
-        for key in self._call(self._client.scan_iter, match=f"{self.prefix}*", count=500):
+        for key in self._scan(f"{self.prefix}*"):
             self._call(self._client.delete, key)
 
 

@@ -84,12 +84,19 @@ class SQLiteStore:
             raise StoreError(f"sqlite: {exc}") from exc
 
     def ping(self) -> bool:
+        # A fresh connection that reads a table: an open connection answers "SELECT 1"
+        # (and even reads, from its page cache) after the file was deleted or damaged.
         try:
-            with self._db() as db:
-                db.execute("SELECT 1").fetchone()
-            return True
-        except StoreError:
+            conn = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=BUSY_TIMEOUT)
+        except sqlite3.Error:
             return False
+        try:
+            conn.execute("SELECT count(*) FROM leases").fetchone()
+            return True
+        except sqlite3.Error:
+            return False
+        finally:
+            conn.close()
 
     def get_entries(self, url: str, networks: list[str]) -> dict[str, Entry]:
         marks = ",".join("?" * len(networks))
@@ -98,7 +105,7 @@ class SQLiteStore:
                 f"SELECT network, entry FROM counts WHERE url = ? AND network IN ({marks})",
                 (url, *networks),
             ).fetchall()
-        return {network: Entry.unpack(packed) for network, packed in rows}
+        return Entry.unpack_all(rows)
 
     def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None:
         now = time.time()

@@ -1,0 +1,312 @@
+"""Each network's count API against the fake server: typical value, not found, malformed
+answer and connection error; plus the pure build/extract functions and the HTTP layer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fakes import CREDENTIALS, TOKEN, FakeNetworks
+
+from shareproxy.fetch import Fetcher, parse_retry_after
+from shareproxy.networks import COUNT_NETWORKS, NETWORKS
+from shareproxy.networks.base import (
+    MalformedResponse,
+    NotConfigured,
+    RateLimited,
+    UpstreamFailure,
+    UpstreamResponse,
+    as_count,
+)
+from shareproxy.settings import load
+
+PAGE = "https://example.org/article/42"
+COUNTED = sorted(COUNT_NETWORKS)
+# what each network reports when the fake answers with value=7
+EXPECTED_7 = {name: 7 for name in COUNTED}
+
+
+def fetcher_for(base: str, **overrides: Any) -> Fetcher:
+    config: dict[str, Any] = {f"API_BASE_{n.upper()}": base for n in COUNT_NETWORKS}
+    config.update(CREDENTIALS)
+    config.update(overrides)
+    return Fetcher(load(environ={}, overrides=config))
+
+
+@pytest.fixture
+def fetcher(fake: FakeNetworks) -> Iterator[Fetcher]:
+    f = fetcher_for(fake.base, UPSTREAM_TIMEOUT=5, UPSTREAM_MAX_BYTES=2048)
+    yield f
+    f.close()
+
+
+def test_every_counted_network_has_a_fake() -> None:
+    from fakes import PATH_OF
+
+    assert set(PATH_OF) == set(COUNT_NETWORKS)
+
+
+@pytest.mark.parametrize("network", COUNTED)
+def test_typical_value(fake: FakeNetworks, fetcher: Fetcher, network: str) -> None:
+    fake.set(network, "typical", value=7)
+    assert fetcher.count(NETWORKS[network], PAGE) == EXPECTED_7[network]
+    assert fake.calls(network, PAGE) == 1
+
+
+@pytest.mark.parametrize("network", COUNTED)
+def test_not_found_is_zero(fake: FakeNetworks, fetcher: Fetcher, network: str) -> None:
+    fake.set(network, "not_found")
+    assert fetcher.count(NETWORKS[network], PAGE) == 0
+
+
+@pytest.mark.parametrize("network", COUNTED)
+@pytest.mark.parametrize("mode", ["malformed", "wrong_shape"])
+def test_malformed_answer_is_an_error_never_zero(
+    fake: FakeNetworks, fetcher: Fetcher, network: str, mode: str
+) -> None:
+    fake.set(network, mode)
+    with pytest.raises(MalformedResponse):
+        fetcher.count(NETWORKS[network], PAGE)
+
+
+@pytest.mark.parametrize("network", COUNTED)
+def test_connection_refused(network: str) -> None:
+    f = fetcher_for("http://127.0.0.1:9")
+    try:
+        with pytest.raises(UpstreamFailure) as info:
+            f.count(NETWORKS[network], PAGE)
+        assert info.value.kind == "connection"
+    finally:
+        f.close()
+
+
+@pytest.mark.parametrize("network", ["buffer", "facebook", "reddit"])
+def test_connection_reset(fake: FakeNetworks, fetcher: Fetcher, network: str) -> None:
+    fake.set(network, "reset")
+    with pytest.raises(UpstreamFailure):
+        fetcher.count(NETWORKS[network], PAGE)
+
+
+@pytest.mark.parametrize("network", ["pinterest", "bluesky"])
+def test_server_error(fake: FakeNetworks, fetcher: Fetcher, network: str) -> None:
+    fake.set(network, "error500")
+    with pytest.raises(UpstreamFailure) as info:
+        fetcher.count(NETWORKS[network], PAGE)
+    assert info.value.kind == "http_5xx"
+
+
+def test_rate_limited_carries_retry_after(fake: FakeNetworks, fetcher: Fetcher) -> None:
+    fake.set("vk", "rate_limited", retry_after="120")
+    with pytest.raises(RateLimited) as info:
+        fetcher.count(NETWORKS["vk"], PAGE)
+    assert info.value.retry_after == 120
+
+
+def test_hang_times_out(fake: FakeNetworks) -> None:
+    fake.set("line", "hang", hang=10)
+    f = fetcher_for(fake.base, UPSTREAM_TIMEOUT=0.3)
+    try:
+        with pytest.raises(UpstreamFailure) as info:
+            f.count(NETWORKS["line"], PAGE)
+        assert info.value.kind == "timeout"
+    finally:
+        f.close()
+
+
+@pytest.mark.parametrize("mode", ["oversized", "oversized_stream"])
+def test_oversized_body_is_refused(fake: FakeNetworks, fetcher: Fetcher, mode: str) -> None:
+    fake.set("odnoklassniki", mode, size=10_000)
+    with pytest.raises(UpstreamFailure) as info:
+        fetcher.count(NETWORKS["odnoklassniki"], PAGE)
+    assert info.value.kind == "too_large"
+
+
+def test_other_http_status_is_a_failure(fake: FakeNetworks, fetcher: Fetcher) -> None:
+    # the fake answers 404 for a path it does not know: point facebook at another version
+    f = fetcher_for(fake.base, FACEBOOK_GRAPH_VERSION="v1.0")
+    try:
+        with pytest.raises(UpstreamFailure) as info:
+            f.count(NETWORKS["facebook"], PAGE)
+        assert info.value.kind == "http_404"
+    finally:
+        f.close()
+
+
+def test_requests_carry_the_page_url_credentials_and_an_honest_user_agent(
+    fake: FakeNetworks, fetcher: Fetcher
+) -> None:
+    fetcher.count(NETWORKS["facebook"], PAGE)
+    fetcher.count(NETWORKS["reddit"], PAGE)
+    fetcher.count(NETWORKS["reddit"], PAGE + "?b")
+    fetcher.count(NETWORKS["bluesky"], PAGE)
+    fetcher.count(NETWORKS["xing"], PAGE)
+    by_path = {r["path"]: r for r in fake.requests}
+    fb = by_path["/v25.0/"]
+    assert fb["query"] == {
+        "id": PAGE, "fields": "og_object{engagement}", "access_token": "1234|s3cret",
+    }  # fmt: skip
+    assert fb["headers"]["User-Agent"].startswith("shareproxy/")
+    assert by_path["/api/info"]["headers"]["Authorization"] == f"bearer {TOKEN}"
+    assert by_path["/xrpc/app.bsky.feed.searchPosts"]["headers"]["Authorization"] == (
+        f"Bearer {TOKEN}"
+    )
+    assert by_path["/spi/shares/statistics"]["method"] == "POST"
+    token = by_path["/api/v1/access_token"]
+    assert token["method"] == "POST" and token["body"] == b"grant_type=client_credentials"
+    assert token["headers"]["Authorization"].startswith("Basic ")
+    # the OAuth token is fetched once and reused
+    assert fake.auth_hits["reddit"] == 1
+
+
+def test_a_network_without_credentials_is_not_configured(fake: FakeNetworks) -> None:
+    f = fetcher_for(fake.base, FACEBOOK_APP_ID="")
+    try:
+        assert f.missing_credentials(NETWORKS["facebook"]) == ["FACEBOOK_APP_ID"]
+        with pytest.raises(NotConfigured):
+            f.count(NETWORKS["facebook"], PAGE)
+        assert fake.calls() == 0
+    finally:
+        f.close()
+
+
+def test_api_base_replaces_scheme_host_and_port_only() -> None:
+    f = fetcher_for("http://127.0.0.1:1234")
+    try:
+        target = f.target(NETWORKS["reddit"], "https://www.reddit.com/api/v1/access_token?x=1")
+        assert target == "http://127.0.0.1:1234/api/v1/access_token?x=1"
+    finally:
+        f.close()
+
+
+# --- pure functions: build and extract, no server
+
+
+def answer(body: str, status: int = 200) -> UpstreamResponse:
+    return UpstreamResponse(status, body.encode(), {})
+
+
+def test_builds_point_at_the_documented_endpoints() -> None:
+    from shareproxy.networks.base import Credentials
+
+    creds = Credentials(dict(CREDENTIALS, FACEBOOK_GRAPH_VERSION="v25.0"))
+    urls = {
+        name: COUNT_NETWORKS[name].count.build(PAGE, creds, "tok").url  # type: ignore[union-attr]
+        for name in COUNTED
+    }
+    assert urls == {
+        "bluesky": "https://api.bsky.app/xrpc/app.bsky.feed.searchPosts",
+        "buffer": "https://api.bufferapp.com/1/links/shares.json",
+        "facebook": "https://graph.facebook.com/v25.0/",
+        "hackernews": "https://hn.algolia.com/api/v1/search",
+        "line": "https://api.line.me/social-plugin/metrics",
+        "lobsters": "https://lobste.rs/stories/url/all.json",
+        "odnoklassniki": "https://connect.ok.ru/dk",
+        "pinterest": "https://widgets.pinterest.com/v1/urls/count.json",
+        "reddit": "https://oauth.reddit.com/api/info",
+        "tumblr": "https://api.tumblr.com/v2/share/stats",
+        "vk": "https://vk.com/share.php",
+        "xing": "https://www.xing-share.com/spi/shares/statistics",
+    }
+
+
+def extract(network: str, body: str, status: int = 200, url: str = PAGE) -> int:
+    api = COUNT_NETWORKS[network].count
+    assert api is not None
+    return api.extract(answer(body, status), url)
+
+
+def test_pinterest_jsonp() -> None:
+    assert extract("pinterest", 'x({"url":"u","count":12})') == 12
+    assert extract("pinterest", ' x({"count":3});\n') == 3
+    for bad in ['{"count":3}', 'y({"count":3})', "x({count:3})", 'x({"count":"3a"})']:
+        with pytest.raises(MalformedResponse):
+            extract("pinterest", bad)
+
+
+def test_vk_script() -> None:
+    assert extract("vk", "VK.Share.count(1, 31);") == 31
+    for bad in ["VK.Share.count(1);", "alert(1)", "VK.Share.count(1, -2);", ""]:
+        with pytest.raises(MalformedResponse):
+            extract("vk", bad)
+
+
+def test_hackernews_counts_exact_url_matches_only() -> None:
+    body = (
+        '{"hits": [{"url": "https://example.org/article/42/", "points": 10},'
+        ' {"url": "https://EXAMPLE.org/article/42", "points": 5},'
+        ' {"url": "https://example.org/article/420", "points": 100},'
+        ' {"url": null, "points": 100}, {"url": "https://example.org/article/42", "points": null}]}'
+    )
+    assert extract("hackernews", body) == 15
+    assert extract("hackernews", '{"hits": []}') == 0
+    with pytest.raises(MalformedResponse):
+        extract("hackernews", '{"hits": {}}')
+
+
+def test_lobsters_404_means_no_story() -> None:
+    assert extract("lobsters", "not found", status=404) == 0
+    with pytest.raises(MalformedResponse):
+        extract("lobsters", '[{"score": "3"}]')
+
+
+def test_facebook_without_og_object_is_zero_but_without_id_malformed() -> None:
+    assert extract("facebook", '{"id": "https://example.org/"}') == 0
+    with pytest.raises(MalformedResponse):
+        extract("facebook", '{"error": {"message": "x"}}')
+    with pytest.raises(MalformedResponse):
+        extract("facebook", '{"id": "u", "og_object": {"id": "1"}}')
+
+
+def test_reddit_and_bluesky_tokens() -> None:
+    from shareproxy.networks import bluesky, reddit
+
+    tok = reddit.extract_auth(answer('{"access_token": "abc", "expires_in": 86400}'))
+    assert (tok.value, tok.expires_in) == ("abc", 86400)
+    with pytest.raises(MalformedResponse):
+        reddit.extract_auth(answer('{"access_token": 5}'))
+    assert bluesky.extract_auth(answer('{"accessJwt": "jwt"}')).value == "jwt"
+    with pytest.raises(UpstreamFailure):
+        bluesky.extract_auth(answer('{"error": "AuthenticationRequired"}', status=401))
+
+
+def test_as_count_accepts_only_plain_whole_numbers() -> None:
+    assert as_count(5) == 5 and as_count(5.0) == 5 and as_count(" 12 ") == 12
+    for bad in [True, -1, 1.5, "1e3", "", None, [], "²", "٣"]:
+        with pytest.raises(MalformedResponse):
+            as_count(bad)
+
+
+def test_line_share_with_unicode_digits_is_malformed() -> None:
+    with pytest.raises(MalformedResponse):
+        extract("line", '{"share": "\\u00b2"}')
+
+
+def test_deeply_nested_json_is_malformed() -> None:
+    with pytest.raises(MalformedResponse):
+        extract("buffer", "[" * 100_000 + "]" * 100_000)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [(None, 60.0), ("", 60.0), ("120", 120.0), ("junk", 60.0), ("99999999", 86400.0)],
+)
+def test_parse_retry_after(header: str | None, seconds: float) -> None:
+    assert parse_retry_after(header) == seconds
+
+
+def test_parse_retry_after_http_date() -> None:
+    assert parse_retry_after("Sun, 29 Nov 2026 05:00:00 GMT", now=1795928400.0 - 90) == 90.0
+
+
+@pytest.mark.parametrize("network", ["reddit", "bluesky"])
+def test_a_refused_token_is_fetched_again(
+    fake: FakeNetworks, fetcher: Fetcher, network: str
+) -> None:
+    fake.set(network, "unauthorized")
+    with pytest.raises(UpstreamFailure) as info:
+        fetcher.count(NETWORKS[network], PAGE)
+    assert info.value.kind == "http_401"
+    fake.set(network, value=3)
+    assert fetcher.count(NETWORKS[network], PAGE) == 3
+    assert fake.auth_hits[network] == 2
