@@ -19,7 +19,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.runtime $@
 
 run: $(VENV)/.runtime
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) wsgi:app
+	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -39,3 +39,14 @@ typecheck: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Translations: collect new strings from the code and templates, then merge them into every
+# language's catalog (shareproxy/translations/<lang>/LC_MESSAGES/messages.po). The .po files
+# are compiled in memory at start-up (shareproxy/i18n.py): there is no .mo to rebuild.
+.PHONY: messages
+messages: $(VENV)/.dev
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project shareproxy \
+		--copyright-holder "shareproxy contributors" \
+		-o shareproxy/translations/messages.pot .
+	$(BIN)/pybabel update -i shareproxy/translations/messages.pot -d shareproxy/translations \
+		--no-fuzzy-matching --ignore-obsolete

@@ -10,12 +10,14 @@ from functools import cached_property
 from typing import Any
 
 from flask import Flask, Response, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import errors, metrics
 from ._version import __version__
 from .cache import CountCache
 from .fetch import Fetcher
 from .networks import COUNT_NETWORKS
+from .paths import data_dir, instance_dir
 from .settings import ConfigError, Settings, load
 from .store import Store, open_store
 
@@ -74,10 +76,12 @@ def _ensure_log_handler() -> None:
     if logger.handlers or logging.getLogger().handlers:
         return
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(
-        "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
-        "%Y-%m-%d %H:%M:%S %z",
-    ))
+    handler.setFormatter(
+        logging.Formatter(
+            "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+            "%Y-%m-%d %H:%M:%S %z",
+        )
+    )
     logger.addHandler(handler)
 
 
@@ -89,10 +93,15 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     settings = load(overrides=overrides)
     app = Flask(
         __name__,
-        static_folder=os.path.join(ROOT, "static"),
-        template_folder=os.path.join(ROOT, "templates"),
-        instance_path=os.path.join(ROOT, "instance"),
+        static_folder=data_dir("static"),
+        template_folder=data_dir("templates"),
+        instance_path=instance_dir(),
     )
+    if settings.trusted_proxies:
+        n = int(settings.trusted_proxies)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0
+        )
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.getLogger("shareproxy").setLevel(settings.log_level.upper())
@@ -102,12 +111,17 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     fetcher = Fetcher(settings)
     cache = CountCache(settings, store, fetcher)
     app.extensions["shareproxy"] = Services(settings, store, fetcher, cache)
+    metrics.attach(store)  # admin overview figures, flushed to the store off the request path
 
     if log_summary and not os.environ.get("SHAREPROXY__SUMMARY_LOGGED"):
         for line in summary(settings, fetcher):
             log.info("%s", line)
 
     errors.register(app)
+
+    from .views import admin
+
+    admin.init_app(app)  # session settings, the shared secret key, the /admin blueprint
 
     @app.before_request
     def limit_query() -> Response | None:
@@ -123,9 +137,12 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
         metrics.request(endpoint, resp.status_code)
         return resp
 
-    from .views import api, docs, health
+    from .views import api, badges, buttons, docs, health, share
 
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(buttons.bp)
+    app.register_blueprint(share.bp)
+    app.register_blueprint(badges.bp)
     app.register_blueprint(docs.bp)
     return app

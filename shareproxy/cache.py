@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
-from typing import Any
 
 from cachetools import LRUCache
 
@@ -51,7 +50,7 @@ class Answer:
 
     body: bytes
     expires: float  # clock time
-    hits: tuple[Any, ...]  # the per-network metrics counters a lookup would have counted
+    hits: tuple[tuple[str, str], ...]  # (network, outcome) a lookup would have counted
 
 
 @dataclass(frozen=True)
@@ -141,8 +140,8 @@ class CountCache:
                     del self._answers[key]
                     found = None
         if found is not None:
-            for child in found.hits:
-                child.inc()
+            for network, outcome in found.hits:
+                metrics.cache_result(network, outcome)
             return found.body, int(found.expires - now)
         result = self.lookup(url, networks, timeout)
         body = json.dumps(result.counts, separators=(",", ":")).encode()
@@ -152,7 +151,7 @@ class CountCache:
             if any(entry is None for entry in entries):
                 return body, result.max_age
             hits = tuple(
-                metrics.cache_child(name, "hit" if entry.error is None else "error")
+                (name, "hit" if entry.error is None else "error")
                 for name, entry in zip(networks, entries, strict=True)
                 if entry is not None
             )
@@ -430,6 +429,24 @@ class CountCache:
         self._forget_answers(url)
         self.sync(force=True)
         return removed
+
+    def fresh(self, url: str, networks: Iterable[str]) -> dict[str, int]:
+        """The counts of ``url`` that are fresh now, without asking any network or waiting.
+
+        For pages that render counts server-side; whatever is missing the browser asks
+        ``/api/counts`` for.
+        """
+        now = self.clock()
+        self.sync(now)
+        names = list(networks)
+        entries = self._entries(url, names, now)
+        return {
+            name: entry.count
+            for name, entry in entries.items()
+            if entry.count is not None
+            and entry.error is None
+            and now < self.fresh_until(name, entry)
+        }
 
     def peek(self, url: str, network: str) -> Entry | None:
         """The shared entry of one key, without asking any network (admin lookups)."""

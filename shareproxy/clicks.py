@@ -1,11 +1,160 @@
-"""First-party share counts: one click through shareproxy adds one (see the admin issue).
+"""First-party share counts: every share made through shareproxy adds one.
 
-Placeholder API used by the share redirect; the implementation stores nothing yet.
+One counter per (normalised URL, network) lives in the store. A visitor who shares the
+same URL on the same network again within 24 hours is counted once, and nobody learns who
+clicked: the de-duplication key is an HMAC of (anonymised IP, user agent, URL, network)
+under a random salt that changes every day (UTC). Neither the IP nor the user agent is
+stored; the salt of a day is deleted from the store a day after that day ends, and each
+key is deleted when its 24 hours are over. Once the salt is gone, nobody (the operator
+included) can test whether a given visitor made a given click.
+
+Durability: :meth:`ClickCounter.record` returns only after the increment is committed
+(SQLite: WAL with ``synchronous=FULL`` for that write; Redis: see the README on
+persistence), so a share whose redirect was sent is not lost when a worker dies.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+
+from cachetools import TTLCache
+from flask import current_app
+
+from . import metrics
+from .networks import NETWORKS
+from .privacy import anonymize_ip
+from .settings import Settings
+from .store import Store, StoreError
+from .urls import BadURL, page_url
+
+log = logging.getLogger(__name__)
+
+DEDUP_SECONDS = 24 * 3600
+DAY = 24 * 3600
+MAX_UA = 512  # only the first characters of a user agent go into the hash
+READ_CACHE_SECONDS = 10.0  # how long a worker reuses the click counts of a URL it read
+READ_CACHE_SIZE = 10_000
+
+
+class ClickCounter:
+    """Counts shares; ``clock`` is injectable so tests can move through days."""
+
+    def __init__(self, settings: Settings, store: Store, clock: Callable[[], float] = time.time):
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self._read: TTLCache[str, dict[str, int]] = TTLCache(READ_CACHE_SIZE, READ_CACHE_SECONDS)
+        self._read_lock = threading.Lock()
+
+    # --- salts
+
+    def salt(self, day: int, now: float) -> str:
+        """The secret salt of UTC day number ``day``: made on first use, gone after day+1."""
+        expires_at = (day + 2) * DAY  # needed through the next day, for the 24 h window
+        return self.store.claim(f"salt:{day}", secrets.token_hex(32), expires_at - now, now)
+
+    def visitor_key(self, salt: str, remote_addr: str, user_agent: str, url: str,
+                    network: str) -> str:
+        message = "\0".join((anonymize_ip(remote_addr), user_agent[:MAX_UA], url, network))
+        return hmac.new(bytes.fromhex(salt), message.encode(), hashlib.sha256).hexdigest()
+
+    # --- counting
+
+    def record(self, url: str, network: str, remote_addr: str, user_agent: str) -> bool:
+        """Count one share of ``url`` on ``network``; False for a repeat or a refused URL.
+
+        The URL is normalised as the counts API does (so both use the same key) and must
+        be on an allowed host. Raises StoreError when the store cannot take the click.
+        """
+        if self.settings.click_counts == "off" or network not in NETWORKS:
+            return False
+        try:
+            url = page_url(url, self.settings.allowed_domains, self.settings.tracking_params)
+        except BadURL:
+            return False
+        now = self.clock()
+        day = int(now // DAY)
+        today = self.salt(day, now)
+        keys = [self.visitor_key(today, remote_addr, user_agent, url, network)]
+        # A repeat shortly after midnight was keyed with yesterday's salt.
+        yesterday = self.salt(day - 1, now) if now - day * DAY < DEDUP_SECONDS else None
+        if yesterday is not None:
+            keys.append(self.visitor_key(yesterday, remote_addr, user_agent, url, network))
+        counted = self.store.record_click(url, network, keys, DEDUP_SECONDS, now)
+        metrics.click(network, counted)
+        if counted:
+            with self._read_lock:
+                self._read.pop(url, None)  # this worker shows its own click at once
+        return counted
+
+    def counts(self, url: str, networks: list[str]) -> dict[str, int]:
+        """Click counts of ``url``; read from the store at most every 10 s per worker."""
+        with self._read_lock:
+            known = self._read.get(url)
+        if known is None:
+            try:
+                known = self.store.get_clicks(url, list(NETWORKS))
+            except StoreError:
+                metrics.store_error("clicks")
+                known = {}  # remembered too: a store that is down is not asked per request
+            with self._read_lock:
+                self._read[url] = known
+        return {n: known[n] for n in networks if n in known}
+
+    def merge(self, url: str, upstream: dict[str, int], wanted: list[str] | None,
+              enabled: list[str]) -> dict[str, int]:
+        """``upstream`` counts with the clicks added as SHAREPROXY_CLICK_COUNTS says.
+
+        ``fill``: networks without a working count API (none known, or off for lack of
+        credentials) report their clicks; ``add``: every network reports upstream + clicks.
+        ``wanted`` is the list the request named (None: every network with clicks).
+        Networks with no click are left out unless upstream has them.
+        """
+        mode = self.settings.click_counts
+        if mode == "off":
+            return upstream
+        names = list(wanted) if wanted is not None else list(NETWORKS)
+        if mode == "fill":
+            names = [n for n in names if n not in enabled]
+        clicks = self.counts(url, names)
+        out = dict(upstream)
+        for name in names:
+            got = clicks.get(name, 0)
+            if got <= 0:
+                continue
+            out[name] = (upstream.get(name, 0) if mode == "add" else 0) + got
+        if mode == "add":
+            # networks with an upstream count but no click keep their count as it is
+            for name, value in upstream.items():
+                out.setdefault(name, value)
+        return out
+
+
+def counter() -> ClickCounter:
+    """The app's click counter (made on first use)."""
+    found = current_app.extensions.get("shareproxy.clicks")
+    if found is None:
+        svc = current_app.extensions["shareproxy"]
+        found = ClickCounter(svc.settings, svc.store)
+        current_app.extensions["shareproxy.clicks"] = found
+    assert isinstance(found, ClickCounter)
+    return found
+
 
 def record(url: str, network: str, remote_addr: str, user_agent: str) -> None:
-    """Count one share of normalised ``url`` on ``network`` (de-duplicated per visitor)."""
-    return None
+    """Count one share of normalised ``url`` on ``network`` (de-duplicated per visitor).
+
+    Call it before sending the redirect: when it returns, the click is on disk. A store
+    failure is logged and counted, never raised: the visitor still gets their share.
+    """
+    try:
+        counter().record(url, network, remote_addr or "", user_agent or "")
+    except StoreError as exc:
+        metrics.store_error("click")
+        log.warning("click not counted: %s", exc)

@@ -2,11 +2,23 @@
 
 Under gunicorn with several workers, set ``PROMETHEUS_MULTIPROC_DIR`` (the shipped
 ``gunicorn.conf.py`` does) so ``/metrics`` adds up every worker.
+
+The same events feed the admin overview. Each process adds them up in memory (a dict
+increment under a lock, nothing more on the request path); a background thread writes
+the sums every ``FLUSH_INTERVAL`` seconds into per-minute and per-hour buckets in the
+store, where every worker and instance adds to the same buckets. Minute buckets are kept
+two hours, hour buckets two days. Upstream latency is kept as a histogram (counts per
+bucket of ``LATENCY_BOUNDS``), so percentiles can be read from the summed buckets.
 """
 
 from __future__ import annotations
 
+import bisect
+import logging
 import os
+import threading
+import time
+from collections import defaultdict
 from typing import Any
 
 from prometheus_client import (
@@ -39,32 +51,127 @@ UPSTREAM_LATENCY = Histogram(
 STORE_ERRORS = Counter("shareproxy_store_errors", "Store operations that failed", ["op"])
 
 
+CLICKS = Counter("shareproxy_clicks", "Shares made through shareproxy", ["network", "result"])
+
+log = logging.getLogger(__name__)
+
+FLUSH_INTERVAL = 5.0
+KEEP = {"m": 2 * 3600.0, "h": 2 * 86400.0}
+STEP = {"m": 60, "h": 3600}
+# Upper bounds (seconds) of the latency buckets; the last bucket is everything slower.
+LATENCY_BOUNDS = (0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
+SLOWEST = 60.0  # reported for the bucket past the last bound (the longest timeout allowed)
+ALL = "_all"  # the pseudo-network of whole-server figures (HTTP requests, 5xx)
+
+
+class StatsBuffer:
+    """Sums events per (minute, network, field) in memory; ``flush`` adds them to the store."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[tuple[int, str, str], float] = defaultdict(float)
+        self._store: Any = None
+        self._pid = 0
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.clock = time.time
+
+    def attach(self, store: Any) -> None:
+        """Write to ``store`` from now on (the latest app of the process wins)."""
+        with self._lock:
+            self._store = store
+
+    def add(self, network: str, field: str, amount: float = 1.0) -> None:
+        minute = int(self.clock() // 60) * 60
+        with self._lock:
+            self._pending[(minute, network, field)] += amount
+            if self._pid != os.getpid():  # first event in this (possibly forked) process
+                self._pid = os.getpid()
+                self._start()
+
+    def _start(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._loop, name="shareproxy-stats", daemon=True
+        )
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(FLUSH_INTERVAL):
+            try:
+                self.flush()
+                store = self._store
+                if store is not None and hasattr(store, "sweep"):
+                    store.sweep(time.time())  # expired salts and keys go even when idle
+            except Exception:  # the flusher must not die
+                log.exception("statistics flush failed")
+
+    def flush(self) -> int:
+        """Write the pending sums; return how many rows were written (kept on failure)."""
+        with self._lock:
+            pending, self._pending = self._pending, defaultdict(float)
+            store = self._store
+        if not pending or store is None:
+            return 0
+        rows: list[tuple[str, int, str, str, float]] = []
+        hourly: dict[tuple[int, str, str], float] = defaultdict(float)
+        for (minute, network, field), amount in pending.items():
+            rows.append(("m", minute, network, field, amount))
+            hourly[(minute - minute % 3600, network, field)] += amount
+        rows += [("h", hour, n, f, v) for (hour, n, f), v in hourly.items()]
+        try:
+            store.add_stats(rows, KEEP)
+        except Exception:
+            STORE_ERRORS.labels("stats").inc()
+            with self._lock:  # keep them for the next try
+                for key, amount in pending.items():
+                    self._pending[key] += amount
+            return 0
+        return len(rows)
+
+
+STATS = StatsBuffer()
+
+
+def attach(store: Any) -> None:
+    STATS.attach(store)
+
+
+def flush() -> int:
+    return STATS.flush()
+
+
 # Labelled children, looked up once: ``labels()`` costs more than ``inc()`` on the hot path.
 _cache_children: dict[tuple[str, str], Any] = {}
 _request_children: dict[tuple[str, int], Any] = {}
 
 
-def cache_child(network: str, result: str) -> Any:
-    """The counter of one (network, result): keep it to count many times cheaply."""
+def cache_result(network: str, result: str) -> None:
     child = _cache_children.get((network, result))
     if child is None:
         child = _cache_children[(network, result)] = CACHE.labels(network, result)
-    return child
-
-
-def cache_result(network: str, result: str) -> None:
-    cache_child(network, result).inc()
+    child.inc()
+    STATS.add(network, result)
 
 
 def upstream_call(network: str, seconds: float, error: str | None) -> None:
     UPSTREAM_CALLS.labels(network).inc()
     UPSTREAM_LATENCY.labels(network).observe(seconds)
+    STATS.add(network, "calls")
+    STATS.add(network, f"lat{bisect.bisect_left(LATENCY_BOUNDS, seconds)}")
     if error:
         UPSTREAM_ERRORS.labels(network, error).inc()
+        STATS.add(network, "errors")
+
+
+def click(network: str, counted: bool) -> None:
+    CLICKS.labels(network, "counted" if counted else "repeat").inc()
+    STATS.add(network, "clicks" if counted else "repeat_clicks")
 
 
 def store_error(op: str) -> None:
     STORE_ERRORS.labels(op).inc()
+    STATS.add(ALL, "store_errors")
 
 
 def request(endpoint: str, status: int) -> None:
@@ -72,6 +179,76 @@ def request(endpoint: str, status: int) -> None:
     if child is None:
         child = _request_children[(endpoint, status)] = REQUESTS.labels(endpoint, str(status))
     child.inc()
+    STATS.add(ALL, "requests")
+    if status >= 500:
+        STATS.add(ALL, "server_errors")
+
+
+# --- reading the buckets back (admin overview)
+
+
+def percentile(histogram: dict[int, float], q: float) -> float | None:
+    """The upper bound of the latency bucket holding quantile ``q`` (None: no calls)."""
+    total = sum(histogram.values())
+    if total <= 0:
+        return None
+    rank = q * total
+    seen = 0.0
+    for index in sorted(histogram):
+        seen += histogram[index]
+        if seen >= rank:
+            return LATENCY_BOUNDS[index] if index < len(LATENCY_BOUNDS) else SLOWEST
+    return SLOWEST
+
+
+def summary(store: Any, now: float | None = None) -> dict[str, Any]:
+    """Figures per network over the last hour (minute buckets) and day (hour buckets).
+
+    ``{"hour": {net: {...}}, "day": {...}, "series": {"hour": {net: [60 values]},
+    "day": {net: [24 values]}}}``; each figure set has requests (count lookups), hit,
+    stale, miss, hit_ratio, calls, errors, p50 and p95 (seconds), clicks.
+    """
+    now = time.time() if now is None else now
+    out: dict[str, Any] = {"hour": {}, "day": {}, "series": {"hour": {}, "day": {}}}
+    for span, res, count in (("hour", "m", 60), ("day", "h", 24)):
+        step = STEP[res]
+        last = int(now // step) * step
+        first = last - (count - 1) * step
+        sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        series: dict[str, list[float]] = {}
+        for bucket, network, field, value in store.get_stats(res, first, last):
+            sums[network][field] += value
+            if field in ("hit", "stale", "miss", "error", "circuit_open") or (
+                network == ALL and field == "requests"
+            ):
+                line = series.setdefault(network, [0.0] * count)
+                line[(bucket - first) // step] += value
+        for network, fields in sums.items():
+            out[span][network] = figures(fields)
+        out["series"][span] = dict(series)
+    return out
+
+
+def figures(fields: dict[str, float]) -> dict[str, Any]:
+    lookups = sum(fields.get(k, 0.0) for k in ("hit", "stale", "miss", "error", "circuit_open"))
+    histogram = {
+        int(k[3:]): v for k, v in fields.items() if k.startswith("lat") and k[3:].isdigit()
+    }
+    hits = fields.get("hit", 0.0)
+    return {
+        "requests": int(lookups) or int(fields.get("requests", 0.0)),
+        "hit": int(fields.get("hit", 0.0)),
+        "stale": int(fields.get("stale", 0.0)),
+        "miss": int(fields.get("miss", 0.0)),
+        "hit_ratio": round(hits / lookups, 3) if lookups else None,
+        "calls": int(fields.get("calls", 0.0)),
+        "errors": int(fields.get("errors", 0.0)),
+        "p50": percentile(histogram, 0.5),
+        "p95": percentile(histogram, 0.95),
+        "clicks": int(fields.get("clicks", 0.0)),
+        "server_errors": int(fields.get("server_errors", 0.0)),
+        "store_errors": int(fields.get("store_errors", 0.0)),
+    }
 
 
 def exposition() -> tuple[bytes, str]:

@@ -125,6 +125,13 @@ def _store(raw: Any) -> str:
     return value
 
 
+def _password_hash(raw: Any) -> str:
+    value = _text(raw)
+    if value and not re.match(r"^(scrypt|pbkdf2):[^$\s]+\$[^$\s]+\$[0-9a-f]+$", value):
+        raise ValueError("expected the output of `shareproxy hash-password` (scrypt:… or pbkdf2:…)")
+    return value
+
+
 def _show(raw: Any) -> str:
     text = str(raw)
     return repr(text if len(text) <= 60 else text[:57] + "...")
@@ -190,8 +197,9 @@ def _base_settings() -> list[Setting]:
                 "larger one counts as a failure.", _int(1024, 64 * 1_048_576)),
         Setting("UPSTREAM_WORKERS", "threads", 16, "Threads per worker process that fetch "
                 "counts in parallel.", _int(1, 256)),
-        Setting("TRACKING_PARAMS", "list", _list(DEFAULT_TRACKING), "Query parameters "
-                "dropped when a URL is normalised (`*` matches any suffix).", _list),
+        Setting("TRACKING_PARAMS", "list", _list(DEFAULT_TRACKING),
+                "Query parameters dropped when a "
+                "URL is normalised (`*` matches any suffix).", _list),
         Setting("CONTACT", "url or mail", "", "Contact shown in the User-Agent of upstream "
                 "calls, so a network can reach the operator.", _text),
         Setting("FACEBOOK_APP_ID", "text", "", "Facebook app id; facebook counts are off "
@@ -209,6 +217,23 @@ def _base_settings() -> list[Setting]:
                 secret=True),
         Setting("LOG_LEVEL", "choice", "info", "debug, info, warning or error.",
                 _choice("debug", "info", "warning", "error")),
+        Setting("ADMIN_PASSWORD_HASH", "text", "", "Turns the admin console at `/admin` on: "
+                "the hash printed by `shareproxy hash-password` (never the password itself).",
+                _password_hash, secret=True),
+        Setting("ADMIN_TOKEN", "text", "", "Bearer token of the JSON admin API "
+                "(`/admin/api/…`); the API answers 401 to everyone while it is empty.", _text,
+                secret=True),
+        Setting("SECRET_KEY", "text", "", "Signs the admin session cookie (default: a random "
+                "key generated once and kept in the store, so every worker shares it).", _text,
+                secret=True),
+        Setting("CLICK_COUNTS", "choice", "fill", "First-party share counts in `/api/counts`: "
+                "`off`; `fill` (shares made through shareproxy, for networks without a working "
+                "count API); `add` (upstream count plus those shares).",
+                _choice("off", "fill", "add")),
+        Setting("TRUSTED_PROXIES", "count", 0, "How many reverse proxies (nginx, a load "
+                "balancer) stand in front and set `X-Forwarded-For`, `-Proto`, `-Host` and "
+                "`-Port`; their values are believed that many hops deep. 0: the headers are "
+                "ignored and the socket's address is the client.", _int(0, 10)),
     ]
 
 

@@ -70,6 +70,9 @@ def fake_app(make_app: Callable[..., Flask], fake: Any) -> Callable[..., Flask]:
     def make(**overrides: Any) -> Flask:
         config: dict[str, Any] = {f"API_BASE_{n.upper()}": fake.base for n in COUNT_NETWORKS}
         config.update(CREDENTIALS)
+        # the fake answers at once; a generous deadline keeps a loaded machine from making
+        # tests flaky (tests of the deadline set their own)
+        config["REQUEST_DEADLINE"] = 10
         config.update(overrides)
         return make_app(**config)
 

@@ -12,6 +12,7 @@ not_found      a valid answer that knows nothing of the URL (count 0 / no hits)
 malformed      a body that is not the expected JSON / JSONP / script
 wrong_shape    valid JSON without the field the count lives in
 error500       HTTP 500
+unauthorized   HTTP 401 (an expired or refused token)
 rate_limited   HTTP 429 with ``Retry-After: <retry_after>``
 hang           waits ``hang`` seconds (longer than the client's timeout), then answers
 oversized      a body of ``size`` bytes (with Content-Length)
@@ -86,7 +87,7 @@ def typical_body(network: str, url: str, value: int) -> tuple[str, str]:
         og = {"engagement": {"count": value, "social_sentence": ""}, "id": "1010"}
         return js, json.dumps({"og_object": og, "id": url})
     if network == "pinterest":
-        return "application/javascript", f'x({json.dumps({"url": url, "count": value})})'
+        return "application/javascript", f"x({json.dumps({'url': url, 'count': value})})"
     if network == "vk":
         return "text/javascript", f"VK.Share.count(1, {value});"
     if network == "odnoklassniki":
@@ -113,10 +114,14 @@ def typical_body(network: str, url: str, value: int) -> tuple[str, str]:
         stories = [] if not value else [{"score": value - 1}, {"score": 1}]
         return js, json.dumps(stories)
     if network == "reddit":
-        children = [] if not value else [
-            {"kind": "t3", "data": {"score": value - 2}},
-            {"kind": "t3", "data": {"score": 2}},
-        ]
+        children = (
+            []
+            if not value
+            else [
+                {"kind": "t3", "data": {"score": value - 2}},
+                {"kind": "t3", "data": {"score": 2}},
+            ]
+        )
         return js, json.dumps({"kind": "Listing", "data": {"children": children}})
     if network == "bluesky":
         posts = [{"uri": f"at://did:plc:x/app.bsky.feed.post/{i}"} for i in range(value)]
@@ -153,9 +158,7 @@ class FakeNetworks:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, args=(0.02,), daemon=True
-        )
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
         self._thread.start()
 
     # --- what tests call
@@ -201,8 +204,12 @@ class FakeNetworks:
                            json.dumps({"access_token": TOKEN, "token_type": "bearer",
                                        "expires_in": 3600}))  # fmt: skip
             else:
-                self._send(h, 200, "application/json",
-                           json.dumps({"accessJwt": TOKEN, "refreshJwt": "r", "did": "did:x"}))
+                self._send(
+                    h,
+                    200,
+                    "application/json",
+                    json.dumps({"accessJwt": TOKEN, "refreshJwt": "r", "did": "did:x"}),
+                )
             return
         if parts.path not in COUNT_PATHS:
             self._send(h, 404, "application/json", '{"error": "no such fake path"}')
@@ -230,9 +237,12 @@ class FakeNetworks:
             self._send(h, 200, "application/json", '{"unexpected": {"shape": true}}')
         elif b.mode == "error500":
             self._send(h, 500, "text/html", "<h1>Internal Server Error</h1>")
+        elif b.mode == "unauthorized":
+            self._send(h, 401, "application/json", '{"error": "invalid token"}')
         elif b.mode == "rate_limited":
-            self._send(h, 429, "application/json", '{"error": "slow down"}',
-                       {"Retry-After": b.retry_after})
+            self._send(
+                h, 429, "application/json", '{"error": "slow down"}', {"Retry-After": b.retry_after}
+            )
         elif b.mode == "hang":
             self._closing.wait(b.hang)
             self._send(h, 200, *typical_body(network, page, b.value))

@@ -93,7 +93,7 @@ def test_memo_hits_are_counted_in_metrics(
     app, cache, clock = make(fake_app)
     client = app.test_client()
     counts(client)
-    before = metrics.cache_child("pinterest", "hit")._value.get()
+    before = metrics.CACHE.labels("pinterest", "hit")._value.get()
     counts(client)
     counts(client)
-    assert metrics.cache_child("pinterest", "hit")._value.get() == before + 2
+    assert metrics.CACHE.labels("pinterest", "hit")._value.get() == before + 2

@@ -174,9 +174,7 @@ def test_cache_control_gives_the_remaining_freshness(
     assert counts(client, networks="buffer,facebook").headers["Cache-Control"] == (
         "public, max-age=600"
     )
-    assert counts(client, networks="facebook").headers["Cache-Control"] == (
-        "public, max-age=3200"
-    )
+    assert counts(client, networks="facebook").headers["Cache-Control"] == ("public, max-age=3200")
     assert fake.calls() == 2
 
 
@@ -251,3 +249,13 @@ def test_json_body_is_compact_and_not_html(fake_app: Callable[..., Flask]) -> No
     assert json.loads(resp.data) == {"buffer": 7}
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert "Set-Cookie" not in resp.headers
+
+
+def test_other_methods_and_paths_answer_json(client: Any) -> None:
+    resp = client.post(f"/api/counts?url={PAGE}")
+    assert resp.status_code == 405 and resp.get_json() == {"error": "method not allowed here"}
+    assert "GET" in resp.headers["Allow"]
+    resp = client.get("/api/nothing")
+    assert resp.status_code == 404 and resp.get_json() == {"error": "no such page"}
+    resp = client.get("/api/counts?url=" + "a" * 9000)
+    assert resp.status_code == 414 and resp.get_json() == {"error": "query string too long"}

@@ -36,7 +36,7 @@ def fetcher_for(base: str, **overrides: Any) -> Fetcher:
 
 @pytest.fixture
 def fetcher(fake: FakeNetworks) -> Iterator[Fetcher]:
-    f = fetcher_for(fake.base, UPSTREAM_TIMEOUT=0.5, UPSTREAM_MAX_BYTES=2048)
+    f = fetcher_for(fake.base, UPSTREAM_TIMEOUT=5, UPSTREAM_MAX_BYTES=2048)
     yield f
     f.close()
 
@@ -103,11 +103,15 @@ def test_rate_limited_carries_retry_after(fake: FakeNetworks, fetcher: Fetcher) 
     assert info.value.retry_after == 120
 
 
-def test_hang_times_out(fake: FakeNetworks, fetcher: Fetcher) -> None:
+def test_hang_times_out(fake: FakeNetworks) -> None:
     fake.set("line", "hang", hang=10)
-    with pytest.raises(UpstreamFailure) as info:
-        fetcher.count(NETWORKS["line"], PAGE)
-    assert info.value.kind == "timeout"
+    f = fetcher_for(fake.base, UPSTREAM_TIMEOUT=0.3)
+    try:
+        with pytest.raises(UpstreamFailure) as info:
+            f.count(NETWORKS["line"], PAGE)
+        assert info.value.kind == "timeout"
+    finally:
+        f.close()
 
 
 @pytest.mark.parametrize("mode", ["oversized", "oversized_stream"])
@@ -293,3 +297,16 @@ def test_parse_retry_after(header: str | None, seconds: float) -> None:
 
 def test_parse_retry_after_http_date() -> None:
     assert parse_retry_after("Sun, 29 Nov 2026 05:00:00 GMT", now=1795928400.0 - 90) == 90.0
+
+
+@pytest.mark.parametrize("network", ["reddit", "bluesky"])
+def test_a_refused_token_is_fetched_again(
+    fake: FakeNetworks, fetcher: Fetcher, network: str
+) -> None:
+    fake.set(network, "unauthorized")
+    with pytest.raises(UpstreamFailure) as info:
+        fetcher.count(NETWORKS[network], PAGE)
+    assert info.value.kind == "http_401"
+    fake.set(network, value=3)
+    assert fetcher.count(NETWORKS[network], PAGE) == 3
+    assert fake.auth_hits[network] == 2

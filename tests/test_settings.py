@@ -27,8 +27,9 @@ def test_defaults() -> None:
 
 def test_environment_wins_over_the_toml_file(tmp_path: Path) -> None:
     config = tmp_path / "shareproxy.toml"
-    config.write_text('cache_ttl = 600\nallowed_domains = ["a.example", "*.b.example"]\n'
-                      "request_deadline = 0.5\n")
+    config.write_text(
+        'cache_ttl = 600\nallowed_domains = ["a.example", "*.b.example"]\nrequest_deadline = 0.5\n'
+    )
     env = {"SHAREPROXY_CONFIG": str(config), "SHAREPROXY_CACHE_TTL": "900"}
     s = load(environ=env)
     assert s.cache_ttl == 900 and s.sources["CACHE_TTL"] == "environment"
@@ -166,7 +167,10 @@ def test_gunicorn_stops_on_a_bad_setting_instead_of_respawning_workers(tmp_path:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SHAREPROXY_")}
     clean["SHAREPROXY_CACHE_TTL"] = "abc"
     result = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "1",
+        # An empty config file: wsgi.py itself must stop gunicorn (gunicorn.conf.py checks
+        # settings earlier, in on_starting; tests/test_gunicorn_conf.py covers that path).
+        [sys.executable, "-m", "gunicorn", "--config", os.devnull,
+         "--bind", "127.0.0.1:0", "--workers", "1",
          "--control-socket", str(tmp_path / "gunicorn.ctl"), "wsgi:app"],
         cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60,
     )  # fmt: skip

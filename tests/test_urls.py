@@ -90,6 +90,13 @@ def test_origins() -> None:
     allowed = ("example.org", "localhost")
     assert origin_allowed("https://example.org", allowed)
     assert origin_allowed("http://localhost:5000", allowed)
-    for bad in ["", "null", "https://example.org/", "ftp://example.org",
-                "https://example.org:99999", "https://u@example.org", "https://evil.example"]:
+    for bad in [
+        "",
+        "null",
+        "https://example.org/",
+        "ftp://example.org",
+        "https://example.org:99999",
+        "https://u@example.org",
+        "https://evil.example",
+    ]:
         assert not origin_allowed(bad, allowed), bad

@@ -142,6 +142,20 @@ class Network:
     widget: Widget | None = None
     kind: str = "network"  # network, action (copy, print, share, info) or fediverse
     note: str = ""
+    text_limit: int | None = None  # most characters of a post (title + space + URL)
+    url_weight: int | None = None  # what a URL counts towards text_limit (None: its length)
+
+    def fit_title(self, url: str, title: str) -> str:
+        """``title`` shortened (with an ellipsis) so title, a space and the URL fit the limit."""
+        if self.text_limit is None:
+            return title
+        weight = self.url_weight if self.url_weight is not None else len(url)
+        budget = self.text_limit - weight - 1
+        if len(title) <= budget:
+            return title
+        if budget <= 1:
+            return ""
+        return title[: budget - 1].rstrip() + "\u2026"
 
     def share_link(self, url: str, title: str = "", *, media: str = "", instance: str = "") -> str:
         """The network's share dialog URL for a page, every value URL-encoded.
@@ -150,6 +164,7 @@ class Network:
         """
         if self.share_url is None:
             raise ValueError(f"{self.name} has no share URL")
+        title = self.fit_title(url, title)
         text = f"{title} {url}".strip()
         return self.share_url.format(
             url=quote(url, safe=""),

@@ -54,6 +54,7 @@ NETWORK = Network(
     label="Bluesky",
     color="#0a7aff",
     share_url="https://bsky.app/intent/compose?text={text}",
+    text_limit=300,
     count=CountAPI(
         api_base=API_BASE,
         build=build,

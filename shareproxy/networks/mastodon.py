@@ -7,5 +7,7 @@ NETWORK = Network(
     label="Mastodon",
     color="#6364ff",
     share_url="https://{instance}/share?text={text}",
+    text_limit=500,
+    url_weight=23,
     kind="fediverse",
 )

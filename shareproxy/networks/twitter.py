@@ -7,6 +7,8 @@ NETWORK = Network(
     label="X",
     color="#000000",
     share_url="https://x.com/intent/tweet?text={title}&url={url}",
+    text_limit=280,
+    url_weight=23,
     widget=Widget(
         scripts=("https://platform.x.com/widgets.js",),
         origins=(

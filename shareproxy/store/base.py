@@ -6,6 +6,7 @@ Every method may raise :class:`StoreError`; callers count it and carry on from m
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -38,6 +39,20 @@ class Entry:
         count, fetched, checked, error = text.split("|", 3)
         return cls(int(count) if count else None, float(fetched), float(checked), error or None)
 
+    @classmethod
+    def unpack_all(cls, pairs: Iterable[tuple[str, str | bytes | None]]) -> dict[str, Entry]:
+        """Unpack (network, packed) pairs, skipping empty and unreadable ones (an entry
+        written by another version, or by hand, must not break the counts API)."""
+        out: dict[str, Entry] = {}
+        for network, packed in pairs:
+            if not packed:
+                continue
+            try:
+                out[network] = cls.unpack(packed)
+            except (ValueError, UnicodeDecodeError):
+                continue
+        return out
+
 
 class Store(Protocol):
     kind: str  # "sqlite" or "redis"
@@ -66,5 +81,50 @@ class Store(Protocol):
     def delete_meta(self, key: str) -> None: ...
 
     def incr_meta(self, key: str) -> int: ...
+
+    # first-party share clicks (admin issue): one counter per (normalised URL, network)
+    def record_click(
+        self, url: str, network: str, dedup: list[str], keep: float, now: float
+    ) -> bool:
+        """Add one click unless one of the ``dedup`` keys is live; store ``dedup[0]``.
+
+        The check, the dedup key (kept ``keep`` seconds) and the increment are one atomic,
+        durable write: when this returns, the click survives a killed process.
+        """
+        ...
+
+    def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]: ...
+
+    def top_clicks(self, network: str, limit: int) -> list[tuple[str, int]]: ...
+
+    def click_networks(self) -> dict[str, int]:
+        """Total clicks per network (networks with none are left out)."""
+        ...
+
+    # small shared values that expire: salts, the session key, login throttling
+    def claim(self, key: str, value: str, keep: float | None, now: float) -> str:
+        """Set ``key`` to ``value`` unless it holds a live value; return the live value."""
+        ...
+
+    def hit(self, key: str, window: float, now: float) -> int:
+        """Add one to a counter that lives ``window`` seconds from its first hit."""
+        ...
+
+    def hits(self, key: str, now: float) -> int: ...
+
+    def forget(self, key: str) -> None: ...
+
+    def sweep(self, now: float) -> None:
+        """Delete what has expired (salts, dedup keys, statistics) if the store must."""
+        ...
+
+    # statistics buckets: (resolution "m" or "h", bucket start, network, field) -> amount
+    def add_stats(
+        self, rows: list[tuple[str, int, str, str, float]], keep: dict[str, float]
+    ) -> None: ...
+
+    def get_stats(
+        self, resolution: str, since: int, until: int
+    ) -> list[tuple[int, str, str, float]]: ...
 
     def close(self) -> None: ...

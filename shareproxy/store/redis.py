@@ -17,6 +17,35 @@ if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) 
 return 0
 """
 
+# KEYS: the dedup keys (ARGV[3] of them), then the network's ranking and the totals.
+# ARGV: dedup lifetime in ms, the URL, the number of dedup keys, the network.
+_CLICK = """
+local n = tonumber(ARGV[3])
+for i = 1, n do
+  if redis.call('exists', KEYS[i]) == 1 then return 0 end
+end
+if n > 0 then redis.call('set', KEYS[1], '1', 'PX', ARGV[1]) end
+redis.call('zincrby', KEYS[n + 1], 1, ARGV[2])
+redis.call('hincrby', KEYS[n + 2], ARGV[4], 1)
+return 1
+"""
+
+_CLAIM = """
+local v = redis.call('get', KEYS[1])
+if v then return v end
+if ARGV[2] == '' then redis.call('set', KEYS[1], ARGV[1])
+else redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+return ARGV[1]
+"""
+
+_HIT = """
+local n = redis.call('incr', KEYS[1])
+if n == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end
+return n
+"""
+
+STATS_STEP = {"m": 60, "h": 3600}
+
 
 class RedisStore:
     kind = "redis"
@@ -32,10 +61,20 @@ class RedisStore:
         )
         self._tokens: dict[str, str] = {}
         self._release = self._client.register_script(_RELEASE)
+        self._click = self._client.register_script(_CLICK)
+        self._claim = self._client.register_script(_CLAIM)
+        self._hit = self._client.register_script(_HIT)
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except redis.RedisError as exc:
+            raise StoreError(f"redis: {exc}") from exc
+
+    def _scan(self, match: str) -> list[str]:
+        # scan_iter is a generator: errors come while iterating, not when it is called
+        try:
+            return list(self._client.scan_iter(match=match, count=500))
         except redis.RedisError as exc:
             raise StoreError(f"redis: {exc}") from exc
 
@@ -50,7 +89,7 @@ class RedisStore:
 
     def get_entries(self, url: str, networks: list[str]) -> dict[str, Entry]:
         values = self._call(self._client.hmget, self._key(url), networks)
-        return {n: Entry.unpack(v) for n, v in zip(networks, values, strict=True) if v}
+        return Entry.unpack_all(zip(networks, values, strict=True))
 
     def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None:
         key = self._key(url)
@@ -63,13 +102,13 @@ class RedisStore:
         if url is not None:
             return int(self._call(self._client.delete, self._key(url)))
         removed = 0
-        for key in self._call(self._client.scan_iter, match=f"{self.prefix}c:*", count=500):
+        for key in self._scan(f"{self.prefix}c:*"):
             removed += int(self._call(self._client.delete, key))
         return removed
 
     def count_entries(self) -> int:
         total = 0
-        for key in self._call(self._client.scan_iter, match=f"{self.prefix}c:*", count=500):
+        for key in self._scan(f"{self.prefix}c:*"):
             total += int(self._call(self._client.hlen, key))
         return total
 
@@ -99,12 +138,92 @@ class RedisStore:
     def incr_meta(self, key: str) -> int:
         return int(self._call(self._client.hincrby, f"{self.prefix}meta", key, 1))
 
+    # --- first-party clicks (durability: see the README, Redis persistence)
+
+    def record_click(
+        self, url: str, network: str, dedup: list[str], keep: float, now: float
+    ) -> bool:
+        keys = [f"{self.prefix}d:{k}" for k in dedup]
+        keys += [f"{self.prefix}k:{network}", f"{self.prefix}kt"]
+        args = [max(1, int(keep * 1000)), url, len(dedup), network]
+        return bool(self._call(self._click, keys=keys, args=args))
+
+    def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]:
+        pipe = self._client.pipeline(transaction=False)
+        for network in networks:
+            pipe.zscore(f"{self.prefix}k:{network}", url)
+        scores = self._call(pipe.execute)
+        return {n: int(s) for n, s in zip(networks, scores, strict=True) if s is not None}
+
+    def top_clicks(self, network: str, limit: int) -> list[tuple[str, int]]:
+        rows = self._call(
+            self._client.zrevrange, f"{self.prefix}k:{network}", 0, limit - 1, withscores=True
+        )
+        return [(str(url), int(score)) for url, score in rows]
+
+    def click_networks(self) -> dict[str, int]:
+        totals = self._call(self._client.hgetall, f"{self.prefix}kt")
+        return {n: int(v) for n, v in sorted(totals.items()) if int(v) > 0}
+
+    # --- small expiring values
+
+    def claim(self, key: str, value: str, keep: float | None, now: float) -> str:
+        ms = "" if keep is None else str(max(1, int(keep * 1000)))
+        return str(self._call(self._claim, keys=[f"{self.prefix}v:{key}"], args=[value, ms]))
+
+    def hit(self, key: str, window: float, now: float) -> int:
+        ms = max(1, int(window * 1000))
+        return int(self._call(self._hit, keys=[f"{self.prefix}h:{key}"], args=[ms]))
+
+    def hits(self, key: str, now: float) -> int:
+        value = self._call(self._client.get, f"{self.prefix}h:{key}")
+        return int(value) if value else 0
+
+    def forget(self, key: str) -> None:
+        self._call(self._client.delete, f"{self.prefix}h:{key}", f"{self.prefix}v:{key}")
+
+    def sweep(self, now: float) -> None:
+        """Nothing to do: every expiring key carries its own TTL in Redis."""
+
+    # --- statistics buckets: one hash per (resolution, bucket), fields "network|field"
+
+    def add_stats(
+        self, rows: list[tuple[str, int, str, str, float]], keep: dict[str, float]
+    ) -> None:
+        if not rows:
+            return
+        pipe = self._client.pipeline(transaction=False)
+        seen: set[str] = set()
+        for res, bucket, network, field, value in rows:
+            key = f"{self.prefix}s:{res}:{bucket}"
+            pipe.hincrbyfloat(key, f"{network}|{field}", value)
+            if key not in seen:
+                seen.add(key)
+                pipe.expire(key, max(1, int(keep.get(res, 86400.0))))
+        self._call(pipe.execute)
+
+    def get_stats(
+        self, resolution: str, since: int, until: int
+    ) -> list[tuple[int, str, str, float]]:
+        step = STATS_STEP.get(resolution, 60)
+        first = since - since % step
+        buckets = list(range(first if first >= since else first + step, until + 1, step))
+        pipe = self._client.pipeline(transaction=False)
+        for bucket in buckets:
+            pipe.hgetall(f"{self.prefix}s:{resolution}:{bucket}")
+        out: list[tuple[int, str, str, float]] = []
+        for bucket, fields in zip(buckets, self._call(pipe.execute), strict=True):
+            for name, value in fields.items():
+                network, _, field = str(name).partition("|")
+                out.append((bucket, network, field, float(value)))
+        return out
+
     def close(self) -> None:
         self._client.close()
 
     def flush_prefix(self) -> None:
         """Remove every key of this store (tests use their own prefix or database)."""
-        for key in self._call(self._client.scan_iter, match=f"{self.prefix}*", count=500):
+        for key in self._scan(f"{self.prefix}*"):
             self._call(self._client.delete, key)
 
 

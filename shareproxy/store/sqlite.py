@@ -21,7 +21,29 @@ CREATE TABLE IF NOT EXISTS counts (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS leases (key TEXT PRIMARY KEY, until REAL NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS clicks (
+    network TEXT NOT NULL,
+    url TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (network, url)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS clicks_rank ON clicks (network, n);
+CREATE TABLE IF NOT EXISTS dedup (key TEXT PRIMARY KEY, expires REAL NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS kv (
+    key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stats (
+    res TEXT NOT NULL,
+    bucket INTEGER NOT NULL,
+    network TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value REAL NOT NULL,
+    expires REAL NOT NULL,
+    PRIMARY KEY (res, bucket, network, field)
+) WITHOUT ROWID;
 """
+
+CLEAN_EVERY = 600.0  # seconds between sweeps of expired dedup keys, values and stats
 
 BUSY_TIMEOUT = 2.0  # seconds a statement waits for another writer
 
@@ -34,8 +56,10 @@ class SQLiteStore:
         self._local = threading.local()
         self._pid = os.getpid()
         self._purged_at = 0.0
+        self._swept_at = 0.0
         with self._db() as db:
             db.executescript(SCHEMA)
+        self.sweep(time.time())
 
     def _conn(self) -> sqlite3.Connection:
         if self._pid != os.getpid():  # forked: connections do not survive a fork
@@ -46,6 +70,9 @@ class SQLiteStore:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            # deleted rows (expired salts and de-duplication keys) are overwritten, not left
+            # in free pages of the file
+            conn.execute("PRAGMA secure_delete=ON")
             self._local.conn = conn
         return conn
 
@@ -78,7 +105,7 @@ class SQLiteStore:
                 f"SELECT network, entry FROM counts WHERE url = ? AND network IN ({marks})",
                 (url, *networks),
             ).fetchall()
-        return {network: Entry.unpack(packed) for network, packed in rows}
+        return Entry.unpack_all(rows)
 
     def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None:
         now = time.time()
@@ -143,6 +170,175 @@ class SQLiteStore:
                 (key,),
             )
             return int(db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
+
+    # --- first-party clicks
+
+    def record_click(
+        self, url: str, network: str, dedup: list[str], keep: float, now: float
+    ) -> bool:
+        with self._db() as db:
+            # A click must survive a crash once the redirect is sent: this one write is
+            # synced to disk before COMMIT returns, whatever the connection's default.
+            db.execute("PRAGMA synchronous=FULL")
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    for key in dedup:
+                        row = db.execute(
+                            "SELECT 1 FROM dedup WHERE key = ? AND expires > ?", (key, now)
+                        ).fetchone()
+                        if row is not None:
+                            db.execute("COMMIT")
+                            return False
+                    if dedup:
+                        db.execute(
+                            "INSERT OR REPLACE INTO dedup (key, expires) VALUES (?, ?)",
+                            (dedup[0], now + keep),
+                        )
+                    db.execute(
+                        "INSERT INTO clicks (network, url, n) VALUES (?, ?, 1) "
+                        "ON CONFLICT(network, url) DO UPDATE SET n = n + 1",
+                        (network, url),
+                    )
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+            finally:
+                db.execute("PRAGMA synchronous=NORMAL")
+        self.sweep(now)
+        return True
+
+    def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]:
+        if not networks:
+            return {}
+        marks = ",".join("?" * len(networks))
+        with self._db() as db:
+            rows = db.execute(
+                f"SELECT network, n FROM clicks WHERE url = ? AND network IN ({marks})",
+                (url, *networks),
+            ).fetchall()
+        return {network: int(n) for network, n in rows}
+
+    def top_clicks(self, network: str, limit: int) -> list[tuple[str, int]]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT url, n FROM clicks WHERE network = ? ORDER BY n DESC, url LIMIT ?",
+                (network, limit),
+            ).fetchall()
+        return [(url, int(n)) for url, n in rows]
+
+    def click_networks(self) -> dict[str, int]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT network, sum(n) FROM clicks GROUP BY network ORDER BY network"
+            ).fetchall()
+        return {network: int(total) for network, total in rows}
+
+    # --- small expiring values
+
+    def claim(self, key: str, value: str, keep: float | None, now: float) -> str:
+        expires = None if keep is None else now + keep
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute(
+                    "SELECT value FROM kv WHERE key = ? AND (expires IS NULL OR expires > ?)",
+                    (f"v:{key}", now),
+                ).fetchone()
+                if row is None:
+                    db.execute(
+                        "INSERT OR REPLACE INTO kv (key, value, expires) VALUES (?, ?, ?)",
+                        (f"v:{key}", value, expires),
+                    )
+                    current = value
+                else:
+                    current = str(row[0])
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        self.sweep(now)
+        return current
+
+    def hit(self, key: str, window: float, now: float) -> int:
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("DELETE FROM kv WHERE key = ? AND expires <= ?", (f"h:{key}", now))
+                db.execute(
+                    "INSERT INTO kv (key, value, expires) VALUES (?, '1', ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                    (f"h:{key}", now + window),
+                )
+                row = db.execute("SELECT value FROM kv WHERE key = ?", (f"h:{key}",)).fetchone()
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return int(row[0])
+
+    def hits(self, key: str, now: float) -> int:
+        with self._db() as db:
+            row = db.execute(
+                "SELECT value FROM kv WHERE key = ? AND expires > ?", (f"h:{key}", now)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def forget(self, key: str) -> None:
+        with self._db() as db:
+            db.execute("DELETE FROM kv WHERE key IN (?, ?)", (f"h:{key}", f"v:{key}"))
+
+    # --- statistics buckets
+
+    def add_stats(
+        self, rows: list[tuple[str, int, str, str, float]], keep: dict[str, float]
+    ) -> None:
+        if not rows:
+            return
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(
+                    "INSERT INTO stats (res, bucket, network, field, value, expires) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(res, bucket, network, field) "
+                    "DO UPDATE SET value = value + excluded.value",
+                    [(r, b, n, f, v, b + keep.get(r, 86400.0)) for r, b, n, f, v in rows],
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def get_stats(
+        self, resolution: str, since: int, until: int
+    ) -> list[tuple[int, str, str, float]]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT bucket, network, field, value FROM stats "
+                "WHERE res = ? AND bucket >= ? AND bucket <= ?",
+                (resolution, since, until),
+            ).fetchall()
+        return [(int(b), str(n), str(f), float(v)) for b, n, f, v in rows]
+
+    def sweep(self, now: float) -> None:
+        """Delete expired dedup keys, values (old salts) and statistics now and then.
+
+        Runs at start-up, after writes, and from each worker's statistics thread; at most
+        every CLEAN_EVERY seconds per process. The WAL is then checkpointed and truncated,
+        so deleted rows do not linger in it either.
+        """
+        if now - self._swept_at < CLEAN_EVERY and now >= self._swept_at:
+            return
+        self._swept_at = now
+        with self._db() as db:
+            removed = db.execute("DELETE FROM dedup WHERE expires <= ?", (now,)).rowcount
+            removed += db.execute(
+                "DELETE FROM kv WHERE expires IS NOT NULL AND expires <= ?", (now,)
+            ).rowcount
+            removed += db.execute("DELETE FROM stats WHERE expires <= ?", (now,)).rowcount
+            if removed:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

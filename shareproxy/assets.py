@@ -1,0 +1,85 @@
+"""Static files of the buttons, served under content-hashed URLs.
+
+``/assets/<digest>/<name>`` changes whenever the file does, so it may be cached for a year
+(``immutable``). The stylesheet is the file ``static/buttons/buttons.css`` plus one colour
+rule per network, computed from the registry so that text on every colour reaches a
+contrast of at least 4.5:1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .networks import NETWORKS
+from .paths import data_dir
+
+STATIC = os.path.join(data_dir("static"), "buttons")
+MIMETYPES = {".js": "text/javascript", ".css": "text/css"}
+FILES = ("buttons.js", "buttons.css", "demo.js", "demo.css")
+MIN_CONTRAST = 4.5
+
+
+@dataclass(frozen=True)
+class Asset:
+    name: str
+    body: bytes
+    mimetype: str
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()[:16]
+
+    @property
+    def url(self) -> str:
+        return f"/assets/{self.digest}/{self.name}"
+
+
+def _channel(value: int) -> float:
+    c = value / 255
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def luminance(color: str) -> float:
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def readable_on_white(color: str) -> str:
+    """``color``, darkened just enough for white text on it (and it on white) to read."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    factor = 1.0
+    out = color.lower()
+    while contrast(out, "#ffffff") < MIN_CONTRAST + 0.05 and factor > 0:
+        factor -= 0.02
+        out = "#{:02x}{:02x}{:02x}".format(*(int(c * factor) for c in (r, g, b)))
+    return out
+
+
+def network_css() -> str:
+    return "".join(
+        f".sp-{name}{{--c:{readable_on_white(net.color)}}}" for name, net in NETWORKS.items()
+    )
+
+
+@lru_cache(maxsize=1)
+def assets() -> dict[str, Asset]:
+    out: dict[str, Asset] = {}
+    for name in FILES:
+        with open(os.path.join(STATIC, name), "rb") as fh:
+            body = fh.read()
+        if name == "buttons.css":
+            body = body.rstrip() + b"\n" + network_css().encode() + b"\n"
+        out[name] = Asset(name, body, MIMETYPES[os.path.splitext(name)[1]])
+    return out
+
+
+def url(name: str) -> str:
+    return assets()[name].url

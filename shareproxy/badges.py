@@ -1,0 +1,401 @@
+"""Share badges: a network's icon, a short localised label and the count, as SVG or PNG.
+
+For places that run neither scripts nor iframes (newsletters, README files, strict CSPs):
+there a share button is a link around an image. Rendering is pure (no request context), so
+it is tested directly; :mod:`shareproxy.views.badges` adds parameters, counts and HTTP
+caching.
+
+Text in PNGs is drawn with DejaVu Sans, shipped in ``static/fonts`` (no system font is
+used). It covers Latin, Greek, Cyrillic, Hebrew and Arabic, but no Chinese, Japanese or
+Korean; a label the font cannot draw, or a right-to-left label when Pillow lacks libraqm
+for shaping, falls back to the English label in PNGs. SVG text is drawn by the viewer's
+fonts, so SVG badges keep every label.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cachetools import LRUCache
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from PIL import Image, ImageChops, ImageDraw, ImageFont, features
+
+from . import icons
+from .networks import NETWORKS
+from .paths import data_dir
+
+FONT_PATH = os.path.join(data_dir("static"), "fonts", "DejaVuSans.ttf")
+TEMPLATES = data_dir("templates")
+
+THEMES = ("color", "grey", "white", "dark")
+SCALES = range(1, 5)
+MAX_WIDTH = 400  # CSS pixels at scale 1; a badge wider than this is refused (never happens
+# with our labels and formatted counts, but the bound is checked, not assumed)
+
+# Geometry at scale 1, in CSS pixels.
+HEIGHT = 20
+PAD = 6
+ICON = 14
+GAP = 4
+FONT_SIZE = 11
+RADIUS = 3
+SUPERSAMPLE = 4  # shapes are drawn this much larger, then scaled down (anti-aliasing)
+
+# --- labels: a small table of our own, one short word per language (see README, badges).
+# ``share`` is the label of every network without its own entry.
+LANGS = (
+    "bg cs da de en es fi fr hr hu it ja ko nl no pl pt ro ru sk sl sr sv tr zh ar he fa"
+).split()
+RTL_LANGS = frozenset({"ar", "he", "fa"})
+LANG_ALIASES = {"nb": "no", "nn": "no", "iw": "he", "zh-hans": "zh", "zh-cn": "zh"}
+
+# fmt: off
+LABELS: dict[str, dict[str, str]] = {
+    "share": {
+        "bg": "Сподели", "cs": "Sdílet", "da": "Del", "de": "Teilen", "en": "Share",
+        "es": "Compartir", "fi": "Jaa", "fr": "Partager", "hr": "Podijeli", "hu": "Megosztás",
+        "it": "Condividi", "ja": "共有", "ko": "공유", "nl": "Delen", "no": "Del",
+        "pl": "Udostępnij", "pt": "Compartilhar", "ro": "Distribuie", "ru": "Поделиться",
+        "sk": "Zdieľať", "sl": "Deli", "sr": "Подели", "sv": "Dela", "tr": "Paylaş",
+        "zh": "分享", "ar": "مشاركة", "he": "שתף", "fa": "اشتراک",
+    },
+    "print": {
+        "bg": "Печат", "cs": "Tisk", "da": "Udskriv", "de": "Drucken", "en": "Print",
+        "es": "Imprimir", "fi": "Tulosta", "fr": "Imprimer", "hr": "Ispis", "hu": "Nyomtatás",
+        "it": "Stampa", "ja": "印刷", "ko": "인쇄", "nl": "Afdrukken", "no": "Skriv ut",
+        "pl": "Drukuj", "pt": "Imprimir", "ro": "Tipărește", "ru": "Печать", "sk": "Tlačiť",
+        "sl": "Natisni", "sr": "Штампај", "sv": "Skriv ut", "tr": "Yazdır", "zh": "打印",
+        "ar": "طباعة", "he": "הדפס", "fa": "چاپ",
+    },
+    "mail": {
+        "bg": "Имейл", "cs": "E-mail", "da": "E-mail", "de": "E-Mail", "en": "Mail",
+        "es": "Correo", "fi": "Sähköposti", "fr": "E-mail", "hr": "E-pošta", "hu": "E-mail",
+        "it": "E-mail", "ja": "メール", "ko": "메일", "nl": "E-mail", "no": "E-post",
+        "pl": "E-mail", "pt": "E-mail", "ro": "E-mail", "ru": "Почта", "sk": "E-mail",
+        "sl": "E-pošta", "sr": "Е-пошта", "sv": "E-post", "tr": "E-posta", "zh": "邮件",
+        "ar": "بريد", "he": "דוא״ל", "fa": "ایمیل",
+    },
+    "copy": {
+        "bg": "Копирай", "cs": "Kopírovat", "da": "Kopiér", "de": "Kopieren", "en": "Copy",
+        "es": "Copiar", "fi": "Kopioi", "fr": "Copier", "hr": "Kopiraj", "hu": "Másolás",
+        "it": "Copia", "ja": "コピー", "ko": "복사", "nl": "Kopiëren", "no": "Kopier",
+        "pl": "Kopiuj", "pt": "Copiar", "ro": "Copiază", "ru": "Копировать", "sk": "Kopírovať",
+        "sl": "Kopiraj", "sr": "Копирај", "sv": "Kopiera", "tr": "Kopyala", "zh": "复制",
+        "ar": "نسخ", "he": "העתק", "fa": "کپی",
+    },
+    "info": {
+        "bg": "Инфо", "cs": "Info", "da": "Info", "de": "Info", "en": "Info", "es": "Info",
+        "fi": "Info", "fr": "Info", "hr": "Info", "hu": "Info", "it": "Info", "ja": "情報",
+        "ko": "정보", "nl": "Info", "no": "Info", "pl": "Info", "pt": "Info", "ro": "Info",
+        "ru": "Инфо", "sk": "Info", "sl": "Info", "sr": "Инфо", "sv": "Info", "tr": "Bilgi",
+        "zh": "说明", "ar": "معلومات", "he": "מידע", "fa": "اطلاعات",
+    },
+}
+# fmt: on
+
+
+def resolve_lang(raw: str | None) -> str:
+    """The table language for a ``lang`` value: ``de-AT`` → ``de``; unknown → ``en``."""
+    if not raw:
+        return "en"
+    tag = raw.strip().lower().replace("_", "-")
+    if tag in LANG_ALIASES:
+        return LANG_ALIASES[tag]
+    base = tag.split("-", 1)[0]
+    base = LANG_ALIASES.get(base, base)
+    return base if base in LANGS else "en"
+
+
+def label_for(network: str, lang: str) -> str:
+    """The short label of ``network``'s badge in ``lang`` (a key of :data:`LANGS`).
+
+    Hook for the gettext catalogs: replace this function's body by a catalog lookup of the
+    English label; everything else keys on the returned text.
+    """
+    table = LABELS.get(network, LABELS["share"])
+    return table.get(lang, table["en"])
+
+
+def format_count(n: int) -> str:
+    """Shariff's short form: 999 → ``999``, 1000 → ``1k``, 1200 → ``1.2k``, 10⁶ → ``1M``."""
+    n = max(0, min(int(n), 10**12))
+    if n < 1000:
+        return str(n)
+    tenths_k = (n + 50) // 100  # rounding half up, as Shariff's Math.round
+    if tenths_k < 10_000:
+        tenths, suffix = tenths_k, "k"
+    else:
+        tenths, suffix = (n + 50_000) // 100_000, "M"
+    whole, frac = divmod(tenths, 10)
+    return f"{whole}.{frac}{suffix}" if frac else f"{whole}{suffix}"
+
+
+# --- fonts and glyph coverage
+
+# Held while the shared FreeType faces are used: they are not safe to share between threads.
+# Re-entrant, since a render measures text too. Renders are rare (their bytes are cached).
+_RENDER_LOCK = threading.RLock()
+
+
+@lru_cache(maxsize=16)
+def font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(FONT_PATH, size)
+
+
+def has_raqm() -> bool:
+    return bool(features.check("raqm"))
+
+
+def _glyph_print(ch: str) -> tuple[tuple[float, ...], bytes]:
+    with _RENDER_LOCK:
+        f = font(20)
+        box = f.getbbox(ch)
+        w, h = max(1, int(box[2] - box[0])), max(1, int(box[3] - box[1]))
+        im = Image.new("L", (w, h))
+        ImageDraw.Draw(im).text((-box[0], -box[1]), ch, font=f, fill=255)
+        return tuple(box), im.tobytes()
+
+
+@lru_cache(maxsize=4096)
+def has_glyph(ch: str) -> bool:
+    """Whether the shipped font draws ``ch`` (rather than its 'missing glyph' box)."""
+    if ch.isspace():
+        return True
+    return _glyph_print(ch) != _glyph_print("\U0010fffd")
+
+
+def is_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
+
+
+def png_label(label: str, english: str) -> str:
+    """The label as the PNG can draw it: itself, or ``english`` when glyphs or shaping lack."""
+    if not all(has_glyph(c) for c in label):
+        return english
+    if is_rtl(label) and not has_raqm():
+        return english
+    return label
+
+
+def text_width(text: str, size: float) -> float:
+    """Advance width of ``text`` at ``size`` px in the shipped font; 1 em per missing glyph."""
+    f = font(max(1, round(size)))
+    scale = size / f.size
+    known = "".join(c for c in text if has_glyph(c))
+    missing = len(text) - len(known)
+    with _RENDER_LOCK:
+        return f.getlength(known) * scale + missing * size
+
+
+# --- layout and colours
+
+
+@dataclass(frozen=True)
+class Layout:
+    width: int
+    left: int  # width of the icon + label part
+    label_x: float  # left edge of the label
+    label_w: float
+    count_x: float  # centre of the count text
+    count_w: float
+
+
+def layout(label: str, count: str | None) -> Layout:
+    label_w = text_width(label, FONT_SIZE)
+    left = int(round(PAD + ICON + GAP + label_w + PAD))
+    count_w = text_width(count, FONT_SIZE) if count else 0.0
+    right = int(round(max(HEIGHT, PAD + count_w + PAD))) if count else 0
+    width = left + right
+    if width > MAX_WIDTH:
+        raise ValueError("badge would be too wide")
+    return Layout(width, left, PAD + ICON + GAP, label_w, left + right / 2, count_w)
+
+
+@dataclass(frozen=True)
+class Colors:
+    bg: str
+    fg: str
+    border: str
+    count_bg: str
+    count_fg: str
+
+
+def colors(network: str, theme: str) -> Colors:
+    brand = NETWORKS[network].color
+    if theme == "grey":
+        return Colors("#5f6368", "#ffffff", "#5f6368", "#ffffff", "#333333")
+    if theme == "white":
+        return Colors("#ffffff", brand, "#c9c9c9", "#f4f4f4", "#333333")
+    if theme == "dark":
+        return Colors("#222222", "#ffffff", "#222222", "#3b3b3b", "#ffffff")
+    return Colors(brand, "#ffffff", brand, "#ffffff", "#333333")
+
+
+def _rgb(hex_color: str) -> tuple[int, int, int]:
+    h = hex_color.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+# --- renderers
+
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["svg", "xml", "html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render_svg(network: str, label: str, count: str | None, theme: str, title: str) -> bytes:
+    """The badge as an SVG document. Every text is escaped by the template."""
+    lay = layout(label, count)
+    col = colors(network, theme)
+    svg = _env.get_template("badge.svg").render(
+        lay=lay,
+        col=col,
+        height=HEIGHT,
+        radius=RADIUS,
+        icon_x=PAD,
+        icon_y=(HEIGHT - ICON) / 2,
+        icon_scale=ICON / 24,
+        icon_path=icons.path(network),
+        font_size=FONT_SIZE,
+        text_y=HEIGHT / 2,
+        label=label,
+        count=count,
+        title=title,
+        rtl=is_rtl(label),
+    )
+    return svg.encode("utf-8")
+
+
+def _icon_mask(network: str, size: int) -> Image.Image:
+    """The icon as an anti-aliased 8-bit mask of ``size``×``size`` pixels (even-odd fill)."""
+    big = size * SUPERSAMPLE
+    k = big / 24
+    mask = Image.new("1", (big, big), 0)
+    for poly in icons.polygons(icons.path(network)):
+        layer = Image.new("1", (big, big), 0)
+        ImageDraw.Draw(layer).polygon([(x * k, y * k) for x, y in poly], fill=1)
+        mask = ImageChops.logical_xor(mask, layer)
+    return mask.convert("L").resize((size, size), Image.Resampling.BOX)
+
+
+def render_png(network: str, label: str, count: str | None, theme: str, scale: int) -> bytes:
+    """The badge as a PNG, ``scale`` device pixels per CSS pixel."""
+    if scale not in SCALES:
+        raise ValueError("scale out of range")
+    lay = layout(label, count)
+    col = colors(network, theme)
+    w, h = lay.width * scale, HEIGHT * scale
+
+    # Shapes, supersampled then reduced: rounded box, count box, border.
+    s = scale * SUPERSAMPLE
+    shapes = Image.new("RGBA", (lay.width * s, HEIGHT * s), (0, 0, 0, 0))
+    d = ImageDraw.Draw(shapes)
+    box = (0, 0, lay.width * s - 1, HEIGHT * s - 1)
+    d.rounded_rectangle(box, radius=RADIUS * s, fill=_rgb(col.border))
+    inset = s  # one CSS pixel of border
+    inner_right = lay.width * s - 1 - inset
+    d.rounded_rectangle(
+        (inset, inset, inner_right, HEIGHT * s - 1 - inset),
+        radius=max(1, (RADIUS - 1) * s),
+        fill=_rgb(col.bg),
+    )
+    if count is not None:
+        d.rounded_rectangle(
+            (lay.left * s, inset, inner_right, HEIGHT * s - 1 - inset),
+            radius=max(1, (RADIUS - 1) * s),
+            fill=_rgb(col.count_bg),
+        )
+        d.rectangle((lay.left * s, inset, lay.left * s + RADIUS * s, HEIGHT * s - 1 - inset),
+                    fill=_rgb(col.count_bg))  # fmt: skip
+        d.rectangle((lay.left * s - inset, inset, lay.left * s - 1, HEIGHT * s - 1 - inset),
+                    fill=_rgb(col.border))  # fmt: skip
+    img = shapes.resize((w, h), Image.Resampling.LANCZOS)
+
+    icon_px = ICON * scale
+    mask = _icon_mask(network, icon_px)
+    ink = Image.new("RGBA", (icon_px, icon_px), _rgb(col.fg) + (255,))
+    top = (h - icon_px) // 2
+    img.paste(ink, (PAD * scale, top), mask)
+
+    draw = ImageDraw.Draw(img)
+    f = font(FONT_SIZE * scale)
+    draw.text((lay.label_x * scale, h / 2), label, font=f, fill=_rgb(col.fg), anchor="lm")
+    if count is not None:
+        draw.text((lay.count_x * scale, h / 2), count, font=f, fill=_rgb(col.count_fg), anchor="mm")
+
+    out = io.BytesIO()
+    img.save(out, "PNG", optimize=False)
+    return out.getvalue()
+
+
+# --- the cache of rendered badges
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    etag: str
+    mimetype: str
+
+
+class BadgeCache:
+    """Rendered bytes by (format, network, label, count, theme, scale), least recently used
+    first out. One per worker process; a miss only costs a render."""
+
+    def __init__(self, maxsize: int = 2048):
+        self._items: LRUCache[tuple[str, str, str, str | None, str, int], Rendered] = LRUCache(
+            maxsize=maxsize
+        )
+        self._lock = threading.Lock()
+        self.renders = 0
+
+    def get(
+        self, fmt: str, network: str, label: str, count: str | None, theme: str, scale: int,
+        title: str,
+    ) -> Rendered:  # fmt: skip
+        key = (fmt, network, label, count, theme, scale if fmt == "png" else 1)
+        with self._lock:
+            found = self._items.get(key)
+        if found is not None:
+            return found
+        with _RENDER_LOCK:  # FreeType faces are not safe to share between threads
+            if fmt == "svg":
+                body = render_svg(network, label, count, theme, title)
+                mimetype = "image/svg+xml"
+            else:
+                body = render_png(network, label, count, theme, scale)
+                mimetype = "image/png"
+        rendered = Rendered(body, hashlib.sha256(body).hexdigest()[:32], mimetype)
+        with self._lock:
+            self._items[key] = rendered
+            self.renders += 1
+        return rendered
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+
+__all__ = [
+    "LABELS",
+    "LANGS",
+    "SCALES",
+    "THEMES",
+    "BadgeCache",
+    "format_count",
+    "label_for",
+    "png_label",
+    "render_png",
+    "render_svg",
+    "resolve_lang",
+]

@@ -1,0 +1,127 @@
+/* shareproxy buttons: popups, two-click activation, Mastodon, copy, counts, resize. */
+(function () {
+  "use strict";
+  var d = document, W = window, root = d.querySelector(".sp-buttons");
+  if (!root) return;
+  var ds = root.dataset, origin = ds.origin, K = "shareproxy.twoclick.";
+  var HOST = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
+
+  function tell(msg) { if (origin && W.parent !== W) W.parent.postMessage(msg, origin); }
+  function send() { tell({type: "shareproxy:resize", height: Math.ceil(d.documentElement.scrollHeight)}); }
+  // Where the browser refuses storage to a third-party frame, the choice lives in the
+  // embedding page's localStorage instead: embed.js hands it over in the URL fragment
+  // (never sent to a server) and keeps what this frame asks it to store.
+  var mem = {};
+  location.hash.slice(1).split("&").forEach(function (kv) {
+    var p = kv.split("=");
+    if (p[0] && p.length === 2) mem[decodeURIComponent(p[0])] = decodeURIComponent(p[1]);
+  });
+  function store(k, v) {
+    try {
+      if (v === undefined) return localStorage.getItem(k);
+      if (v === null) localStorage.removeItem(k); else localStorage.setItem(k, v);
+      return null;
+    } catch (e) { /* storage refused: ask the embedding page */ }
+    if (v === undefined) return mem.hasOwnProperty(k) ? mem[k] : null;
+    if (v === null) delete mem[k]; else mem[k] = v;
+    tell({type: "shareproxy:store", key: k, value: v});
+    return null;
+  }
+  function reload(add, drop) {
+    var u = new URL(location.href), a = (u.searchParams.get("activate") || "").split(",");
+    a = a.concat(add).filter(function (n, i, all) { return n && all.indexOf(n) === i && drop.indexOf(n) < 0; });
+    if (a.length) u.searchParams.set("activate", a.join(",")); else u.searchParams.delete("activate");
+    u.hash = Object.keys(mem).map(function (k) { return encodeURIComponent(k) + "=" + encodeURIComponent(mem[k]); }).join("&");
+    location.replace(u.href);
+  }
+  function popup(href) {
+    var w = 600, h = 460, x = Math.max(0, (screen.width - w) / 2), y = Math.max(0, (screen.height - h) / 2);
+    W.open(href, "_blank", "noopener,noreferrer,width=" + w + ",height=" + h + ",left=" + x + ",top=" + y);
+  }
+  function fmt(n) {
+    if (n < 1e3) return "" + n;
+    var u = [1e3, "k", 1e6, "M", 1e9, "G"];
+    for (var i = 0; i < 6; i += 2) {
+      var t = Math.round(n / u[i] * 10);
+      if (t < 1e4 || i === 4) return t / 10 + u[i + 1];
+    }
+  }
+
+  // A two-click network the visitor chose to remember is activated at once.
+  var want = [];
+  d.querySelectorAll("[data-twoclick]").forEach(function (b) {
+    if (store(K + b.dataset.network) === "1") want.push(b.dataset.network);
+  });
+  if (want.length) { reload(want, []); return; }
+  d.querySelectorAll("[data-remember]").forEach(function (c) {
+    c.checked = store(K + c.dataset.remember) === "1";
+    c.addEventListener("change", function () { store(K + c.dataset.remember, c.checked ? "1" : null); });
+  });
+  if (W.navigator.share) d.querySelectorAll("li.sp-share").forEach(function (li) { li.hidden = false; });
+
+  root.addEventListener("click", function (e) {
+    var el = e.target.closest("[data-network],[data-forget]");
+    if (!el || el.tagName === "DIV") return;
+    var n = el.dataset.network;
+    if (el.dataset.forget) { store(K + el.dataset.forget, null); reload([], [el.dataset.forget]); return; }
+    if (el.hasAttribute("data-twoclick")) { reload([n], []); return; }
+    if (n === "mastodon") {
+      e.preventDefault();
+      var f = el.parentNode.querySelector("form");
+      f.hidden = !f.hidden;
+      el.setAttribute("aria-expanded", String(!f.hidden));
+      if (!f.hidden) { f.elements.instance.value = store("shareproxy.mastodon.instance") || ""; f.elements.instance.focus(); }
+      send();
+    } else if (n === "copy") {
+      var label = el.querySelector(".sp-label"), old = label.textContent, live = d.querySelector("[data-live]");
+      if (W.navigator.clipboard) W.navigator.clipboard.writeText(ds.url).then(function () {
+        label.textContent = live.textContent = el.dataset.done;
+        setTimeout(function () { label.textContent = old; live.textContent = ""; }, 2000);
+      }, function () {});
+    } else if (n === "print") {
+      if (origin && W.parent !== W) tell({type: "shareproxy:print"}); else W.print();
+    } else if (n === "share") {
+      W.navigator.share({title: ds.title, url: ds.url}).catch(function () {});
+    } else if (el.hasAttribute("data-popup") && !(e.ctrlKey || e.metaKey || e.shiftKey)) {
+      e.preventDefault();
+      popup(el.href);
+    }
+  });
+
+  root.addEventListener("submit", function (e) {
+    var f = e.target, i = f.elements.instance, err = f.querySelector(".sp-err");
+    e.preventDefault();
+    var host = i.value.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/\/+$/, "");
+    if (!HOST.test(host)) {
+      err.textContent = f.dataset.invalid; i.setAttribute("aria-invalid", "true"); i.focus(); send(); return;
+    }
+    err.textContent = ""; i.removeAttribute("aria-invalid");
+    store("shareproxy.mastodon.instance", host);
+    popup("https://" + host + "/share?text=" + encodeURIComponent(f.dataset.text));
+    f.hidden = true; f.previousElementSibling.setAttribute("aria-expanded", "false"); send();
+  });
+  root.addEventListener("keydown", function (e) {
+    var f = e.target.form;
+    if (e.key === "Escape" && f && f.classList.contains("sp-masto")) {
+      f.hidden = true; f.previousElementSibling.setAttribute("aria-expanded", "false");
+      f.previousElementSibling.focus(); send();
+    }
+  });
+
+  if (ds.fetch && W.fetch) {
+    fetch("/api/counts?url=" + encodeURIComponent(ds.url) + "&networks=" + encodeURIComponent(ds.fetch))
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (counts) {
+        ds.fetch.split(",").forEach(function (n) {
+          var a = root.querySelector('[data-network="' + n + '"]'), c = counts[n];
+          if (!a || typeof c !== "number" || c < 0 || a.querySelector(".sp-count")) return;
+          var s = d.createElement("span");
+          s.className = "sp-count"; s.id = "spc-" + n; s.textContent = fmt(c);
+          a.appendChild(s); a.setAttribute("aria-describedby", s.id);
+        });
+        send();
+      }).catch(function () {});
+  }
+  if (W.ResizeObserver) new ResizeObserver(send).observe(d.body);
+  send();
+})();

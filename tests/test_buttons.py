@@ -1,0 +1,401 @@
+"""The button pages: DOM contract, parameters, escaping, headers, counts and weight."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from typing import Any
+
+import pytest
+from buttons_support import PAGE, get, loaded_resources, networks_in, same_origin, tags
+
+from shareproxy import assets, i18n
+from shareproxy.networks import NETWORKS
+from shareproxy.store import Entry
+
+HOSTILE = [
+    '"><script>alert(1)</script>',
+    "';alert(1);//",
+    "</script><img src=x onerror=alert(1)>",
+    "javascript:alert(1)",
+    "{{7*7}}",
+    "\u2028\u2029",
+]
+RAW_MARKERS = ("<script>alert", "<img src=x", "</script><img")
+
+
+def assert_inert(html: str) -> None:
+    """No injected markup: no raw markers, no event handler attributes, no inline script."""
+    for marker in RAW_MARKERS:
+        assert marker not in html
+    for tag in tags(html):
+        assert not any(name.startswith("on") for name in tag.attrs), tag
+        if tag.name == "script":
+            assert tag.get("src"), "inline script"
+        if tag.name == "img":
+            raise AssertionError("an image tag")
+
+
+def body(resp: Any) -> str:
+    return str(resp.get_data(as_text=True))
+
+
+def test_share_mode_renders_one_link_per_network_in_order(client: Any) -> None:
+    nets = "twitter,facebook,whatsapp,mail,mastodon,copy,info"
+    resp = get(client, "/buttons", url=PAGE, title="Hello", networks=nets)
+    assert resp.status_code == 200
+    html = body(resp)
+    assert '<ul class="sp-buttons' in html
+    found = networks_in(html)
+    assert [t.get("data-network") for t in found] == nets.split(",")
+    for t in found:
+        name = t.get("data-network")
+        if name in ("copy",):
+            assert t.name == "button"
+            continue
+        assert t.name == "a"
+        assert t.get("target") == "_blank"
+        assert t.get("rel") == "noopener noreferrer"
+        href = str(t.get("href"))
+        assert href.startswith(f"/share/{name}?") or href.startswith(
+            ("mailto:", "/?lang=")
+        ), href
+    aria = {t.get("data-network"): t.get("aria-label") for t in found}
+    assert aria["twitter"] == "Share on X"
+    assert aria["facebook"] == "Share on Facebook"
+
+
+def test_twoclick_renders_placeholders_for_widget_networks_only(client: Any) -> None:
+    resp = get(client, "/buttons", url=PAGE, networks="facebook,twitter,bluesky", mode="twoclick")
+    html = body(resp)
+    found = {t.get("data-network"): t for t in networks_in(html)}
+    assert found["facebook"].name == "button" and "data-twoclick" in found["facebook"].attrs
+    assert found["twitter"].name == "button" and "data-twoclick" in found["twitter"].attrs
+    assert found["bluesky"].name == "a"  # no widget: a plain share link
+    assert all(same_origin(u) for u in loaded_resources(html))
+    assert "connect.facebook.net" not in html and "platform.x.com" not in html
+
+
+def test_activation_loads_only_that_networks_widget(client: Any) -> None:
+    resp = get(
+        client, "/buttons", url=PAGE, networks="facebook,twitter", mode="twoclick",
+        activate="twitter",
+    )  # fmt: skip
+    assert resp.status_code == 200
+    html = body(resp)
+    found = {t.get("data-network"): t for t in networks_in(html)}
+    assert "data-activated" in found["twitter"].attrs
+    assert "data-twoclick" in found["facebook"].attrs
+    third_party = [u for u in loaded_resources(html) if not same_origin(u)]
+    assert third_party == ["https://platform.x.com/widgets.js"]
+    assert 'data-remember="twitter"' in html and 'data-forget="twitter"' in html
+    csp = resp.headers["Content-Security-Policy"]
+    assert "https://platform.x.com" in csp
+    assert "facebook" not in csp
+
+
+def test_activation_needs_twoclick_and_a_widget_network(client: Any) -> None:
+    for params in (
+        {"networks": "facebook", "activate": "facebook"},  # share mode
+        {"networks": "facebook,bluesky", "mode": "twoclick", "activate": "bluesky"},
+        {"networks": "facebook", "mode": "twoclick", "activate": "twitter"},
+        {"networks": "facebook", "mode": "twoclick", "activate": "<script>"},
+    ):
+        resp = get(client, "/buttons", url=PAGE, **params)
+        assert resp.status_code == 400
+        assert "'activate'" in resp.get_json()["error"]
+        assert "<" not in body(resp)
+
+
+def test_nothing_third_party_loads_before_a_click(client: Any) -> None:
+    every = ",".join(NETWORKS)
+    for mode in ("share", "twoclick"):
+        html = body(get(client, "/buttons", url=PAGE, networks=every, mode=mode))
+        assert loaded_resources(html), "the page loads its own CSS and JS"
+        assert all(same_origin(u) for u in loaded_resources(html))
+        assert "url(" not in html and "@import" not in html
+    css = assets.assets()["buttons.css"].body.decode()
+    assert "url(" not in css and "@import" not in css and "http" not in css
+
+
+def test_mastodon_has_an_inline_instance_form(client: Any) -> None:
+    html = body(get(client, "/buttons", url=PAGE, title="T", networks="mastodon"))
+    form = [t for t in tags(html) if t.name == "form"][0]
+    assert form.get("action") == "/share/mastodon"
+    assert form.get("data-text") == "T https://example.org/article?id=7"
+    assert any(t.name == "input" and t.get("name") == "instance" for t in tags(html))
+
+
+def test_copy_print_share_and_info_are_local_actions(client: Any) -> None:
+    html = body(
+        get(client, "/buttons", url=PAGE, networks="copy,print,share,info",
+            info="https://example.org/privacy#share")
+    )  # fmt: skip
+    found = {t.get("data-network"): t for t in networks_in(html)}
+    assert found["copy"].name == found["print"].name == found["share"].name == "button"
+    assert found["info"].get("href") == "https://example.org/privacy#share"
+    assert '<li class="sp-share" hidden>' in html  # shown by the script where Web Share exists
+
+
+@pytest.mark.parametrize(
+    "param, value, accepted",
+    [
+        ("theme", "neon", "color, grey, white, dark, auto"),
+        ("orientation", "diagonal", "horizontal, vertical"),
+        ("style", "huge", "standard, icon, icon-count"),
+        ("counts", "maybe", "on, off"),
+        ("mode", "threeclick", "share, twoclick"),
+        ("lang", "xx", "ar, bg, cs"),
+        ("networks", "facebook,myspace", "facebook, twitter"),
+        ("info", "javascript:alert(1)", "http"),
+        ("info", "ftp://example.org/", "http"),
+        ("origin", "https://evil.example.net", "allowed site"),
+        ("origin", "https://example.org/path", "allowed site"),
+        ("media", "data:image/png,xx", "http"),
+        ("title", "t" * 501, "500"),
+    ],
+)
+def test_bad_parameters_get_a_400_naming_them(
+    client: Any, param: str, value: str, accepted: str
+) -> None:
+    resp = get(client, "/buttons", url=PAGE, **{param: value})
+    assert resp.status_code == 400
+    error = resp.get_json()["error"]
+    assert param in error and accepted in error
+    assert "\n" not in error
+
+
+def test_url_is_required_and_allowlisted(client: Any) -> None:
+    assert get(client, "/buttons").status_code == 400
+    assert get(client, "/buttons", url="https://evil.example.net/").status_code == 403
+    assert get(client, "/snippet", url="https://evil.example.net/").status_code == 403
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize("param", ["title", "lang", "theme", "networks", "style", "origin"])
+def test_hostile_values_never_appear_unescaped(client: Any, param: str, value: str) -> None:
+    for path in ("/buttons", "/snippet"):
+        resp = get(client, path, url=PAGE, **{param: value})
+        html = body(resp)
+        assert resp.status_code in (200, 400)
+        assert_inert(html)
+        if resp.status_code == 400:
+            assert value not in html or value.isalnum()
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_page_urls_are_refused_or_encoded(client: Any, value: str) -> None:
+    resp = get(client, "/buttons", url="https://example.org/?q=" + value, title=value)
+    html = body(resp)
+    assert_inert(html)
+    if " " in value:  # a raw space makes the URL invalid
+        assert resp.status_code == 400
+    else:
+        assert resp.status_code == 200
+        assert 'data-url="https://example.org/?q=' in html
+
+
+def test_title_lands_escaped_in_attributes(client: Any) -> None:
+    html = body(get(client, "/buttons", url=PAGE, title='a"b<c>&d', networks="mastodon"))
+    assert 'data-title="a&#34;b&lt;c&gt;&amp;d"' in html
+
+
+def test_headers_of_button_pages(make_app: Any) -> None:
+    client = make_app(ALLOWED_DOMAINS="example.org,*.example.com").test_client()
+    resp = get(client, "/buttons", url=PAGE)
+    csp = dict(
+        part.strip().split(" ", 1) for part in resp.headers["Content-Security-Policy"].split(";")
+    )
+    assert csp["default-src"] == "'none'"
+    assert csp["script-src"] == "'self'"
+    assert csp["style-src"] == "'self'"
+    assert csp["connect-src"] == "'self'"
+    assert csp["frame-src"] == "'none'"
+    assert csp["frame-ancestors"].split() == [
+        "'self'",
+        "http://example.org:*",
+        "https://example.org:*",
+        "http://*.example.com:*",
+        "https://*.example.com:*",
+    ]
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_no_endpoint_sets_a_cookie(client: Any) -> None:
+    css = assets.url("buttons.css")
+    for path, params in [
+        ("/buttons", {"url": PAGE}),
+        ("/buttons", {"url": PAGE, "mode": "twoclick", "activate": "facebook"}),
+        ("/snippet", {"url": PAGE}),
+        ("/share/twitter", {"url": PAGE}),
+        ("/share/mastodon", {"url": PAGE, "instance": "mastodon.social"}),
+        ("/embed.js", {}),
+        ("/", {}),
+        (css, {}),
+        ("/buttons", {"url": PAGE, "theme": "bad"}),
+    ]:
+        resp = get(client, path, **params)
+        assert "Set-Cookie" not in resp.headers, path
+
+
+def test_assets_are_content_hashed_and_immutable(client: Any) -> None:
+    for name in ("buttons.css", "buttons.js"):
+        url = assets.url(name)
+        assert re.fullmatch(rf"/assets/[0-9a-f]{{16}}/{re.escape(name)}", url)
+        resp = client.get(url)
+        assert resp.status_code == 200
+        assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        stale = url.replace(url.split("/")[2], "0" * 16)
+        assert client.get(stale).status_code == 404
+    assert client.get("/assets/0/../../settings.py").status_code == 404
+
+
+def test_the_iframe_for_seven_networks_weighs_at_most_10_kb_gzipped(client: Any) -> None:
+    seven = "facebook,twitter,linkedin,whatsapp,mastodon,bluesky,mail"
+    resp = get(client, "/buttons", url=PAGE, title="A page title", networks=seven)
+    html = resp.get_data()
+    total = len(gzip.compress(html, 9))
+    for url in loaded_resources(html.decode()):
+        asset = client.get(url)
+        assert asset.status_code == 200
+        total += len(gzip.compress(asset.get_data(), 9))
+    assert total <= 10 * 1024, total
+
+
+def test_fresh_counts_render_server_side_and_the_rest_is_fetched(client: Any, app: Any) -> None:
+    svc = app.extensions["shareproxy"]
+    now = time.time()
+    url = "https://example.org/article?id=7"
+    svc.store.put_entry(url, "pinterest", Entry(1234, now, now, None), 3600)
+    resp = get(client, "/buttons", url=PAGE, networks="pinterest,vk,twitter")
+    html = body(resp)
+    assert '<span class="sp-count" id="spc-pinterest">1.2k</span>' in html
+    assert 'aria-describedby="spc-pinterest"' in html
+    assert 'data-fetch="vk"' in html  # vk counts on, nothing cached: the browser asks
+    for params in ({"counts": "off"}, {"style": "icon"}):
+        quiet = body(get(client, "/buttons", url=PAGE, networks="pinterest,vk", **params))
+        assert "sp-count" not in quiet and "data-fetch" not in quiet
+
+
+def test_stale_counts_are_not_rendered(client: Any, app: Any) -> None:
+    svc = app.extensions["shareproxy"]
+    old = time.time() - 10 * 24 * 3600
+    svc.store.put_entry(PAGE, "pinterest", Entry(99, old, old, None), 3600)
+    html = body(get(client, "/buttons", url=PAGE, networks="pinterest"))
+    assert "sp-count" not in html and 'data-fetch="pinterest"' in html
+
+
+@pytest.mark.parametrize(
+    "count, shown",
+    [(0, "0"), (999, "999"), (1000, "1k"), (1049, "1k"), (1050, "1.1k"), (1200, "1.2k"),
+     (999_949, "999.9k"), (999_950, "1M"), (1_000_000, "1M"), (2_500_000, "2.5M")],
+)  # fmt: skip
+def test_counts_are_formatted_like_shariff(count: int, shown: str) -> None:
+    assert i18n.format_count(count) == shown
+
+
+def test_every_colour_reads_at_4_5_to_1(client: Any) -> None:
+    for net in NETWORKS.values():
+        color = assets.readable_on_white(net.color)
+        assert assets.contrast(color, "#ffffff") >= 4.5, net.name
+    # fixed theme colours: grey and dark backgrounds, the focus ring, error text
+    assert assets.contrast("#595959", "#ffffff") >= 4.5
+    assert assets.contrast("#f2f2f2", "#262626") >= 4.5
+    assert assets.contrast("#b00020", "#ffffff") >= 4.5
+    assert assets.contrast("#ff9e9e", "#262626") >= 4.5
+    css = assets.assets()["buttons.css"].body.decode()
+    for net in NETWORKS.values():
+        assert f".sp-{net.name}{{--c:{assets.readable_on_white(net.color)}}}" in css
+    assert "prefers-reduced-motion" in css and "prefers-color-scheme:dark" in css
+    assert ":focus-visible" in css
+
+
+def test_right_to_left_languages(client: Any) -> None:
+    for lang in ("ar", "he", "fa"):
+        html = body(get(client, "/buttons", url=PAGE, lang=lang))
+        assert f'<html lang="{lang}" dir="rtl">' in html
+    assert '<html lang="de" dir="ltr">' in body(get(client, "/buttons", url=PAGE, lang="de"))
+
+
+def test_snippet_is_plain_links(client: Any) -> None:
+    resp = get(client, "/snippet", url=PAGE, networks="facebook,copy,mastodon,mail,print,info")
+    assert resp.status_code == 200
+    html = body(resp)
+    assert "<script" not in html and "<link" not in html and "<style" not in html
+    found = networks_in(html)
+    assert [t.get("data-network") for t in found] == ["facebook", "mastodon", "mail", "info"]
+    assert str(found[0].get("href")).startswith("http://localhost/share/facebook?url=")
+    assert get(client, "/snippet", url=PAGE, mode="twoclick").status_code == 400
+
+
+def test_embed_js_checks_origin_and_source(client: Any) -> None:
+    resp = client.get("/embed.js")
+    assert resp.status_code == 200 and resp.mimetype == "text/javascript"
+    js = body(resp)
+    assert "e.origin !== base" in js and "e.source !== frames[i].contentWindow" in js
+    assert 'link[rel="canonical"]' in js and 'meta[property="og:url"]' in js
+
+
+def test_resize_messages_go_only_to_the_given_origin(client: Any) -> None:
+    html = body(get(client, "/buttons", url=PAGE, origin="https://example.org"))
+    assert 'data-origin="https://example.org"' in html
+    js = assets.assets()["buttons.js"].body.decode()
+    assert "postMessage(msg, origin)" in js and '"*"' not in js
+    assert "data-origin" not in body(get(client, "/buttons", url=PAGE))
+
+
+def test_demo_page(client: Any) -> None:
+    resp = client.get("/", headers={"Accept-Language": "fr"})
+    assert resp.status_code == 200
+    html = body(resp)
+    assert '<html lang="fr"' in html and 'id="builder"' in html
+    assert all(same_origin(u) for u in loaded_resources(html))
+    assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+
+
+def test_demo_builder_offers_badge_snippets_for_web_networks_only(client: Any) -> None:
+    html = body(client.get("/"))
+    assert 'id="snippet-badges"' in html
+    assert re.search(r'value="facebook"[^>]* data-share data-alt="Share on Facebook"', html)
+    # mail opens the visitor's mail program: no /share redirect, so no badge snippet
+    assert re.search(r'value="mail"[^>]*>', html) and not re.search(
+        r'value="mail"[^>]*data-share', html
+    )
+
+
+def test_readme_lists_every_network_and_the_dead_ones() -> None:
+    from pathlib import Path
+
+    from shareproxy.networks import DEAD
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Networks", 1)[1].split("\n## ", 1)[0]
+    for name in NETWORKS:
+        assert f"| {name} (" in section or f"| {name} |" in section, name
+    for name in DEAD:
+        assert f"**{name}**" in section, name
+
+
+NODE = shutil.which("node")
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_scripts_parse_and_format_counts_like_the_server(tmp_path: Any) -> None:
+    assert NODE is not None
+    for name in ("buttons.js", "embed.js", "demo.js"):
+        path = os.path.join(assets.STATIC, name)
+        subprocess.run([NODE, "--check", path], check=True, capture_output=True)
+    js = assets.assets()["buttons.js"].body.decode()
+    match = re.search(r"  function fmt\(n\) \{.*?\n  \}\n", js, re.S)
+    assert match
+    numbers = [0, 999, 1000, 1049, 1050, 1200, 999_949, 999_950, 1_000_000, 2_500_000, 7_654_321]
+    script = tmp_path / "fmt.js"
+    script.write_text(match.group(0) + f"console.log(JSON.stringify({numbers}.map(fmt)));\n")
+    out = subprocess.run([NODE, str(script)], check=True, capture_output=True, text=True)
+    assert json.loads(out.stdout) == [i18n.format_count(n) for n in numbers]

@@ -1,0 +1,136 @@
+"""A share whose redirect was answered is counted, even when workers die (SIGKILL).
+
+A real gunicorn with several workers on one SQLite file; client threads share as fast as
+they can (every request from a new user agent, so none is a repeat) while a killer thread
+SIGKILLs random workers. Every 302 a client received must be in the store afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+URL = "https://example.org/durable"
+CLIENTS = 8
+LOAD_SECONDS = 4.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def workers_of(master: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+            pids.append(int(entry))
+    return pids
+
+
+@pytest.mark.faults
+def test_no_acknowledged_click_is_lost_when_workers_are_killed(tmp_path: Any) -> None:
+    db = tmp_path / "durable.db"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHAREPROXY_")}
+    env.update(SHAREPROXY_STORE=f"sqlite:///{db}", SHAREPROXY_ALLOWED_DOMAINS="example.org",
+               SHAREPROXY_LOG_LEVEL="warning")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}",
+         "--pythonpath", f"{ROOT},{ROOT / 'tests'}", "--graceful-timeout", "1",
+         "--log-level", "warning", "click_server:app"],
+        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}/test-share/twitter"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                requests.get(base, params={"url": URL}, headers={"User-Agent": "warm-up"},
+                             allow_redirects=False, timeout=2)
+                break
+            except requests.ConnectionError:
+                assert server.poll() is None, "gunicorn did not start"
+                assert time.monotonic() < deadline, "gunicorn did not answer"
+                time.sleep(0.1)
+
+        acked = [0] * CLIENTS
+        sent = [0] * CLIENTS
+        stop = threading.Event()
+
+        def client(i: int) -> None:
+            session = requests.Session()
+            n = 0
+            while not stop.is_set():
+                n += 1
+                sent[i] += 1
+                try:
+                    resp = session.get(base, params={"url": URL}, allow_redirects=False,
+                                       headers={"User-Agent": f"client-{i}-{n}"}, timeout=5)
+                except requests.RequestException:
+                    session = requests.Session()
+                    continue
+                if resp.status_code == 302:
+                    acked[i] += 1
+
+        kills = [0]
+
+        def killer() -> None:
+            while not stop.wait(0.25):
+                pids = workers_of(server.pid)
+                if pids:
+                    try:
+                        os.kill(random.choice(pids), signal.SIGKILL)
+                        kills[0] += 1
+                    except ProcessLookupError:
+                        pass
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+        threads.append(threading.Thread(target=killer))
+        for t in threads:
+            t.start()
+        time.sleep(LOAD_SECONDS)
+        stop.set()
+        for t in threads:
+            t.join(10)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        assert server.stderr is not None
+        server.stderr.close()
+
+    conn = sqlite3.connect(db)
+    stored = conn.execute(
+        "SELECT n FROM clicks WHERE network = 'twitter' AND url = ?", (URL,)
+    ).fetchone()[0] - 1  # the warm-up click
+    conn.close()
+    print(f"sent {sum(sent)}, acknowledged {sum(acked)}, stored {stored}, kills {kills[0]}")
+    assert kills[0] >= 5
+    assert sum(acked) >= 50, "too little load to tell"
+    assert sum(acked) < sum(sent), "no request failed: the workers were not killed under load"
+    assert stored >= sum(acked), f"{sum(acked) - stored} acknowledged clicks lost"
+    assert stored <= sum(sent)

@@ -1,0 +1,125 @@
+"""The store contract, on real SQLite and real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shareproxy.store import Entry, open_store, split_redis_url
+
+PAGE = "https://example.org/a"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+def store(request: Any, tmp_path: Path) -> Iterator[Any]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+    else:
+        url = request.getfixturevalue("redis_url")
+    s = open_store(url, str(tmp_path))
+    yield s
+    s.close()
+
+
+def test_entries_round_trip(store: Any) -> None:
+    assert store.ping()
+    assert store.get_entries(PAGE, ["buffer", "vk"]) == {}
+    good = Entry(12, 1000.5, 1000.5)
+    failed = Entry(None, 0.0, 1001.25, "timeout")
+    store.put_entry(PAGE, "buffer", good, 60)
+    store.put_entry(PAGE, "vk", failed, 60)
+    assert store.get_entries(PAGE, ["buffer", "vk", "line"]) == {"buffer": good, "vk": failed}
+    assert store.get_entries(PAGE + "/other", ["buffer"]) == {}
+    assert store.count_entries() == 2
+
+
+def test_purge(store: Any) -> None:
+    for url in (PAGE, PAGE + "/b"):
+        store.put_entry(url, "buffer", Entry(1, 1.0, 1.0), 60)
+    assert store.purge(PAGE) == 1
+    assert store.get_entries(PAGE, ["buffer"]) == {}
+    assert store.purge() == 1
+    assert store.count_entries() == 0
+
+
+def test_leases_are_exclusive_until_released(store: Any) -> None:
+    assert store.acquire_lease("buffer|u", 30)
+    assert not store.acquire_lease("buffer|u", 30)
+    assert store.acquire_lease("vk|u", 30)
+    store.release_lease("buffer|u")
+    assert store.acquire_lease("buffer|u", 30)
+
+
+def test_an_expired_lease_can_be_taken(store: Any) -> None:
+    import time
+
+    assert store.acquire_lease("k", 0.05)
+    deadline = time.monotonic() + 5
+    while not store.acquire_lease("k", 30):
+        assert time.monotonic() < deadline, "the lease never expired"
+        time.sleep(0.02)
+
+
+def test_meta(store: Any) -> None:
+    assert store.get_meta() == {}
+    store.set_meta("ttl:buffer", "900")
+    assert store.incr_meta("generation") == 1
+    assert store.incr_meta("generation") == 2
+    assert store.get_meta() == {"ttl:buffer": "900", "generation": "2"}
+    store.delete_meta("ttl:buffer")
+    assert store.get_meta() == {"generation": "2"}
+
+
+def test_urls_with_odd_characters_are_keys_like_any_other(store: Any) -> None:
+    odd = "https://example.org/%2A?q=*&r=[x]|y"
+    store.put_entry(odd, "buffer", Entry(3, 1.0, 1.0), 60)
+    assert store.get_entries(odd, ["buffer"])["buffer"].count == 3
+    assert store.purge(odd) == 1
+
+
+def test_split_redis_url() -> None:
+    assert split_redis_url("redis://h:6379/0") == ("redis://h:6379/0", None)
+    assert split_redis_url("redis://h:6379/0?prefix=a:b&ssl_cert_reqs=none") == (
+        "redis://h:6379/0?ssl_cert_reqs=none", "a:b",
+    )  # fmt: skip
+    for bad in ["redis://h/0?prefix=", "redis://h/0?prefix=a*", "redis://h/0?prefix=a&prefix=b"]:
+        with pytest.raises(ValueError):
+            split_redis_url(bad)
+
+
+def test_a_redis_that_is_down_raises_store_errors(tmp_path: Path) -> None:
+    from shareproxy.store import StoreError
+
+    s = open_store("redis://127.0.0.1:9/0", str(tmp_path))
+    try:
+        assert not s.ping()
+        calls = [
+            lambda: s.get_entries(PAGE, ["buffer"]),
+            lambda: s.put_entry(PAGE, "buffer", Entry(1, 1.0, 1.0), 60),
+            lambda: s.purge(PAGE), s.purge, s.count_entries,
+            lambda: s.acquire_lease("k", 1), s.get_meta,
+            lambda: s.set_meta("a", "b"), lambda: s.incr_meta("a"),
+        ]  # fmt: skip
+        for call in calls:
+            with pytest.raises(StoreError):
+                call()
+    finally:
+        s.close()
+
+
+def test_unreadable_entries_are_skipped(store: Any) -> None:
+    store.put_entry(PAGE, "buffer", Entry(4, 1.0, 1.0), 60)
+    store.put_entry(PAGE, "vk", Entry(5, 1.0, 1.0), 60)
+    garbage = "not|an|entry|x"  # as if written by another version, or by hand
+    if store.kind == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(store.path) as db:
+            db.execute("UPDATE counts SET entry = ? WHERE network = 'vk'", (garbage,))
+        db.close()
+    else:
+        store._client.hset(store._key(PAGE), "vk", garbage)
+    assert store.get_entries(PAGE, ["buffer", "vk"]) == {"buffer": Entry(4, 1.0, 1.0)}
