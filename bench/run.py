@@ -4,6 +4,7 @@ lasts seconds. Usage: ``python bench/run.py [cached amplification hang pages mem
 
 from __future__ import annotations
 
+import gzip
 import os
 import platform
 import re
@@ -355,15 +356,21 @@ def iframe_weight(url: str) -> int:
         if u in seen:
             continue
         seen.add(u)
-        r = session.get(u, timeout=5, stream=True)
+        r = session.get(u, timeout=5, stream=True, allow_redirects=False)
         raw = r.raw.read(decode_content=False)
+        if r.headers.get("Content-Encoding") != "gzip":  # gunicorn alone does not compress:
+            raw = gzip.compress(raw, 6)  # count what nginx's gzip (level 6) would send
         total += len(raw)
         if "html" in r.headers.get("Content-Type", ""):
-            html = requests.get(u, timeout=5).text
-            for ref in re.findall(r'(?:src|href)="([^"]+)"', html):
+            html = requests.get(u, timeout=5, allow_redirects=False).text
+            # what the browser loads by itself: scripts, images, stylesheets (not the links)
+            refs = re.findall(r'\bsrc="([^"]+)"', html)
+            refs += re.findall(r'<link\b[^>]*\bhref="([^"]+)"', html)
+            for ref in refs:
                 full = urljoin(u, ref)
                 if full.startswith(url.split("/buttons")[0]) and not ref.startswith("#"):
                     todo.append(full)
+    print(f"  iframe resources: {', '.join(sorted(u.split('?')[0].split('/')[-1] for u in seen))}")
     return total
 
 
