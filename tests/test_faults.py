@@ -196,6 +196,10 @@ def test_rate_limited_network_is_backed_off(
 @pytest.fixture
 def own_redis() -> Iterator[dict[str, Any]]:
     """A redis-server of our own on a free port (the shared one on 6379 is never touched)."""
+    import shutil
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
     port = free_port()
     args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
             "--appendonly", "no"]  # fmt: skip
