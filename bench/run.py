@@ -207,6 +207,14 @@ def bench_cached(rounds: int = 5) -> None:
             f"median: shareproxy {ra:.0f} req/s (p50 {p50:.2f} ms, p99 {p99:.2f} ms), "
             f"bare {rb:.0f} req/s (p50 {bp50:.2f} ms, p99 {bp99:.2f} ms)"
         )
+        # The Shariff-style request without networks= also merges first-party click counts
+        # (SHAREPROXY_CLICK_COUNTS=fill), so it is built per request: measured beside.
+        plain = counts_path("https://example.org/cached")
+        for _ in range(3):
+            requests.get(app.base + plain, timeout=5)
+        b2, a2 = wrk(bare.base + "/api/counts"), wrk(app.base + plain)
+        print(f"  without networks= (click counts merged): {fmt(a2)}; bare {fmt(b2)}; "
+              f"ratio {a2['rps'] / b2['rps']:.2f}")  # fmt: skip
         ratios = sorted(a["rps"] / b["rps"] for a, b in zip(app_runs, bare_runs, strict=True))
         print(f"per-round ratios: {', '.join(f'{r:.2f}' for r in ratios)}")
         print(f"RATIO cached/bare req/s = {statistics.median(ratios):.2f} "
