@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
@@ -51,6 +51,7 @@ class Answer:
     body: bytes
     expires: float  # clock time
     hits: tuple[tuple[str, str], ...]  # (network, outcome) a lookup would have counted
+    version: object  # what the merged-in figures were built from (None: nothing merged)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class CountCache:
         self._ttl_overrides: dict[str, int] = {}
         self._ttls: dict[str, int] = {}  # ttl() memo, emptied whenever overrides change
         # Serialised answers, per (URL, networks), while every count in them is fresh.
-        self._answers: OrderedDict[tuple[str, tuple[str, ...]], Answer] = OrderedDict()
+        self._answers: OrderedDict[tuple[str, tuple[str, ...], Hashable], Answer] = OrderedDict()
         self._answers_max = max(1, min(int(settings.cache_size) // 4, 20_000))
         self._circuits: dict[str, float] = {}
         self._strikes: dict[str, int] = {}
@@ -121,20 +122,31 @@ class CountCache:
 
     # --- the lookup a request makes
 
-    def answer(self, url: str, networks: tuple[str, ...], timeout: float) -> tuple[bytes, int]:
+    def answer(
+        self,
+        url: str,
+        networks: tuple[str, ...],
+        timeout: float,
+        merge: Callable[[dict[str, int]], dict[str, int]] | None = None,
+        version: object = None,
+        variant: Hashable = None,
+    ) -> tuple[bytes, int]:
         """The JSON body (``{"network": count}``) and its max-age for ``url``.
 
         While every count of an answer is fresh nothing can change it (no refresh starts
         before the first one expires; purges and TTL changes empty this memo), so it is
-        serialised once and served as bytes until then.
+        serialised once and served as bytes until then. ``merge`` adds other figures to
+        the counts (click counts); its answer is reused only while the caller's
+        ``version`` of those figures is the very object it was built with, and per
+        ``variant`` (whatever else the merge depends on).
         """
         now = self.clock()
         self.sync(now)
-        key = (url, networks)
+        key = (url, networks, variant)
         with self._lock:
             found = self._answers.get(key)
             if found is not None:
-                if now < found.expires:
+                if now < found.expires and found.version is version:
                     self._answers.move_to_end(key)
                 else:
                     del self._answers[key]
@@ -144,7 +156,8 @@ class CountCache:
                 metrics.cache_result(network, outcome)
             return found.body, int(found.expires - now)
         result = self.lookup(url, networks, timeout)
-        body = json.dumps(result.counts, separators=(",", ":")).encode()
+        merged = merge(result.counts) if merge is not None else result.counts
+        body = json.dumps(merged, separators=(",", ":")).encode()
         if result.complete and result.max_age > 0:
             with self._lock:
                 entries = [self._local.get((url, name)) for name in networks]
@@ -155,7 +168,7 @@ class CountCache:
                 for name, entry in zip(networks, entries, strict=True)
                 if entry is not None
             )
-            answer = Answer(body, now + result.max_age, hits)
+            answer = Answer(body, now + result.max_age, hits, version)
             with self._lock:
                 self._answers[key] = answer
                 if len(self._answers) > self._answers_max:

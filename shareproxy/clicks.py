@@ -107,6 +107,14 @@ class ClickCounter:
                 self._read[url] = known
         return {n: known[n] for n in networks if n in known}
 
+    def snapshot(self, url: str) -> dict[str, int]:
+        """Every click count of ``url`` as this worker last read it: the same object until
+        it is read again (after 10 s, or after this worker's own click), so a caller can
+        tell by identity whether an answer built from it is still current."""
+        self.counts(url, [])
+        with self._read_lock:
+            return self._read.get(url) or {}
+
     def merge(self, url: str, upstream: dict[str, int], wanted: list[str] | None,
               enabled: list[str]) -> dict[str, int]:
         """``upstream`` counts with the clicks added as SHAREPROXY_CLICK_COUNTS says.

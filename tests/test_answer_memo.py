@@ -97,3 +97,22 @@ def test_memo_hits_are_counted_in_metrics(
     counts(client)
     counts(client)
     assert metrics.CACHE.labels("pinterest", "hit")._value.get() == before + 2
+
+
+def test_an_answer_with_click_counts_is_rebuilt_after_a_click(
+    fake_app: Callable[..., Flask], fake: FakeNetworks
+) -> None:
+    app, cache, clock = make(fake_app)
+    client = app.test_client()
+    page = quote(PAGE, safe="")
+    first = client.get(f"/api/counts?url={page}")
+    assert "twitter" not in first.get_json()
+    assert client.get(f"/api/counts?url={page}").get_data() == first.get_data()
+    assert len(cache._answers) == 1
+    # a share through shareproxy on a network without a count API (SHAREPROXY_CLICK_COUNTS=fill)
+    shared = client.get(f"/share/twitter?url={page}", headers={"User-Agent": "memo-test"})
+    assert shared.status_code == 302
+    after = client.get(f"/api/counts?url={page}").get_json()
+    assert after["twitter"] == 1
+    assert after["buffer"] == 7
+    assert fake.calls() == len(first.get_json())  # the counts themselves were not fetched again

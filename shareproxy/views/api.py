@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 
@@ -101,14 +100,24 @@ def counts() -> Response:
     asked = [name for name in wanted if name in enabled]
     mode = svc.settings.click_counts
     if mode == "off" or (mode == "fill" and named and all(n in enabled for n in wanted)):
-        # no click count can enter this answer: serve the memoised bytes (cache.answer)
+        # no click count can enter this answer
         body, max_age = svc.cache.answer(url, tuple(asked), svc.deadline)
     else:
-        found = svc.cache.lookup(url, asked, svc.deadline)
         # first-party share counts, as SHAREPROXY_CLICK_COUNTS says (shareproxy/clicks.py)
-        merged = clicks.counter().merge(url, found.counts, wanted if named else None, enabled)
-        body = json.dumps(merged, separators=(",", ":")).encode()
-        max_age = found.max_age
+        counter = clicks.counter()
+        chosen = wanted if named else None
+
+        def merge(found: dict[str, int]) -> dict[str, int]:
+            return counter.merge(url, found, chosen, enabled)
+
+        body, max_age = svc.cache.answer(
+            url,
+            tuple(asked),
+            svc.deadline,
+            merge=merge,
+            version=counter.snapshot(url),
+            variant=(mode, tuple(chosen) if chosen is not None else None),
+        )
     resp = Response(body, mimetype="application/json")
     resp.headers["Cache-Control"] = f"public, max-age={max_age}"
     return resp
