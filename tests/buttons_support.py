@@ -9,13 +9,25 @@ from urllib.parse import urlsplit
 PAGE = "https://example.org/article?id=7"
 
 
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr"}
+
+
 class Tag:
     def __init__(self, name: str, attrs: dict[str, str | None]):
         self.name = name
         self.attrs = attrs
+        self.text: list[str] = []
 
     def get(self, key: str) -> str | None:
         return self.attrs.get(key)
+
+    def has_attr(self, key: str) -> bool:
+        return key in self.attrs
+
+    def get_text(self) -> str:
+        """The text inside the element (what its accessible name is computed from)."""
+        return "".join(self.text)
 
     def __repr__(self) -> str:
         return f"<{self.name} {self.attrs}>"
@@ -25,11 +37,26 @@ class Reader(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[Tag] = []
+        self.open: list[Tag] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Tag(tag, dict(attrs))
+        self.tags.append(element)
+        if tag not in VOID:
+            self.open.append(element)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(Tag(tag, dict(attrs)))
 
-    handle_startendtag = handle_starttag
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.open) - 1, -1, -1):
+            if self.open[i].name == tag:
+                del self.open[i:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        for element in self.open:
+            element.text.append(data)
 
 
 def tags(html: str) -> list[Tag]:

@@ -171,6 +171,18 @@ class Button:
     extra: str = ""  # explanation (two-click), data-text (mastodon), "copied" (copy)
     widget: Markup | None = None
 
+    @property
+    def hidden_text(self) -> tuple[str, str]:
+        """Text read before and after the visible label, for screen readers only.
+
+        The accessible name comes from the content, so it always contains the visible
+        label and count (WCAG 2.5.3): "Share on " + "X", or "Info" + ": Information …".
+        """
+        if self.aria == self.label:
+            return "", ""
+        before, found, after = self.aria.partition(self.label)
+        return (before, after) if found else ("", f": {self.aria}")
+
 
 def share_path(name: str, opts: Options) -> str:
     query = {"url": opts.url}
