@@ -228,7 +228,9 @@ class RequestLog:
 
     def since(self, mark: int = 0) -> list[str]:
         with self.lock:
-            return [u for u in self.urls[mark:] if urlsplit(u).scheme in ("http", "https", "ws", "wss")]
+            return [
+                u for u in self.urls[mark:] if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+            ]
 
     def hosts(self, mark: int = 0) -> set[str]:
         return {urlsplit(u).hostname or "" for u in self.since(mark)}

@@ -65,7 +65,9 @@ def assert_private(v: Any, env: Env, mark: int = 0) -> None:
 def leaked_referer(hits: list[Hit]) -> list[Hit]:
     """Requests to a network that told it the embedding page or the iframe (a favicon
     request of the dialog itself names the dialog: that is no leak)."""
-    return [h for h in hits if h.referer and urlsplit(h.referer).hostname in (SITE_HOST, SHARE_HOST)]
+    return [
+        h for h in hits if h.referer and urlsplit(h.referer).hostname in (SITE_HOST, SHARE_HOST)
+    ]
 
 
 def page_url_in(url: str) -> bool:
@@ -161,9 +163,7 @@ def test_twoclick_loads_the_widget_only_after_the_first_click_in_place(
     assert container.count() == 1
     assert container.locator(f'[data-fake-widget="{network}"]').count() == 1
     # In place: same slot of the same list, no other placeholder changed, page unchanged.
-    assert container.evaluate(
-        "b => [...b.closest('ul').children].indexOf(b.closest('li'))"
-    ) == slot
+    assert container.evaluate("b => [...b.closest('ul').children].indexOf(b.closest('li'))") == slot
     assert frame.locator("[data-twoclick]").count() == len(WIDGETS.split(",")) - 1
     assert frame.locator(f'[data-twoclick][data-network="{network}"]').count() == 0
     assert v.page.url == url and v.page.locator("iframe").count() == 1
