@@ -243,6 +243,18 @@ class Env:
     share_port: int
     site: Site
     fake: FakeNetworks
+    app: Any = None  # the Flask app behind share.test
+
+    def seed_count(self, url: str, network: str, count: int) -> None:
+        """A fresh count in the store, as if fetched just now."""
+        import time
+
+        from shareproxy.store import Entry
+
+        now = time.time()
+        self.app.extensions["shareproxy"].store.put_entry(
+            url, network, Entry(count, now, now, None), 3600
+        )
 
     @property
     def share_origin(self) -> str:

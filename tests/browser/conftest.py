@@ -56,7 +56,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     app = create_app(config, log_summary=False)
     share_server = ServerThread(app)
     try:
-        yield Env(share_server.port, site, fake)
+        yield Env(share_server.port, site, fake, app)
     finally:
         share_server.close()
         fake_server.close()
