@@ -359,3 +359,13 @@ def test_loader_resizes_the_iframe_to_its_content(visit: Any, env: Env):
     v.page.wait_for_timeout(200)
     assert abs(iframe_height(v.page) - taller) < 2
     assert foreign(v.log.hosts()) == set()
+
+
+def test_the_request_log_sees_third_party_requests(visit: Any, env: Env):
+    """The privacy checks can fail: a page that loads a network's pixel is caught twice,
+    by the browser's request log and by the fake network server."""
+    v = visit()
+    v.page.goto(env.site.put("/tracker", '<img src="https://x.com/pixel.gif" alt="">'))
+    settle(v.page)
+    assert foreign(v.log.hosts()) == {"x.com"}
+    assert env.fake.hosts() == {"x.com"}
