@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import json
+import os
 import re
+import shutil
+import subprocess
 import time
 from typing import Any
 
@@ -353,3 +357,35 @@ def test_demo_page(client: Any) -> None:
     assert '<html lang="fr"' in html and 'id="builder"' in html
     assert all(same_origin(u) for u in loaded_resources(html))
     assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+
+
+def test_readme_lists_every_network_and_the_dead_ones() -> None:
+    from pathlib import Path
+
+    from shareproxy.networks import DEAD
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Networks", 1)[1].split("\n## ", 1)[0]
+    for name in NETWORKS:
+        assert f"| {name} (" in section or f"| {name} |" in section, name
+    for name in DEAD:
+        assert f"**{name}**" in section, name
+
+
+NODE = shutil.which("node")
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_scripts_parse_and_format_counts_like_the_server(tmp_path: Any) -> None:
+    assert NODE is not None
+    for name in ("buttons.js", "embed.js", "demo.js"):
+        path = os.path.join(assets.STATIC, name)
+        subprocess.run([NODE, "--check", path], check=True, capture_output=True)
+    js = assets.assets()["buttons.js"].body.decode()
+    match = re.search(r"  function fmt\(n\) \{.*?\n  \}\n", js, re.S)
+    assert match
+    numbers = [0, 999, 1000, 1049, 1050, 1200, 999_949, 999_950, 1_000_000, 2_500_000, 7_654_321]
+    script = tmp_path / "fmt.js"
+    script.write_text(match.group(0) + f"console.log(JSON.stringify({numbers}.map(fmt)));\n")
+    out = subprocess.run([NODE, str(script)], check=True, capture_output=True, text=True)
+    assert json.loads(out.stdout) == [i18n.format_count(n) for n in numbers]

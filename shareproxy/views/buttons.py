@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -369,11 +370,16 @@ def snippet() -> Response:
     return resp
 
 
+@lru_cache(maxsize=1)
+def embed_source() -> bytes:
+    with open(EMBED_JS, "rb") as fh:
+        return fh.read()
+
+
 @bp.get("/embed.js")
 def embed_js() -> Response:
-    with open(EMBED_JS, "rb") as fh:
-        body = fh.read()
-    resp = Response(body, mimetype="text/javascript")
+    """The loader, at a stable address sites paste: cached for an hour, not a year."""
+    resp = Response(embed_source(), mimetype="text/javascript")
     resp.headers["Cache-Control"] = "public, max-age=3600"
     resp.headers["Access-Control-Allow-Origin"] = "*"
     return resp

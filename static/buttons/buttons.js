@@ -8,17 +8,30 @@
 
   function tell(msg) { if (origin && W.parent !== W) W.parent.postMessage(msg, origin); }
   function send() { tell({type: "shareproxy:resize", height: Math.ceil(d.documentElement.scrollHeight)}); }
+  // Where the browser refuses storage to a third-party frame, the choice lives in the
+  // embedding page's localStorage instead: embed.js hands it over in the URL fragment
+  // (never sent to a server) and keeps what this frame asks it to store.
+  var mem = {};
+  location.hash.slice(1).split("&").forEach(function (kv) {
+    var p = kv.split("=");
+    if (p[0] && p.length === 2) mem[decodeURIComponent(p[0])] = decodeURIComponent(p[1]);
+  });
   function store(k, v) {
     try {
       if (v === undefined) return localStorage.getItem(k);
       if (v === null) localStorage.removeItem(k); else localStorage.setItem(k, v);
-    } catch (e) { /* storage blocked: nothing is remembered */ }
+      return null;
+    } catch (e) { /* storage refused: ask the embedding page */ }
+    if (v === undefined) return mem.hasOwnProperty(k) ? mem[k] : null;
+    if (v === null) delete mem[k]; else mem[k] = v;
+    tell({type: "shareproxy:store", key: k, value: v});
     return null;
   }
   function reload(add, drop) {
     var u = new URL(location.href), a = (u.searchParams.get("activate") || "").split(",");
     a = a.concat(add).filter(function (n, i, all) { return n && all.indexOf(n) === i && drop.indexOf(n) < 0; });
     if (a.length) u.searchParams.set("activate", a.join(",")); else u.searchParams.delete("activate");
+    u.hash = Object.keys(mem).map(function (k) { return encodeURIComponent(k) + "=" + encodeURIComponent(mem[k]); }).join("&");
     location.replace(u.href);
   }
   function popup(href) {
@@ -56,6 +69,7 @@
       e.preventDefault();
       var f = el.parentNode.querySelector("form");
       f.hidden = !f.hidden;
+      el.setAttribute("aria-expanded", String(!f.hidden));
       if (!f.hidden) { f.elements.instance.value = store("shareproxy.mastodon.instance") || ""; f.elements.instance.focus(); }
       send();
     } else if (n === "copy") {
@@ -84,7 +98,14 @@
     err.textContent = ""; i.removeAttribute("aria-invalid");
     store("shareproxy.mastodon.instance", host);
     popup("https://" + host + "/share?text=" + encodeURIComponent(f.dataset.text));
-    f.hidden = true; send();
+    f.hidden = true; f.previousElementSibling.setAttribute("aria-expanded", "false"); send();
+  });
+  root.addEventListener("keydown", function (e) {
+    var f = e.target.form;
+    if (e.key === "Escape" && f && f.classList.contains("sp-masto")) {
+      f.hidden = true; f.previousElementSibling.setAttribute("aria-expanded", "false");
+      f.previousElementSibling.focus(); send();
+    }
   });
 
   if (ds.fetch && W.fetch) {

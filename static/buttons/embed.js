@@ -5,6 +5,20 @@
   var base = new URL(s ? s.src : "/embed.js", location.href).origin;
   var PARAMS = ["networks", "title", "theme", "lang", "mode", "orientation", "style", "counts", "info", "media"];
   var frames = [];
+  var KEY = /^shareproxy\.(twoclick\.[a-z0-9_-]{1,30}|mastodon\.instance)$/;
+
+  function remembered(networks) {
+    // Choices the visitor asked this site to remember (see "remember for this site").
+    var out = [], keys = ["shareproxy.mastodon.instance"];
+    (networks || "").split(",").forEach(function (n) { keys.push("shareproxy.twoclick." + n.trim()); });
+    try {
+      keys.forEach(function (k) {
+        var v = localStorage.getItem(k);
+        if (v && KEY.test(k)) out.push(encodeURIComponent(k) + "=" + encodeURIComponent(v));
+      });
+    } catch (e) { /* storage blocked: nothing remembered */ }
+    return out.join("&");
+  }
 
   function pageUrl() {
     var l = d.querySelector('link[rel="canonical"]'), m = d.querySelector('meta[property="og:url"]');
@@ -19,7 +33,8 @@
       PARAMS.forEach(function (p) { if (div.dataset[p]) q.set(p, div.dataset[p]); });
       if (/^https?:/.test(location.protocol)) q.set("origin", location.origin);
       var f = d.createElement("iframe");
-      f.src = base + "/buttons?" + q.toString();
+      var kept = remembered(div.dataset.networks);
+      f.src = base + "/buttons?" + q.toString() + (kept ? "#" + kept : "");
       f.title = div.dataset.label || "Share";
       f.loading = "lazy";
       f.setAttribute("allow", "clipboard-write; web-share");
@@ -38,6 +53,12 @@
         if (h > 0 && h < 4000) frames[i].style.height = Math.ceil(h) + "px";
       } else if (e.data.type === "shareproxy:print") {
         print();
+      } else if (e.data.type === "shareproxy:store" && KEY.test(e.data.key)) {
+        var v = e.data.value;
+        try {
+          if (v === null) localStorage.removeItem(e.data.key);
+          else if (typeof v === "string" && v.length <= 253) localStorage.setItem(e.data.key, v);
+        } catch (err) { /* storage blocked */ }
       }
       return;
     }
