@@ -140,10 +140,15 @@ class FakeNetworks:
         return resp(environ, start_response)
 
     def page_hits(self) -> list[Hit]:
-        """Hits but Chromium's own background calls (update and sign-in checks to Google
-        hosts, which the page never makes and Playwright does not report)."""
+        """Hits but Chromium's own calls, which no page makes and Playwright does not
+        report: update and sign-in checks to Google hosts, and the favicon of a network's
+        page (asked for by the browser, possibly after that page's test has ended)."""
         with self.lock:
-            return [h for h in self.hits if not h.host.endswith(BROWSER_OWN)]
+            return [
+                h
+                for h in self.hits
+                if not h.host.endswith(BROWSER_OWN) and h.path != "/favicon.ico"
+            ]
 
     def hosts(self) -> set[str]:
         return {h.host for h in self.page_hits()}

@@ -121,7 +121,7 @@ class Visit:
                 str(profile), executable_path=CHROMIUM, headless=True,
                 args=chromium_args(env.fake.port), **options,
             )  # fmt: skip
-        self.context.set_default_timeout(10_000)
+        self.context.set_default_timeout(20_000)  # 2 shared cores can be slow
         self.log.attach(self.context)
         self.context.on("page", self.watch)
         if self.context.pages:  # a persistent context opens with one

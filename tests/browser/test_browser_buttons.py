@@ -295,6 +295,39 @@ def test_twoclick_works_where_third_party_storage_is_blocked(visit: Any, env: En
     assert v.errors == []
 
 
+def test_loader_remembers_where_the_iframe_may_not_store(visit: Any, env: Env):
+    """With the loader, a browser that denies the iframe storage still remembers the
+    choice (in the embedding page's storage); undo forgets it there too."""
+    v = visit()  # off the record: third-party storage is denied
+    url = env.loader_page(
+        "/loader-remember", {"networks": "twitter,facebook", "mode": "twoclick", "url": PAGE}
+    )
+    v.page.goto(url)
+    frame = buttons_frame(v.page)
+    settle(v.page)
+    assert foreign(v.log.hosts()) == set()
+    frame.locator('button[data-network="twitter"][data-twoclick]').click()
+    widgets = v.page.frame_locator("iframe")
+    widgets.locator('[data-fake-widget="twitter"]').wait_for()
+    widgets.locator('[data-remember="twitter"]').check()
+    v.page.wait_for_function("localStorage.getItem('shareproxy.twoclick.twitter') !== null")
+
+    v.page.reload()
+    widgets.locator('[data-fake-widget="twitter"]').wait_for()
+    assert widgets.locator('button[data-network="facebook"][data-twoclick]').count() == 1
+    widgets.locator('[data-forget="twitter"]').click()
+    widgets.locator('button[data-network="twitter"][data-twoclick]').wait_for()
+    v.page.wait_for_function("localStorage.getItem('shareproxy.twoclick.twitter') === null")
+
+    mark = v.log.mark()
+    v.page.reload()
+    frame = buttons_frame(v.page)
+    settle(v.page)
+    assert frame.locator('button[data-network="twitter"][data-twoclick]').count() == 1
+    assert foreign(v.log.hosts(mark)) == set(), v.log.since(mark)
+    assert v.errors == []
+
+
 def iframe_height(page: Any) -> float:
     return float(page.locator("iframe").evaluate("f => f.getBoundingClientRect().height"))
 
