@@ -328,6 +328,56 @@ def test_loader_remembers_where_the_iframe_may_not_store(visit: Any, env: Env):
     assert v.errors == []
 
 
+def test_share_dialog_opens_as_a_small_popup(visit: Any, env: Env):
+    v = visit(viewport=None, no_viewport=True)  # let window.open's size features count
+    url = env.iframe_page("/popup-size", page_url=PAGE, networks="facebook")
+    v.page.goto(url)
+    frame = buttons_frame(v.page)
+    with v.context.expect_page() as opened:
+        frame.locator('a[data-network="facebook"]').click()
+    popup = opened.value
+    popup.wait_for_url("https://www.facebook.com/sharer/sharer.php*")
+    width, height = popup.evaluate("[innerWidth, innerHeight]")
+    assert 500 <= width <= 700 and 380 <= height <= 540, (width, height)
+
+
+def focused(frame: Any) -> str:
+    return str(frame.evaluate("document.activeElement.getAttribute('data-network') || ''"))
+
+
+def test_keyboard_alone_shares_with_a_visible_focus(visit: Any, env: Env):
+    v = visit()
+    url = env.iframe_page("/keyboard", page_url=PAGE, networks="twitter,mastodon,mail", height=160)
+    v.page.goto(url)
+    frame = buttons_frame(v.page)
+    settle(v.page)
+    for _ in range(3):  # from the top page into the iframe's first button
+        v.page.keyboard.press("Tab")
+        if focused(frame) == "twitter":
+            break
+    assert focused(frame) == "twitter"
+    outline = frame.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, parseFloat(s.outlineWidth)] })()"
+    )
+    assert outline[0] != "none" and outline[1] >= 2, outline
+    with v.context.expect_page() as opened:
+        v.page.keyboard.press("Enter")
+    opened.value.wait_for_url("https://x.com/intent/tweet*")
+    v.page.bring_to_front()
+
+    v.page.keyboard.press("Tab")
+    assert focused(frame) == "mastodon"
+    v.page.keyboard.press("Enter")
+    instance = frame.locator("input[name=instance]")
+    instance.wait_for()
+    assert frame.locator('[data-network="mastodon"]').get_attribute("aria-expanded") == "true"
+    assert frame.evaluate("document.activeElement.name") == "instance"
+    v.page.keyboard.press("Escape")
+    instance.wait_for(state="hidden")
+    assert frame.locator('[data-network="mastodon"]').get_attribute("aria-expanded") == "false"
+
+
 def iframe_height(page: Any) -> float:
     return float(page.locator("iframe").evaluate("f => f.getBoundingClientRect().height"))
 
