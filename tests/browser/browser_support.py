@@ -115,6 +115,22 @@ class Site:
 
 
 @dataclass
+class Upstream:
+    """Pinterest's count API as shareproxy's server asks it (never the browser)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    asked: list[str] = field(default_factory=list)
+    port: int = 0
+
+    def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        url = request.args.get("url", "")
+        self.asked.append(url)
+        body = f'x({{"count": {self.counts.get(url, 0)}}})'
+        return Response(body, mimetype="application/javascript")(environ, start_response)
+
+
+@dataclass
 class FakeNetworks:
     """Every network host at once, over HTTPS; logs each request it gets."""
 
@@ -249,6 +265,7 @@ class Env:
     site: Site
     fake: FakeNetworks
     app: Any = None  # the Flask app behind share.test
+    upstream: Upstream | None = None
 
     def seed_count(self, url: str, network: str, count: int) -> None:
         """A fresh count in the store, as if fetched just now."""

@@ -22,6 +22,7 @@ from browser_support import (
     RequestLog,
     ServerThread,
     Site,
+    Upstream,
     chromium_args,
     chromium_missing,
     self_signed,
@@ -51,14 +52,19 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     fake_server = ServerThread(fake.wsgi, ssl_context=self_signed(tmp))
     fake.port = fake_server.port
     config: dict[str, Any] = {f"API_BASE_{n.upper()}": CLOSED for n in COUNT_NETWORKS}
+    upstream = Upstream()
+    upstream_server = ServerThread(upstream.wsgi)
+    upstream.port = upstream_server.port
+    config["API_BASE_PINTEREST"] = f"http://127.0.0.1:{upstream.port}"
     config["STORE"] = f"sqlite:///{tmp / 'shareproxy.db'}"
     config["ALLOWED_DOMAINS"] = "site.test"
     app = create_app(config, log_summary=False)
     share_server = ServerThread(app)
     try:
-        yield Env(share_server.port, site, fake, app)
+        yield Env(share_server.port, site, fake, app, upstream)
     finally:
         share_server.close()
+        upstream_server.close()
         fake_server.close()
         site_server.close()
         svc = app.extensions["shareproxy"]

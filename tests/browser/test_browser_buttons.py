@@ -341,6 +341,32 @@ def test_share_dialog_opens_as_a_small_popup(visit: Any, env: Env):
     assert 500 <= width <= 700 and 380 <= height <= 540, (width, height)
 
 
+def test_counts_come_from_shareproxy_not_from_the_network(visit: Any, env: Env):
+    assert env.upstream is not None
+    page = "https://site.test/counted"
+    env.upstream.counts[page] = 4321
+    v = visit()
+    url = env.iframe_page("/counted", page_url=page, networks="pinterest,twitter")
+    v.page.goto(url)
+    frame = buttons_frame(v.page)
+    count = frame.locator('[data-network="pinterest"] .sp-count')
+    count.wait_for()  # nothing cached yet: the iframe asked /api/counts
+    assert count.inner_text() == "4.3k"
+    assert any(urlsplit(u).path == "/api/counts" for u in v.log.since())
+    assert env.upstream.asked.count(page) == 1
+    settle(v.page)
+    assert foreign(v.log.hosts()) == set(), v.log.since()
+
+    # The next visitor gets the count in the page itself, from the cache.
+    w = visit()
+    w.page.goto(url)
+    frame = buttons_frame(w.page)
+    settle(w.page)
+    assert frame.locator('[data-network="pinterest"] .sp-count').inner_text() == "4.3k"
+    assert not any(urlsplit(u).path == "/api/counts" for u in w.log.since())
+    assert env.upstream.asked.count(page) == 1
+
+
 def focused(frame: Any) -> str:
     return str(frame.evaluate("document.activeElement.getAttribute('data-network') || ''"))
 
