@@ -163,8 +163,8 @@ def test_loader_iframe_has_no_axe_violation(visit: Any, env: Env, axe_source: st
 
 @pytest.mark.xfail(
     strict=True,
-    reason="buttons UI: visible label not in the accessible name (info link, links with a "
-    "count); remove this mark and known_bug() once fixed",
+    reason="buttons UI: aria-label without the visible text (info link, links with a count, "
+    "Arabic mail link); remove this mark and known_bug() once fixed",
 )
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_label_in_name(visit: Any, env: Env, axe_source: str, lang: str):

@@ -70,6 +70,10 @@ def leaked_referer(hits: list[Hit]) -> list[Hit]:
     ]
 
 
+def no_cookies_from_shareproxy(v: Any) -> bool:
+    return [c for c in v.context.cookies() if c["domain"].lstrip(".") == SHARE_HOST] == []
+
+
 def page_url_in(url: str) -> bool:
     """Whether the share dialog's query carries PAGE (as a value or inside the text)."""
     values = [v for vs in parse_qs(urlsplit(url).query).values() for v in vs]
@@ -134,6 +138,7 @@ def test_click_opens_the_networks_share_dialog(visit: Any, env: Env, network: st
     assert not leaked_referer(hits), hits
     assert v.page.url == url
     assert popup.evaluate("window.opener") is None
+    assert no_cookies_from_shareproxy(v)
 
 
 @pytest.mark.parametrize("network", sorted(WIDGET_HOSTS))
@@ -211,6 +216,7 @@ def test_remember_choice_persists_and_can_be_undone(visit: Any, env: Env):
     assert frame.locator("[data-fake-widget]").count() == 0
     assert foreign(v.log.hosts(mark)) == set(), v.log.since(mark)
     assert env.fake.page_hits() == []
+    assert no_cookies_from_shareproxy(v)
 
 
 def test_remembered_choice_belongs_to_the_visitor_not_the_page(visit: Any, env: Env):
