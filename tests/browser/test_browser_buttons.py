@@ -139,6 +139,7 @@ def test_click_opens_the_networks_share_dialog(visit: Any, env: Env, network: st
     assert v.page.url == url
     assert popup.evaluate("window.opener") is None
     assert no_cookies_from_shareproxy(v)
+    assert v.errors == []
 
 
 @pytest.mark.parametrize("network", sorted(WIDGET_HOSTS))
@@ -177,6 +178,7 @@ def test_twoclick_loads_the_widget_only_after_the_first_click_in_place(
     assert WIDGET_HOSTS[network] in third, v.log.since(mark)
     others = set(WIDGET_HOSTS.values()) - {WIDGET_HOSTS[network]}
     assert not third & others
+    assert v.errors == []
 
 
 def test_remember_choice_persists_and_can_be_undone(visit: Any, env: Env):
