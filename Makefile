@@ -50,3 +50,12 @@ messages: $(VENV)/.dev
 		-o shareproxy/translations/messages.pot .
 	$(BIN)/pybabel update -i shareproxy/translations/messages.pot -d shareproxy/translations \
 		--no-fuzzy-matching --ignore-obsolete
+
+# axe-core for the browser tests, pinned in tests/browser/package.json (and its lock file).
+# Without npm the axe tests are skipped, unless SHAREPROXY_TEST_BROWSER=required (CI).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+test: $(AXE)
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/axe-core/axe.min.js; \
+	else echo "npm not found: the axe-core browser tests will be skipped"; fi
