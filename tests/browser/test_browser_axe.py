@@ -58,24 +58,6 @@ def run_axe(page: Any, source: str, env: Env) -> list[dict[str, Any]]:
     return list(result)
 
 
-def known_bug(rule: str, node: dict[str, Any]) -> bool:
-    """WCAG 2.5.3 "label in name", open in the buttons UI (see test_label_in_name): an
-    ``aria-label`` that does not contain the visible text. The info link shows "Info" but
-    is named "Information about these buttons"; a link with a count shows "Pinterest 1.2k"
-    but is named "Share on Pinterest"; in Arabic the mail link shows "بريد" but is named
-    "إرسال بالبريد الإلكتروني". Every other rule is enforced."""
-    return rule == "label-content-name-mismatch"
-
-
-def without_known(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for v in violations:
-        nodes = [n for n in v["nodes"] if not known_bug(v["id"], n)]
-        if nodes:
-            out.append({**v, "nodes": nodes})
-    return out
-
-
 def show(violations: list[dict[str, Any]]) -> str:
     return json.dumps(violations, indent=1)[:4000]
 
@@ -109,7 +91,7 @@ def test_share_mode_has_no_axe_violation(
     frame.locator("input[name=instance]").fill("no server")
     frame.locator("input[name=instance]").press("Enter")
     frame.locator("input[name=instance][aria-invalid=true]").wait_for()
-    violations = without_known(run_axe(v.page, axe_source, env))
+    violations = run_axe(v.page, axe_source, env)
     assert violations == [], show(violations)
 
 
@@ -122,14 +104,14 @@ def test_twoclick_mode_has_no_axe_violation(
         env, v, f"/axe-twoclick-{theme}-{scheme}", scheme,
         networks=TWOCLICK, theme=theme, mode="twoclick",
     )  # fmt: skip
-    violations = without_known(run_axe(v.page, axe_source, env))
+    violations = run_axe(v.page, axe_source, env)
     assert violations == [], show(violations)
     # Activated: the widget with "remember" and "undo" beside the other placeholders.
     frame.locator('button[data-network="twitter"][data-twoclick]').click()
     v.page.frame_locator("iframe").locator('[data-fake-widget="twitter"]').wait_for()
     buttons_frame(v.page)
     settle(v.page)
-    violations = without_known(run_axe(v.page, axe_source, env))
+    violations = run_axe(v.page, axe_source, env)
     assert violations == [], show(violations)
 
 
@@ -137,7 +119,7 @@ def test_twoclick_mode_has_no_axe_violation(
 def test_icon_styles_have_no_axe_violation(visit: Any, env: Env, axe_source: str, style: str):
     v = visit()
     embed(env, v, f"/axe-{style}", "light", networks=NETWORKS, style=style, orientation="vertical")
-    violations = without_known(run_axe(v.page, axe_source, env))
+    violations = run_axe(v.page, axe_source, env)
     assert violations == [], show(violations)
 
 
@@ -148,7 +130,7 @@ def test_other_languages_have_no_axe_violation(visit: Any, env: Env, axe_source:
     assert frame.evaluate("document.documentElement.lang") == lang
     if lang == "ar":
         assert frame.evaluate("document.documentElement.dir") == "rtl"
-    violations = without_known(run_axe(v.page, axe_source, env))
+    violations = run_axe(v.page, axe_source, env)
     assert violations == [], show(violations)
 
 
@@ -157,15 +139,10 @@ def test_loader_iframe_has_no_axe_violation(visit: Any, env: Env, axe_source: st
     v.page.goto(env.loader_page("/axe-loader", {"networks": NETWORKS, "url": PAGE}))
     buttons_frame(v.page)
     settle(v.page)
-    violations = without_known(run_axe(v.page, axe_source, env))
+    violations = run_axe(v.page, axe_source, env)
     assert violations == [], show(violations)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="buttons UI: aria-label without the visible text (info link, links with a count, "
-    "Arabic mail link); remove this mark and known_bug() once fixed",
-)
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_label_in_name(visit: Any, env: Env, axe_source: str, lang: str):
     env.seed_count(PAGE, "pinterest", 1234)
