@@ -26,7 +26,7 @@ from cachetools import LRUCache
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from PIL import Image, ImageChops, ImageDraw, ImageFont, features
 
-from . import icons
+from . import i18n, icons
 from .networks import NETWORKS
 from .paths import data_dir
 
@@ -47,93 +47,23 @@ FONT_SIZE = 11
 RADIUS = 3
 SUPERSAMPLE = 4  # shapes are drawn this much larger, then scaled down (anti-aliasing)
 
-# --- labels: a small table of our own, one short word per language (see README, badges).
-# ``share`` is the label of every network without its own entry.
-LANGS = (
-    "bg cs da de en es fi fr hr hu it ja ko nl no pl pt ro ru sk sl sr sv tr zh ar he fa"
-).split()
-RTL_LANGS = frozenset({"ar", "he", "fa"})
-LANG_ALIASES = {"nb": "no", "nn": "no", "iw": "he", "zh-hans": "zh", "zh-cn": "zh"}
-
-# fmt: off
-LABELS: dict[str, dict[str, str]] = {
-    "share": {
-        "bg": "Сподели", "cs": "Sdílet", "da": "Del", "de": "Teilen", "en": "Share",
-        "es": "Compartir", "fi": "Jaa", "fr": "Partager", "hr": "Podijeli", "hu": "Megosztás",
-        "it": "Condividi", "ja": "共有", "ko": "공유", "nl": "Delen", "no": "Del",
-        "pl": "Udostępnij", "pt": "Compartilhar", "ro": "Distribuie", "ru": "Поделиться",
-        "sk": "Zdieľať", "sl": "Deli", "sr": "Подели", "sv": "Dela", "tr": "Paylaş",
-        "zh": "分享", "ar": "مشاركة", "he": "שתף", "fa": "اشتراک",
-    },
-    "print": {
-        "bg": "Печат", "cs": "Tisk", "da": "Udskriv", "de": "Drucken", "en": "Print",
-        "es": "Imprimir", "fi": "Tulosta", "fr": "Imprimer", "hr": "Ispis", "hu": "Nyomtatás",
-        "it": "Stampa", "ja": "印刷", "ko": "인쇄", "nl": "Afdrukken", "no": "Skriv ut",
-        "pl": "Drukuj", "pt": "Imprimir", "ro": "Tipărește", "ru": "Печать", "sk": "Tlačiť",
-        "sl": "Natisni", "sr": "Штампај", "sv": "Skriv ut", "tr": "Yazdır", "zh": "打印",
-        "ar": "طباعة", "he": "הדפס", "fa": "چاپ",
-    },
-    "mail": {
-        "bg": "Имейл", "cs": "E-mail", "da": "E-mail", "de": "E-Mail", "en": "Mail",
-        "es": "Correo", "fi": "Sähköposti", "fr": "E-mail", "hr": "E-pošta", "hu": "E-mail",
-        "it": "E-mail", "ja": "メール", "ko": "메일", "nl": "E-mail", "no": "E-post",
-        "pl": "E-mail", "pt": "E-mail", "ro": "E-mail", "ru": "Почта", "sk": "E-mail",
-        "sl": "E-pošta", "sr": "Е-пошта", "sv": "E-post", "tr": "E-posta", "zh": "邮件",
-        "ar": "بريد", "he": "דוא״ל", "fa": "ایمیل",
-    },
-    "copy": {
-        "bg": "Копирай", "cs": "Kopírovat", "da": "Kopiér", "de": "Kopieren", "en": "Copy",
-        "es": "Copiar", "fi": "Kopioi", "fr": "Copier", "hr": "Kopiraj", "hu": "Másolás",
-        "it": "Copia", "ja": "コピー", "ko": "복사", "nl": "Kopiëren", "no": "Kopier",
-        "pl": "Kopiuj", "pt": "Copiar", "ro": "Copiază", "ru": "Копировать", "sk": "Kopírovať",
-        "sl": "Kopiraj", "sr": "Копирај", "sv": "Kopiera", "tr": "Kopyala", "zh": "复制",
-        "ar": "نسخ", "he": "העתק", "fa": "کپی",
-    },
-    "info": {
-        "bg": "Инфо", "cs": "Info", "da": "Info", "de": "Info", "en": "Info", "es": "Info",
-        "fi": "Info", "fr": "Info", "hr": "Info", "hu": "Info", "it": "Info", "ja": "情報",
-        "ko": "정보", "nl": "Info", "no": "Info", "pl": "Info", "pt": "Info", "ro": "Info",
-        "ru": "Инфо", "sk": "Info", "sl": "Info", "sr": "Инфо", "sv": "Info", "tr": "Bilgi",
-        "zh": "说明", "ar": "معلومات", "he": "מידע", "fa": "اطلاعات",
-    },
-}
-# fmt: on
+# --- labels: the gettext catalogs of the buttons (shareproxy/translations), so one set of
+# translations serves buttons and badges. ``Share`` labels every network without its own.
+LANGS = i18n.LANGUAGES
+LABEL_MSGIDS = {"print": "Print", "mail": "Mail", "copy": "Copy link", "info": "Info"}
 
 
 def resolve_lang(raw: str | None) -> str:
-    """The table language for a ``lang`` value: ``de-AT`` → ``de``; unknown → ``en``."""
-    if not raw:
-        return "en"
-    tag = raw.strip().lower().replace("_", "-")
-    if tag in LANG_ALIASES:
-        return LANG_ALIASES[tag]
-    base = tag.split("-", 1)[0]
-    base = LANG_ALIASES.get(base, base)
-    return base if base in LANGS else "en"
+    """The catalog language for a ``lang`` value: ``de-AT`` → ``de``; unknown → ``en``."""
+    return (i18n.known(raw) if raw else None) or i18n.DEFAULT
 
 
 def label_for(network: str, lang: str) -> str:
-    """The short label of ``network``'s badge in ``lang`` (a key of :data:`LANGS`).
-
-    Hook for the gettext catalogs: replace this function's body by a catalog lookup of the
-    English label; everything else keys on the returned text.
-    """
-    table = LABELS.get(network, LABELS["share"])
-    return table.get(lang, table["en"])
+    """The short label of ``network``'s badge in ``lang``, from the gettext catalogs."""
+    return i18n.translator(lang).gettext(LABEL_MSGIDS.get(network, "Share"))
 
 
-def format_count(n: int) -> str:
-    """Shariff's short form: 999 → ``999``, 1000 → ``1k``, 1200 → ``1.2k``, 10⁶ → ``1M``."""
-    n = max(0, min(int(n), 10**12))
-    if n < 1000:
-        return str(n)
-    tenths_k = (n + 50) // 100  # rounding half up, as Shariff's Math.round
-    if tenths_k < 10_000:
-        tenths, suffix = tenths_k, "k"
-    else:
-        tenths, suffix = (n + 50_000) // 100_000, "M"
-    whole, frac = divmod(tenths, 10)
-    return f"{whole}.{frac}{suffix}" if frac else f"{whole}{suffix}"
+format_count = i18n.format_count
 
 
 # --- fonts and glyph coverage
@@ -387,7 +317,7 @@ class BadgeCache:
 
 
 __all__ = [
-    "LABELS",
+    "LABEL_MSGIDS",
     "LANGS",
     "SCALES",
     "THEMES",
