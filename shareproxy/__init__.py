@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import errors, metrics
 from ._version import __version__
 from .cache import CountCache
+from .fastpath import FastPath
 from .fetch import Fetcher
 from .networks import COUNT_NETWORKS
 from .paths import data_dir, instance_dir
@@ -111,6 +112,10 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     fetcher = Fetcher(settings)
     cache = CountCache(settings, store, fetcher)
     app.extensions["shareproxy"] = Services(settings, store, fetcher, cache)
+    # cached GET /api/counts answered before Flask (ProxyFix, when set, is inside: unused there)
+    fast = FastPath(app.wsgi_app, cache, settings.allowed_domains)
+    app.wsgi_app = fast  # type: ignore[method-assign]
+    app.extensions["shareproxy.fastpath"] = fast
     metrics.attach(store)  # admin overview figures, flushed to the store off the request path
 
     if log_summary and not os.environ.get("SHAREPROXY__SUMMARY_LOGGED"):

@@ -175,6 +175,21 @@ class CountCache:
                     self._answers.popitem(last=False)
         return body, result.max_age
 
+    def memoised(self, url: str, networks: tuple[str, ...]) -> tuple[bytes, int] | None:
+        """``answer(url, networks, ...)`` when it is in the memo and fresh (counting the
+        same metrics), else None: never fetches or waits (the WSGI fast path, fastpath.py)."""
+        now = self.clock()
+        self.sync(now)
+        key = (url, networks, None)
+        with self._lock:
+            found = self._answers.get(key)
+            if found is None or not (now < found.expires and found.version is None):
+                return None
+            self._answers.move_to_end(key)
+        for network, outcome in found.hits:
+            metrics.cache_result(network, outcome)
+        return found.body, int(found.expires - now)
+
     def _forget_answers(self, url: str | None = None) -> None:
         with self._lock:
             if url is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from .. import clicks, services
 from ..errors import ApiError
@@ -102,6 +102,7 @@ def counts() -> Response:
     if mode == "off" or (mode == "fill" and named and all(n in enabled for n in wanted)):
         # no click count can enter this answer
         body, max_age = svc.cache.answer(url, tuple(asked), svc.deadline)
+        current_app.extensions["shareproxy.fastpath"].learn(request.query_string, url, tuple(asked))
     else:
         # first-party share counts, as SHAREPROXY_CLICK_COUNTS says (shareproxy/clicks.py)
         counter = clicks.counter()
