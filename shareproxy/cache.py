@@ -90,20 +90,23 @@ class LocalEntries:
 
     def set(self, url: str, network: str, entry: Entry) -> None:
         code = self._code(network)
-        packed = _RECORD.pack(
-            code,
-            self._code(entry.error),
-            entry.count is not None,
-            entry.count or 0,
-            entry.fetched_at,
-            entry.checked_at,
-        )
+        try:
+            packed = _RECORD.pack(
+                code,
+                self._code(entry.error),
+                entry.count is not None,
+                entry.count or 0,
+                entry.fetched_at,
+                entry.checked_at,
+            )
+        except struct.error:  # a count beyond 64 bits: not kept in memory (the store decides)
+            packed = b""
         old = self._urls.get(url, b"")
         step = _RECORD.size
         kept = [old[i : i + step] for i in range(0, len(old), step)]
         kept = [r for r in kept if _RECORD.unpack_from(r)[0] != code]
-        self._size += len(kept) + 1 - len(old) // step
         kept.append(packed)
+        self._size += len(kept) - (not packed) - len(old) // step
         self._urls[url] = b"".join(kept)
         self._urls.move_to_end(url)
         while self._size > self.maxsize and len(self._urls) > 1:

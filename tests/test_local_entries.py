@@ -49,3 +49,13 @@ def test_least_recently_used_urls_go_first_with_all_their_entries() -> None:
     local.clear()
     assert len(local) == 0
     assert local.get("new", "vk") is None
+
+
+def test_a_count_beyond_64_bits_is_not_kept() -> None:
+    local = LocalEntries(10)
+    local.set("u", "buffer", Entry(5, 1.0, 1.0))
+    local.set("u", "buffer", Entry(2**70, 2.0, 2.0))
+    local.set("u", "vk", Entry(1, 1.0, 1.0))
+    assert local.get("u", "buffer") is None
+    assert local.get("u", "vk") == Entry(1, 1.0, 1.0)
+    assert len(local) == 1
