@@ -1,6 +1,6 @@
 """The count cache: the one place that decides when a network is asked.
 
-Two levels. Each worker keeps a bounded LRU of entries in memory (cachetools); behind it
+Two levels. Each worker keeps a bounded LRU of entries in memory (packed per URL); behind it
 the store (SQLite for the workers of one host, Redis for every instance) holds the same
 entries for everyone. The in-memory level is private to one process: anything that must
 reach every worker (purges, TTL changes, open circuits) goes through the store, which
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import struct
 import threading
 import time
 from collections import OrderedDict
@@ -27,8 +28,6 @@ from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
-
-from cachetools import LRUCache
 
 from . import metrics
 from .fetch import Fetcher
@@ -42,6 +41,89 @@ log = logging.getLogger(__name__)
 SYNC_INTERVAL = 2.0  # seconds between reads of the shared settings (TTLs, purges, circuits)
 MAX_BACKOFF = 24 * 3600.0
 Key = tuple[str, str]  # (normalised URL, network)
+
+
+_RECORD = struct.Struct("<HHBqdd")  # network, error, has count, count, fetched_at, checked_at
+
+
+class LocalEntries:
+    """The in-memory level: an LRU of URLs, each holding its entries packed in one ``bytes``.
+
+    One record per URL (about 27 bytes per network, plus the URL and one ordered-dict
+    slot) instead of a key tuple, an ``Entry`` and three dict slots per (URL, network).
+    ``maxsize`` bounds the (URL, network) entries held; a URL's entries are kept and
+    forgotten together, least recently used URL first (the URL just written stays even
+    if it alone holds more than ``maxsize``). Not thread-safe: the cache's lock guards it.
+    """
+
+    def __init__(self, maxsize: int):
+        self.maxsize = maxsize
+        self._urls: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._names: list[str] = []  # network and error names, by the index records hold
+        self._index: dict[str, int] = {}
+
+    def _code(self, name: str | None) -> int:
+        if name is None:
+            return 0
+        code = self._index.get(name)
+        if code is None:
+            self._names.append(name)
+            code = self._index[name] = len(self._names)
+        return code
+
+    def get(self, url: str, network: str) -> Entry | None:
+        record = self._urls.get(url)
+        code = self._index.get(network)
+        if record is None or code is None:
+            return None
+        self._urls.move_to_end(url)
+        for net, error, has_count, count, fetched_at, checked_at in _RECORD.iter_unpack(record):
+            if net == code:
+                return Entry(
+                    count if has_count else None,
+                    fetched_at,
+                    checked_at,
+                    self._names[error - 1] if error else None,
+                )
+        return None
+
+    def set(self, url: str, network: str, entry: Entry) -> None:
+        code = self._code(network)
+        try:
+            packed = _RECORD.pack(
+                code,
+                self._code(entry.error),
+                entry.count is not None,
+                entry.count or 0,
+                entry.fetched_at,
+                entry.checked_at,
+            )
+        except struct.error:  # a count beyond 64 bits: not kept in memory (the store decides)
+            packed = b""
+        old = self._urls.get(url, b"")
+        step = _RECORD.size
+        kept = [old[i : i + step] for i in range(0, len(old), step)]
+        kept = [r for r in kept if _RECORD.unpack_from(r)[0] != code]
+        kept.append(packed)
+        self._size += len(kept) - (not packed) - len(old) // step
+        self._urls[url] = b"".join(kept)
+        self._urls.move_to_end(url)
+        while self._size > self.maxsize and len(self._urls) > 1:
+            _, dropped = self._urls.popitem(last=False)
+            self._size -= len(dropped) // step
+
+    def forget(self, url: str) -> None:
+        dropped = self._urls.pop(url, None)
+        if dropped is not None:
+            self._size -= len(dropped) // _RECORD.size
+
+    def clear(self) -> None:
+        self._urls.clear()
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +158,7 @@ class CountCache:
         self.failure_ttl = float(settings.failure_ttl)
         self.stale_max = float(settings.cache_stale_max)
         self.lease_seconds = 2 * float(settings.upstream_timeout) + 1.0
-        self._local: LRUCache[Key, Entry] = LRUCache(maxsize=int(settings.cache_size))
+        self._local = LocalEntries(int(settings.cache_size))
         self._lock = threading.Lock()
         self._inflight: dict[Key, Future[Entry | None]] = {}
         self._executor = ThreadPoolExecutor(
@@ -160,7 +242,7 @@ class CountCache:
         body = json.dumps(merged, separators=(",", ":")).encode()
         if result.complete and result.max_age > 0:
             with self._lock:
-                entries = [self._local.get((url, name)) for name in networks]
+                entries = [self._local.get(url, name) for name in networks]
             if any(entry is None for entry in entries):
                 return body, result.max_age
             hits = tuple(
@@ -249,7 +331,7 @@ class CountCache:
         ask: list[str] = []
         with self._lock:
             for name in names:
-                entry = self._local.get((url, name))
+                entry = self._local.get(url, name)
                 if entry is not None:
                     found[name] = entry
                 if entry is None or now >= self.fresh_until(name, entry):
@@ -267,10 +349,10 @@ class CountCache:
     def _remember(self, url: str, name: str, entry: Entry) -> Entry:
         """Keep ``entry`` in memory unless memory already has a newer one; return the newer."""
         with self._lock:
-            mine = self._local.get((url, name))
+            mine = self._local.get(url, name)
             if mine is not None and mine.checked_at > entry.checked_at:
                 return mine
-            self._local[(url, name)] = entry
+            self._local.set(url, name, entry)
             return entry
 
     # --- refreshing
@@ -346,7 +428,7 @@ class CountCache:
 
     def _peek(self, url: str, network: str) -> Entry | None:
         with self._lock:
-            return self._local.get((url, network))
+            return self._local.get(url, network)
 
     def _fetch(self, url: str, network: str, old: Entry | None, *, share: bool) -> Entry | None:
         now = self.clock()
@@ -452,8 +534,7 @@ class CountCache:
             if url is None:
                 self._local.clear()
             else:
-                for key in [k for k in self._local.keys() if k[0] == url]:
-                    del self._local[key]
+                self._local.forget(url)
         self._forget_answers(url)
         self.sync(force=True)
         return removed

@@ -181,7 +181,8 @@ def _base_settings() -> list[Setting]:
                 "network's own setting says otherwise. Never below the network's floor.",
                 _int(1, TTL_CEILING)),
         Setting("CACHE_SIZE", "entries", 100_000, "Most (URL, network) entries each worker "
-                "keeps in memory in front of the store (least recently used go first).",
+                "keeps in memory in front of the store (the least recently used URLs go first, "
+                "with all their entries).",
                 _int(1, 10_000_000)),
         Setting("CACHE_STALE_MAX", "seconds", 7 * 24 * 3600, "How long after it expired a "
                 "count may still be served while a refresh runs or the network fails; the "

@@ -1,0 +1,61 @@
+"""The packed in-memory level of the count cache (``LocalEntries``)."""
+
+from __future__ import annotations
+
+from shareproxy.cache import LocalEntries
+from shareproxy.store import Entry
+
+
+def test_entries_round_trip_exactly() -> None:
+    local = LocalEntries(10)
+    good = Entry(123456789, 1_700_000_000.125, 1_700_000_100.5, None)
+    failed = Entry(None, 0.0, 1_700_000_200.25, "http_503")
+    stale = Entry(7, 1_600_000_000.0, 1_700_000_300.0, "rate_limited")
+    local.set("https://a.example/", "buffer", good)
+    local.set("https://a.example/", "vk", failed)
+    local.set("https://a.example/", "pinterest", stale)
+    assert local.get("https://a.example/", "buffer") == good
+    assert local.get("https://a.example/", "vk") == failed
+    assert local.get("https://a.example/", "pinterest") == stale
+    assert local.get("https://a.example/", "tumblr") is None
+    assert local.get("https://b.example/", "buffer") is None
+    assert len(local) == 3
+
+
+def test_replacing_an_entry_keeps_the_others() -> None:
+    local = LocalEntries(10)
+    local.set("u", "buffer", Entry(1, 1.0, 1.0))
+    local.set("u", "vk", Entry(2, 1.0, 1.0))
+    local.set("u", "buffer", Entry(3, 2.0, 2.0))
+    assert local.get("u", "buffer") == Entry(3, 2.0, 2.0)
+    assert local.get("u", "vk") == Entry(2, 1.0, 1.0)
+    assert len(local) == 2
+
+
+def test_least_recently_used_urls_go_first_with_all_their_entries() -> None:
+    local = LocalEntries(4)
+    local.set("old", "buffer", Entry(1, 1.0, 1.0))
+    local.set("old", "vk", Entry(1, 1.0, 1.0))
+    local.set("used", "buffer", Entry(2, 1.0, 1.0))
+    assert local.get("old", "vk") is not None  # now "used" is the least recent
+    local.set("new", "buffer", Entry(3, 1.0, 1.0))
+    local.set("new", "vk", Entry(3, 1.0, 1.0))
+    assert local.get("used", "buffer") is None
+    assert local.get("old", "buffer") is not None
+    assert len(local) == 4
+    local.forget("old")
+    assert local.get("old", "buffer") is None
+    assert len(local) == 2
+    local.clear()
+    assert len(local) == 0
+    assert local.get("new", "vk") is None
+
+
+def test_a_count_beyond_64_bits_is_not_kept() -> None:
+    local = LocalEntries(10)
+    local.set("u", "buffer", Entry(5, 1.0, 1.0))
+    local.set("u", "buffer", Entry(2**70, 2.0, 2.0))
+    local.set("u", "vk", Entry(1, 1.0, 1.0))
+    assert local.get("u", "buffer") is None
+    assert local.get("u", "vk") == Entry(1, 1.0, 1.0)
+    assert len(local) == 1
