@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 SYNC_INTERVAL = 2.0  # seconds between reads of the shared settings (TTLs, purges, circuits)
 MAX_BACKOFF = 24 * 3600.0
 Key = tuple[str, str]  # (normalised URL, network)
+AnswerKey = tuple[str, tuple[str, ...], Hashable]  # (URL, networks, variant)
 
 
 _RECORD = struct.Struct("<HHBqdd")  # network, error, has count, count, fetched_at, checked_at
@@ -167,7 +168,7 @@ class CountCache:
         self._ttl_overrides: dict[str, int] = {}
         self._ttls: dict[str, int] = {}  # ttl() memo, emptied whenever overrides change
         # Serialised answers, per (URL, networks), while every count in them is fresh.
-        self._answers: OrderedDict[tuple[str, tuple[str, ...], Hashable], Answer] = OrderedDict()
+        self._answers: OrderedDict[AnswerKey, Answer] = OrderedDict()
         self._answers_max = max(1, min(int(settings.cache_size) // 4, 20_000))
         self._circuits: dict[str, float] = {}
         self._strikes: dict[str, int] = {}
@@ -225,18 +226,9 @@ class CountCache:
         now = self.clock()
         self.sync(now)
         key = (url, networks, variant)
-        with self._lock:
-            found = self._answers.get(key)
-            if found is not None:
-                if now < found.expires and found.version is version:
-                    self._answers.move_to_end(key)
-                else:
-                    del self._answers[key]
-                    found = None
-        if found is not None:
-            for network, outcome in found.hits:
-                metrics.cache_result(network, outcome)
-            return found.body, int(found.expires - now)
+        hit = self._memo(key, version, now)
+        if hit is not None:
+            return hit
         result = self.lookup(url, networks, timeout)
         merged = merge(result.counts) if merge is not None else result.counts
         body = json.dumps(merged, separators=(",", ":")).encode()
@@ -262,10 +254,17 @@ class CountCache:
         same metrics), else None: never fetches or waits (the WSGI fast path, fastpath.py)."""
         now = self.clock()
         self.sync(now)
-        key = (url, networks, None)
+        return self._memo((url, networks, None), None, now)
+
+    def _memo(self, key: AnswerKey, version: object, now: float) -> tuple[bytes, int] | None:
+        """A fresh memoised answer for ``key`` built from ``version`` (counting its cache
+        metrics), else None; a stale or outdated one is dropped."""
         with self._lock:
             found = self._answers.get(key)
-            if found is None or not (now < found.expires and found.version is None):
+            if found is None:
+                return None
+            if not (now < found.expires and found.version is version):
+                del self._answers[key]
                 return None
             self._answers.move_to_end(key)
         for network, outcome in found.hits:
