@@ -131,16 +131,31 @@ def stats(as_json: bool) -> None:
     except StoreError as exc:
         raise click.ClickException(f"store unavailable: {exc}") from None
     if as_json:
-        json.dump({"hour": summary["hour"], "day": summary["day"], "clicks": clicks},
-                  sys.stdout, indent=2)
+        json.dump(
+            {"hour": summary["hour"], "day": summary["day"], "clicks": clicks}, sys.stdout, indent=2
+        )
         click.echo()
         return
     click.echo("network\tspan\tlookups\thit_ratio\tstale\tcalls\terrors\tp50\tp95\tclicks")
     for span in ("hour", "day"):
         for name, f in sorted(summary[span].items()):
-            click.echo("\t".join(str(v) for v in (
-                name, span, f["requests"], f["hit_ratio"], f["stale"], f["calls"],
-                f["errors"], f["p50"], f["p95"], f["clicks"])))
+            click.echo(
+                "\t".join(
+                    str(v)
+                    for v in (
+                        name,
+                        span,
+                        f["requests"],
+                        f["hit_ratio"],
+                        f["stale"],
+                        f["calls"],
+                        f["errors"],
+                        f["p50"],
+                        f["p95"],
+                        f["clicks"],
+                    )
+                )
+            )
 
 
 def register(group: click.Group) -> None:

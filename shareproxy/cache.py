@@ -452,9 +452,7 @@ class CountCache:
             entry = Entry(count, now, now, None)
         else:
             log.info("%s count failed: %s", network, error)
-            entry = Entry(
-                old.count if old else None, old.fetched_at if old else 0.0, now, error
-            )
+            entry = Entry(old.count if old else None, old.fetched_at if old else 0.0, now, error)
         entry = self._remember(url, network, entry)
         if share:
             try:

@@ -59,8 +59,9 @@ class ClickCounter:
         expires_at = (day + 2) * DAY  # needed through the next day, for the 24 h window
         return self.store.claim(f"salt:{day}", secrets.token_hex(32), expires_at - now, now)
 
-    def visitor_key(self, salt: str, remote_addr: str, user_agent: str, url: str,
-                    network: str) -> str:
+    def visitor_key(
+        self, salt: str, remote_addr: str, user_agent: str, url: str, network: str
+    ) -> str:
         message = "\0".join((anonymize_ip(remote_addr), user_agent[:MAX_UA], url, network))
         return hmac.new(bytes.fromhex(salt), message.encode(), hashlib.sha256).hexdigest()
 
@@ -115,8 +116,9 @@ class ClickCounter:
         with self._read_lock:
             return self._read.get(url) or {}
 
-    def merge(self, url: str, upstream: dict[str, int], wanted: list[str] | None,
-              enabled: list[str]) -> dict[str, int]:
+    def merge(
+        self, url: str, upstream: dict[str, int], wanted: list[str] | None, enabled: list[str]
+    ) -> dict[str, int]:
         """``upstream`` counts with the clicks added as SHAREPROXY_CLICK_COUNTS says.
 
         ``fill``: networks without a working count API (none known, or off for lack of

@@ -63,10 +63,12 @@ class Fetcher:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         contact = settings.contact or "https://github.com/shareproxy/shareproxy"
-        self.session.headers.update({
-            "User-Agent": f"shareproxy/{__version__} (share count proxy; +{contact})",
-            "Accept": "application/json, text/javascript;q=0.9, */*;q=0.5",
-        })
+        self.session.headers.update(
+            {
+                "User-Agent": f"shareproxy/{__version__} (share count proxy; +{contact})",
+                "Accept": "application/json, text/javascript;q=0.9, */*;q=0.5",
+            }
+        )
         self._tokens: dict[str, tuple[str, float]] = {}
         self._token_lock = threading.Lock()
         self.credentials = Credentials({

@@ -30,15 +30,11 @@ from prometheus_client import (
     multiprocess,
 )
 
-REQUESTS = Counter(
-    "shareproxy_requests", "HTTP requests answered", ["endpoint", "status"]
-)
+REQUESTS = Counter("shareproxy_requests", "HTTP requests answered", ["endpoint", "status"])
 CACHE = Counter(
     "shareproxy_cache", "Count lookups by outcome (hit, stale, miss)", ["network", "result"]
 )
-UPSTREAM_CALLS = Counter(
-    "shareproxy_upstream_calls", "Calls to a network's count API", ["network"]
-)
+UPSTREAM_CALLS = Counter("shareproxy_upstream_calls", "Calls to a network's count API", ["network"])
 UPSTREAM_ERRORS = Counter(
     "shareproxy_upstream_errors", "Failed calls to a network's count API", ["network", "kind"]
 )
@@ -91,9 +87,7 @@ class StatsBuffer:
 
     def _start(self) -> None:
         self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._loop, name="shareproxy-stats", daemon=True
-        )
+        self._thread = threading.Thread(target=self._loop, name="shareproxy-stats", daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:

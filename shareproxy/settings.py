@@ -167,74 +167,197 @@ TTL_CEILING = 7 * 24 * 3600
 
 def _base_settings() -> list[Setting]:
     return [
-        Setting("CONFIG", "path", "", "TOML file with settings (keys as below, without the "
-                "prefix); environment variables win over it.", _text),
-        Setting("ALLOWED_DOMAINS", "list", ("localhost", "127.0.0.1"),
-                "Comma-separated hosts whose pages may be counted, rendered and shared; "
-                "`*.example.org` matches every subdomain of example.org (not example.org "
-                "itself). Also drives CORS and the iframe's `frame-ancestors`.", _domains),
-        Setting("STORE", "url", "", "`sqlite:///path.db` (default: `shareproxy.db` in the "
-                "instance folder, shared by the workers of one host) or "
-                "`redis://host:port/db` (shared by every instance; add `?prefix=name:` to "
-                "give its keys another prefix than `shareproxy:`).", _store),
-        Setting("CACHE_TTL", "seconds", 3600, "How long a fetched count is fresh, unless the "
-                "network's own setting says otherwise. Never below the network's floor.",
-                _int(1, TTL_CEILING)),
-        Setting("CACHE_SIZE", "entries", 100_000, "Most (URL, network) entries each worker "
-                "keeps in memory in front of the store (the least recently used URLs go first, "
-                "with all their entries).",
-                _int(1, 10_000_000)),
-        Setting("CACHE_STALE_MAX", "seconds", 7 * 24 * 3600, "How long after it expired a "
-                "count may still be served while a refresh runs or the network fails; the "
-                "store forgets entries older than this.", _int(0, 365 * 24 * 3600)),
-        Setting("FAILURE_TTL", "seconds", 60, "How long a failed upstream call is remembered "
-                "before the network is asked again for that URL.", _int(1, 3600)),
-        Setting("UPSTREAM_TIMEOUT", "seconds", 5.0, "The most one upstream call may take, "
-                "connecting and reading included.", _float(0.1, 60)),
-        Setting("REQUEST_DEADLINE", "seconds", 1.5, "The most a counts request waits in all; "
-                "fetches still running then finish in the background and fill the cache.",
-                _float(0.05, 30)),
-        Setting("UPSTREAM_MAX_BYTES", "bytes", 1_048_576, "Largest upstream answer read; a "
-                "larger one counts as a failure.", _int(1024, 64 * 1_048_576)),
-        Setting("UPSTREAM_WORKERS", "threads", 16, "Threads per worker process that fetch "
-                "counts in parallel.", _int(1, 256)),
-        Setting("TRACKING_PARAMS", "list", _list(DEFAULT_TRACKING),
-                "Query parameters dropped when a "
-                "URL is normalised (`*` matches any suffix).", _list),
-        Setting("CONTACT", "url or mail", "", "Contact shown in the User-Agent of upstream "
-                "calls, so a network can reach the operator.", _text),
-        Setting("FACEBOOK_APP_ID", "text", "", "Facebook app id; facebook counts are off "
-                "without it and the secret.", _text),
+        Setting(
+            "CONFIG",
+            "path",
+            "",
+            "TOML file with settings (keys as below, without the "
+            "prefix); environment variables win over it.",
+            _text,
+        ),
+        Setting(
+            "ALLOWED_DOMAINS",
+            "list",
+            ("localhost", "127.0.0.1"),
+            "Comma-separated hosts whose pages may be counted, rendered and shared; "
+            "`*.example.org` matches every subdomain of example.org (not example.org "
+            "itself). Also drives CORS and the iframe's `frame-ancestors`.",
+            _domains,
+        ),
+        Setting(
+            "STORE",
+            "url",
+            "",
+            "`sqlite:///path.db` (default: `shareproxy.db` in the "
+            "instance folder, shared by the workers of one host) or "
+            "`redis://host:port/db` (shared by every instance; add `?prefix=name:` to "
+            "give its keys another prefix than `shareproxy:`).",
+            _store,
+        ),
+        Setting(
+            "CACHE_TTL",
+            "seconds",
+            3600,
+            "How long a fetched count is fresh, unless the "
+            "network's own setting says otherwise. Never below the network's floor.",
+            _int(1, TTL_CEILING),
+        ),
+        Setting(
+            "CACHE_SIZE",
+            "entries",
+            100_000,
+            "Most (URL, network) entries each worker "
+            "keeps in memory in front of the store (the least recently used URLs go first, "
+            "with all their entries).",
+            _int(1, 10_000_000),
+        ),
+        Setting(
+            "CACHE_STALE_MAX",
+            "seconds",
+            7 * 24 * 3600,
+            "How long after it expired a "
+            "count may still be served while a refresh runs or the network fails; the "
+            "store forgets entries older than this.",
+            _int(0, 365 * 24 * 3600),
+        ),
+        Setting(
+            "FAILURE_TTL",
+            "seconds",
+            60,
+            "How long a failed upstream call is remembered "
+            "before the network is asked again for that URL.",
+            _int(1, 3600),
+        ),
+        Setting(
+            "UPSTREAM_TIMEOUT",
+            "seconds",
+            5.0,
+            "The most one upstream call may take, connecting and reading included.",
+            _float(0.1, 60),
+        ),
+        Setting(
+            "REQUEST_DEADLINE",
+            "seconds",
+            1.5,
+            "The most a counts request waits in all; "
+            "fetches still running then finish in the background and fill the cache.",
+            _float(0.05, 30),
+        ),
+        Setting(
+            "UPSTREAM_MAX_BYTES",
+            "bytes",
+            1_048_576,
+            "Largest upstream answer read; a larger one counts as a failure.",
+            _int(1024, 64 * 1_048_576),
+        ),
+        Setting(
+            "UPSTREAM_WORKERS",
+            "threads",
+            16,
+            "Threads per worker process that fetch counts in parallel.",
+            _int(1, 256),
+        ),
+        Setting(
+            "TRACKING_PARAMS",
+            "list",
+            _list(DEFAULT_TRACKING),
+            "Query parameters dropped when a URL is normalised (`*` matches any suffix).",
+            _list,
+        ),
+        Setting(
+            "CONTACT",
+            "url or mail",
+            "",
+            "Contact shown in the User-Agent of upstream "
+            "calls, so a network can reach the operator.",
+            _text,
+        ),
+        Setting(
+            "FACEBOOK_APP_ID",
+            "text",
+            "",
+            "Facebook app id; facebook counts are off without it and the secret.",
+            _text,
+        ),
         Setting("FACEBOOK_APP_SECRET", "text", "", "Facebook app secret.", _text, secret=True),
-        Setting("FACEBOOK_GRAPH_VERSION", "text", "v25.0", "Graph API version (versions "
-                "expire about two years after release).", _text),
-        Setting("REDDIT_CLIENT_ID", "text", "", "Reddit OAuth app id (client credentials); "
-                "reddit counts are off without it and the secret.", _text),
-        Setting("REDDIT_CLIENT_SECRET", "text", "", "Reddit OAuth app secret.", _text,
-                secret=True),
-        Setting("BLUESKY_HANDLE", "text", "", "Bluesky handle for the search API; bluesky "
-                "counts are off without it and an app password.", _text),
-        Setting("BLUESKY_APP_PASSWORD", "text", "", "Bluesky app password.", _text,
-                secret=True),
-        Setting("LOG_LEVEL", "choice", "info", "debug, info, warning or error.",
-                _choice("debug", "info", "warning", "error")),
-        Setting("ADMIN_PASSWORD_HASH", "text", "", "Turns the admin console at `/admin` on: "
-                "the hash printed by `shareproxy hash-password` (never the password itself).",
-                _password_hash, secret=True),
-        Setting("ADMIN_TOKEN", "text", "", "Bearer token of the JSON admin API "
-                "(`/admin/api/…`); the API answers 401 to everyone while it is empty.", _text,
-                secret=True),
-        Setting("SECRET_KEY", "text", "", "Signs the admin session cookie (default: a random "
-                "key generated once and kept in the store, so every worker shares it).", _text,
-                secret=True),
-        Setting("CLICK_COUNTS", "choice", "fill", "First-party share counts in `/api/counts`: "
-                "`off`; `fill` (shares made through shareproxy, for networks without a working "
-                "count API); `add` (upstream count plus those shares).",
-                _choice("off", "fill", "add")),
-        Setting("TRUSTED_PROXIES", "count", 0, "How many reverse proxies (nginx, a load "
-                "balancer) stand in front and set `X-Forwarded-For`, `-Proto`, `-Host` and "
-                "`-Port`; their values are believed that many hops deep. 0: the headers are "
-                "ignored and the socket's address is the client.", _int(0, 10)),
+        Setting(
+            "FACEBOOK_GRAPH_VERSION",
+            "text",
+            "v25.0",
+            "Graph API version (versions expire about two years after release).",
+            _text,
+        ),
+        Setting(
+            "REDDIT_CLIENT_ID",
+            "text",
+            "",
+            "Reddit OAuth app id (client credentials); "
+            "reddit counts are off without it and the secret.",
+            _text,
+        ),
+        Setting("REDDIT_CLIENT_SECRET", "text", "", "Reddit OAuth app secret.", _text, secret=True),
+        Setting(
+            "BLUESKY_HANDLE",
+            "text",
+            "",
+            "Bluesky handle for the search API; bluesky "
+            "counts are off without it and an app password.",
+            _text,
+        ),
+        Setting("BLUESKY_APP_PASSWORD", "text", "", "Bluesky app password.", _text, secret=True),
+        Setting(
+            "LOG_LEVEL",
+            "choice",
+            "info",
+            "debug, info, warning or error.",
+            _choice("debug", "info", "warning", "error"),
+        ),
+        Setting(
+            "ADMIN_PASSWORD_HASH",
+            "text",
+            "",
+            "Turns the admin console at `/admin` on: "
+            "the hash printed by `shareproxy hash-password` (never the password itself).",
+            _password_hash,
+            secret=True,
+        ),
+        Setting(
+            "ADMIN_TOKEN",
+            "text",
+            "",
+            "Bearer token of the JSON admin API "
+            "(`/admin/api/…`); the API answers 401 to everyone while it is empty.",
+            _text,
+            secret=True,
+        ),
+        Setting(
+            "SECRET_KEY",
+            "text",
+            "",
+            "Signs the admin session cookie (default: a random "
+            "key generated once and kept in the store, so every worker shares it).",
+            _text,
+            secret=True,
+        ),
+        Setting(
+            "CLICK_COUNTS",
+            "choice",
+            "fill",
+            "First-party share counts in `/api/counts`: "
+            "`off`; `fill` (shares made through shareproxy, for networks without a working "
+            "count API); `add` (upstream count plus those shares).",
+            _choice("off", "fill", "add"),
+        ),
+        Setting(
+            "TRUSTED_PROXIES",
+            "count",
+            0,
+            "How many reverse proxies (nginx, a load "
+            "balancer) stand in front and set `X-Forwarded-For`, `-Proto`, `-Host` and "
+            "`-Port`; their values are believed that many hops deep. 0: the headers are "
+            "ignored and the socket's address is the client.",
+            _int(0, 10),
+        ),
     ]
 
 
@@ -243,14 +366,26 @@ def _network_settings() -> list[Setting]:
     for net in COUNT_NETWORKS.values():
         assert net.count is not None
         upper = net.name.upper()
-        out.append(Setting(
-            f"CACHE_TTL_{upper}", "seconds", None,
-            f"Cache lifetime of {net.label} counts (default: CACHE_TTL; floor "
-            f"{net.count.ttl_floor}).", _int(1, TTL_CEILING)))
-        out.append(Setting(
-            f"API_BASE_{upper}", "url", "",
-            f"Replaces scheme, host and port of the {net.label} API endpoints "
-            f"(default {net.count.api_base}).", _base_url))
+        out.append(
+            Setting(
+                f"CACHE_TTL_{upper}",
+                "seconds",
+                None,
+                f"Cache lifetime of {net.label} counts (default: CACHE_TTL; floor "
+                f"{net.count.ttl_floor}).",
+                _int(1, TTL_CEILING),
+            )
+        )
+        out.append(
+            Setting(
+                f"API_BASE_{upper}",
+                "url",
+                "",
+                f"Replaces scheme, host and port of the {net.label} API endpoints "
+                f"(default {net.count.api_base}).",
+                _base_url,
+            )
+        )
     return out
 
 
@@ -315,7 +450,7 @@ def load(
             sources[key] = "file"
     for key, value in env.items():
         if key.startswith(PREFIX):
-            name = key[len(PREFIX):]
+            name = key[len(PREFIX) :]
             # TEST_* belong to the test suite, _* to shareproxy itself (not settings)
             if name not in BY_NAME and not name.startswith(("TEST_", "_")):
                 raise ConfigError(f"{key}: unknown setting (see the configuration reference)")

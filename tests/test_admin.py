@@ -22,12 +22,24 @@ from shareproxy.settings import TTL_CEILING, ttl_floor
 from shareproxy.store import Entry
 from shareproxy.store.redis import RedisStore
 
-PAGES = ["/admin/", "/admin/ttl", "/admin/cache", "/admin/cache?url=https://example.org/",
-         "/admin/top"]
-FORMS = [("/admin/ttl", {"network": "facebook", "seconds": "7200"}),
-         ("/admin/cache/purge", {"all": "1"}), ("/admin/logout", {})]
-API = [("GET", "/admin/api/stats"), ("GET", "/admin/api/ttl/facebook"),
-       ("PUT", "/admin/api/ttl/facebook"), ("DELETE", "/admin/api/cache")]
+PAGES = [
+    "/admin/",
+    "/admin/ttl",
+    "/admin/cache",
+    "/admin/cache?url=https://example.org/",
+    "/admin/top",
+]
+FORMS = [
+    ("/admin/ttl", {"network": "facebook", "seconds": "7200"}),
+    ("/admin/cache/purge", {"all": "1"}),
+    ("/admin/logout", {}),
+]
+API = [
+    ("GET", "/admin/api/stats"),
+    ("GET", "/admin/api/ttl/facebook"),
+    ("PUT", "/admin/api/ttl/facebook"),
+    ("DELETE", "/admin/api/cache"),
+]
 
 
 @pytest.fixture
@@ -88,11 +100,19 @@ def test_every_form_refuses_the_unauthenticated_even_with_a_csrf_token(admin: Fl
     assert admin.extensions["shareproxy"].cache.ttl("facebook") == before
 
 
-@pytest.mark.parametrize("header", [None, "Bearer wrong", "Basic dXNlcjpwdw==",
-                                    "Bearer", "bearer  ", "Bearer t0ken-for-the-admin-api-x",
-                                    "Bearer \u00e9\u00e9"])
-def test_every_api_call_refuses_a_missing_or_wrong_token(admin: Flask,
-                                                         header: str | None) -> None:
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "Bearer wrong",
+        "Basic dXNlcjpwdw==",
+        "Bearer",
+        "bearer  ",
+        "Bearer t0ken-for-the-admin-api-x",
+        "Bearer \u00e9\u00e9",
+    ],
+)
+def test_every_api_call_refuses_a_missing_or_wrong_token(admin: Flask, header: str | None) -> None:
     client = admin.test_client()
     headers = {} if header is None else {"Authorization": header.encode().decode("latin-1")}
     for method, path in API:
@@ -174,8 +194,11 @@ def test_session_cookie_is_secure_behind_https(admin: Flask) -> None:
     client = admin.test_client()
     page = client.get("/admin/login", base_url="https://localhost")
     assert "; Secure" in page.headers["Set-Cookie"]
-    resp = client.post("/admin/login", base_url="https://localhost",
-                       data={"csrf": csrf_of(page.text), "password": PASSWORD})
+    resp = client.post(
+        "/admin/login",
+        base_url="https://localhost",
+        data={"csrf": csrf_of(page.text), "password": PASSWORD},
+    )
     assert resp.status_code == 302
     assert "; Secure" in resp.headers["Set-Cookie"]
 
@@ -196,8 +219,9 @@ def test_login_without_csrf_token_is_refused(admin: Flask) -> None:
 
 
 @pytest.mark.parametrize("path,data", FORMS)
-def test_forms_refuse_a_missing_or_foreign_csrf_token(admin: Flask, path: str,
-                                                      data: dict[str, str]) -> None:
+def test_forms_refuse_a_missing_or_foreign_csrf_token(
+    admin: Flask, path: str, data: dict[str, str]
+) -> None:
     client = admin.test_client()
     login(client)
     other = admin.test_client()  # another session's token is no good here
@@ -233,17 +257,16 @@ def test_the_secret_key_is_shared_through_the_store(make_app: Callable[..., Flas
 
 def test_ttl_form_changes_the_ttl(admin: Flask, logged_in: Any) -> None:
     token = csrf_of(logged_in.get("/admin/ttl").text)
-    resp = logged_in.post("/admin/ttl", data={"csrf": token, "network": "reddit",
-                                              "seconds": "900"})
+    resp = logged_in.post("/admin/ttl", data={"csrf": token, "network": "reddit", "seconds": "900"})
     assert resp.status_code == 302
     assert admin.extensions["shareproxy"].cache.ttl("reddit") == 900
     assert "900 s" in logged_in.get("/admin/ttl").text
     for bad in ("1", str(TTL_CEILING + 1), "ten", ""):
-        resp = logged_in.post("/admin/ttl", data={"csrf": token, "network": "reddit",
-                                                  "seconds": bad})
+        resp = logged_in.post(
+            "/admin/ttl", data={"csrf": token, "network": "reddit", "seconds": bad}
+        )
         assert resp.status_code == 400, bad
-    resp = logged_in.post("/admin/ttl", data={"csrf": token, "network": "<b>x",
-                                              "seconds": "900"})
+    resp = logged_in.post("/admin/ttl", data={"csrf": token, "network": "<b>x", "seconds": "900"})
     assert resp.status_code == 400 and "<b>x" not in resp.text
     logged_in.post("/admin/ttl", data={"csrf": token, "network": "reddit", "reset": "1"})
     assert admin.extensions["shareproxy"].cache.ttl("reddit") == 3600
@@ -261,10 +284,21 @@ def test_api_ttl_get_and_put(admin: Flask) -> None:
     assert resp.get_json()["seconds"] == 3600
 
 
-@pytest.mark.parametrize("body", [
-    {"seconds": 3599}, {"seconds": TTL_CEILING + 1}, {"seconds": "7200"}, {"seconds": 7200.5},
-    {"seconds": True}, {"seconds": [1]}, {"sec": 7200}, [7200], 7200, "x",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"seconds": 3599},
+        {"seconds": TTL_CEILING + 1},
+        {"seconds": "7200"},
+        {"seconds": 7200.5},
+        {"seconds": True},
+        {"seconds": [1]},
+        {"sec": 7200},
+        [7200],
+        7200,
+        "x",
+    ],
+)
 def test_api_ttl_put_refuses_bad_values(admin: Flask, body: Any) -> None:
     client = admin.test_client()
     resp = client.put("/admin/api/ttl/facebook", headers=AUTH, json=body)
@@ -276,8 +310,9 @@ def test_api_ttl_put_refuses_bad_values(admin: Flask, body: Any) -> None:
 def test_api_ttl_put_refuses_malformed_json(admin: Flask) -> None:
     client = admin.test_client()
     for raw in (b"{", b"", b"\xff\xfe", b'{"seconds": 7200', b"null"):
-        resp = client.put("/admin/api/ttl/facebook", headers=AUTH, data=raw,
-                          content_type="application/json")
+        resp = client.put(
+            "/admin/api/ttl/facebook", headers=AUTH, data=raw, content_type="application/json"
+        )
         assert resp.status_code == 400, raw
 
 
@@ -295,15 +330,32 @@ def test_api_never_answers_500(admin: Flask) -> None:
 
     client = admin.test_client()
 
-    @settings(max_examples=60, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])
-    @given(st.sampled_from(["GET", "PUT", "DELETE", "POST"]),
-           st.sampled_from(["/admin/api/stats", "/admin/api/ttl/", "/admin/api/cache",
-                            "/admin/api/ttl/facebook", "/admin/api/ttl/reddit"]),
-           st.text(max_size=40), st.binary(max_size=60))
+    @settings(
+        max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(
+        st.sampled_from(["GET", "PUT", "DELETE", "POST"]),
+        st.sampled_from(
+            [
+                "/admin/api/stats",
+                "/admin/api/ttl/",
+                "/admin/api/cache",
+                "/admin/api/ttl/facebook",
+                "/admin/api/ttl/reddit",
+            ]
+        ),
+        st.text(max_size=40),
+        st.binary(max_size=60),
+    )
     def check(method: str, path: str, arg: str, body: bytes) -> None:
-        resp = client.open(path, method=method, query_string={"url": arg}, data=body,
-                           headers=AUTH, content_type="application/json")
+        resp = client.open(
+            path,
+            method=method,
+            query_string={"url": arg},
+            data=body,
+            headers=AUTH,
+            content_type="application/json",
+        )
         assert resp.status_code < 500
 
     check()
@@ -333,12 +385,16 @@ def test_ttl_change_reaches_a_second_instance_on_the_same_sqlite_file(
     # and it survives a restart: a third instance started now reads it from the store
     third = make_app(**ADMIN)
     assert third.test_client().get("/admin/api/ttl/reddit", headers=AUTH).get_json() == {
-        "network": "reddit", "seconds": 1800, "floor": 300}
+        "network": "reddit",
+        "seconds": 1800,
+        "floor": 300,
+    }
 
 
 @pytest.mark.redis
 def test_ttl_change_reaches_a_second_instance_on_the_same_redis(
-    make_app: Callable[..., Flask], redis_store: RedisStore,  # noqa: F811
+    make_app: Callable[..., Flask],
+    redis_store: RedisStore,  # noqa: F811
 ) -> None:
     first = redis_app(make_app, redis_store)
     second = redis_app(make_app, RedisStore(redis_store_url(), prefix=redis_store.prefix))
@@ -360,15 +416,16 @@ def redis_store_url() -> str:
 
 def put(app: Flask, url: str, network: str, count: int) -> None:
     now = time.time()
-    app.extensions["shareproxy"].store.put_entry(url, network, Entry(count, now - 30, now - 30),
-                                                 3600)
+    app.extensions["shareproxy"].store.put_entry(
+        url, network, Entry(count, now - 30, now - 30), 3600
+    )
 
 
 def test_cache_lookup_shows_counts_age_and_next_refresh(admin: Flask, logged_in: Any) -> None:
     put(admin, "https://example.org/post", "pinterest", 41)
     html = logged_in.get("/admin/cache?url=https://example.org/post?utm_source=x").text
     assert "https://example.org/post" in html and "utm_source" not in html
-    row = html[html.index(">pinterest<"):]
+    row = html[html.index(">pinterest<") :]
     row = row[: row.index("</tr>")]
     assert ">41<" in row
     assert "s<" in row  # age and next refresh in seconds
@@ -417,8 +474,9 @@ def test_overview_shows_networks_off_and_why(make_app: Callable[..., Flask]) -> 
     html = client.get("/admin/").text
     assert "off: no SHAREPROXY_FACEBOOK_APP_ID" in html
     assert "circuit open for" in html
-    states = {n["network"]: n for n in
-              client.get("/admin/api/stats", headers=AUTH).get_json()["networks"]}
+    states = {
+        n["network"]: n for n in client.get("/admin/api/stats", headers=AUTH).get_json()["networks"]
+    }
     assert states["facebook"]["on"] is False
     assert states["pinterest"]["circuit_open_until"] is not None
     assert states["vk"]["why"] == ""

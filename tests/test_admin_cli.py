@@ -17,8 +17,10 @@ from shareproxy.store.sqlite import SQLiteStore
 
 @pytest.fixture
 def env(tmp_path: Any) -> dict[str, str]:
-    return {"SHAREPROXY_STORE": f"sqlite:///{tmp_path / 'cli.db'}",
-            "SHAREPROXY_ALLOWED_DOMAINS": "example.org"}
+    return {
+        "SHAREPROXY_STORE": f"sqlite:///{tmp_path / 'cli.db'}",
+        "SHAREPROXY_ALLOWED_DOMAINS": "example.org",
+    }
 
 
 def run(env: dict[str, str], *args: str, input: str | None = None) -> Any:
@@ -35,14 +37,17 @@ def test_ttl_set_and_get(env: dict[str, str]) -> None:
     assert run(env, "ttl", "get", "reddit").output.startswith("reddit\t3600\t")
 
 
-@pytest.mark.parametrize("args", [
-    ("ttl", "set", "facebook", "60"),  # below the floor
-    ("ttl", "set", "facebook", "99999999"),  # above the ceiling
-    ("ttl", "set", "twitter", "3600"),  # no count API
-    ("ttl", "set", "facebook"),  # nothing to set
-    ("ttl", "set", "facebook", "ten"),
-    ("ttl", "get", "nope"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("ttl", "set", "facebook", "60"),  # below the floor
+        ("ttl", "set", "facebook", "99999999"),  # above the ceiling
+        ("ttl", "set", "twitter", "3600"),  # no count API
+        ("ttl", "set", "facebook"),  # nothing to set
+        ("ttl", "set", "facebook", "ten"),
+        ("ttl", "get", "nope"),
+    ],
+)
 def test_ttl_refuses_bad_input(env: dict[str, str], args: tuple[str, ...]) -> None:
     result = run(env, *args)
     assert result.exit_code == 2, result.output
@@ -67,8 +72,10 @@ def test_cache_purge(env: dict[str, str], tmp_path: Any) -> None:
 def test_stats(env: dict[str, str], tmp_path: Any) -> None:
     store = SQLiteStore(str(tmp_path / "cli.db"))
     minute = int(time.time() // 60) * 60
-    store.add_stats([("m", minute, "vk", "hit", 3.0), ("h", minute - minute % 3600, "vk",
-                                                        "hit", 3.0)], {"m": 7200, "h": 86400})
+    store.add_stats(
+        [("m", minute, "vk", "hit", 3.0), ("h", minute - minute % 3600, "vk", "hit", 3.0)],
+        {"m": 7200, "h": 86400},
+    )
     store.close()
     out = json.loads(run(env, "stats", "--json").output)
     assert out["hour"]["vk"]["hit"] == 3 and out["day"]["vk"]["requests"] == 3

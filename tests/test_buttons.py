@@ -62,9 +62,7 @@ def test_share_mode_renders_one_link_per_network_in_order(client: Any) -> None:
         assert t.get("target") == "_blank"
         assert t.get("rel") == "noopener noreferrer"
         href = str(t.get("href"))
-        assert href.startswith(f"/share/{name}?") or href.startswith(
-            ("mailto:", "/?lang=")
-        ), href
+        assert href.startswith(f"/share/{name}?") or href.startswith(("mailto:", "/?lang=")), href
     # The accessible name comes from the content (visible label plus screen-reader-only
     # words), so it always contains the visible text (WCAG 2.5.3, label in name).
     names = {t.get("data-network"): t.get_text() for t in found}

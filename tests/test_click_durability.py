@@ -53,21 +53,45 @@ def test_no_acknowledged_click_is_lost_when_workers_are_killed(tmp_path: Any) ->
     db = tmp_path / "durable.db"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHAREPROXY_")}
-    env.update(SHAREPROXY_STORE=f"sqlite:///{db}", SHAREPROXY_ALLOWED_DOMAINS="example.org",
-               SHAREPROXY_LOG_LEVEL="warning")
+    env.update(
+        SHAREPROXY_STORE=f"sqlite:///{db}",
+        SHAREPROXY_ALLOWED_DOMAINS="example.org",
+        SHAREPROXY_LOG_LEVEL="warning",
+    )
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}",
-         "--pythonpath", f"{ROOT},{ROOT / 'tests'}", "--graceful-timeout", "1",
-         "--log-level", "warning", "click_server:app"],
-        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "3",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--pythonpath",
+            f"{ROOT},{ROOT / 'tests'}",
+            "--graceful-timeout",
+            "1",
+            "--log-level",
+            "warning",
+            "click_server:app",
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}/test-share/twitter"
     try:
         deadline = time.monotonic() + 20
         while True:
             try:
-                requests.get(base, params={"url": URL}, headers={"User-Agent": "warm-up"},
-                             allow_redirects=False, timeout=2)
+                requests.get(
+                    base,
+                    params={"url": URL},
+                    headers={"User-Agent": "warm-up"},
+                    allow_redirects=False,
+                    timeout=2,
+                )
                 break
             except requests.ConnectionError:
                 assert server.poll() is None, "gunicorn did not start"
@@ -85,8 +109,13 @@ def test_no_acknowledged_click_is_lost_when_workers_are_killed(tmp_path: Any) ->
                 n += 1
                 sent[i] += 1
                 try:
-                    resp = session.get(base, params={"url": URL}, allow_redirects=False,
-                                       headers={"User-Agent": f"client-{i}-{n}"}, timeout=5)
+                    resp = session.get(
+                        base,
+                        params={"url": URL},
+                        allow_redirects=False,
+                        headers={"User-Agent": f"client-{i}-{n}"},
+                        timeout=5,
+                    )
                 except requests.RequestException:
                     session = requests.Session()
                     continue
@@ -124,9 +153,12 @@ def test_no_acknowledged_click_is_lost_when_workers_are_killed(tmp_path: Any) ->
         server.stderr.close()
 
     conn = sqlite3.connect(db)
-    stored = conn.execute(
-        "SELECT n FROM clicks WHERE network = 'twitter' AND url = ?", (URL,)
-    ).fetchone()[0] - 1  # the warm-up click
+    stored = (
+        conn.execute(
+            "SELECT n FROM clicks WHERE network = 'twitter' AND url = ?", (URL,)
+        ).fetchone()[0]
+        - 1
+    )  # the warm-up click
     conn.close()
     print(f"sent {sum(sent)}, acknowledged {sum(acked)}, stored {stored}, kills {kills[0]}")
     assert kills[0] >= 5

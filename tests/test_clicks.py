@@ -58,7 +58,9 @@ def test_each_share_adds_one_per_url_and_network(store: Store) -> None:
     assert c.record(URL, "linkedin", IP, UA)
     assert c.record(URL + "/other", "twitter", IP, UA)
     assert store.get_clicks(URL, ["twitter", "linkedin", "mastodon"]) == {
-        "twitter": 3, "linkedin": 1}
+        "twitter": 3,
+        "linkedin": 1,
+    }
     assert store.top_clicks("twitter", 10) == [(URL, 3), (URL + "/other", 1)]
     assert store.click_networks() == {"linkedin": 1, "twitter": 4}
 
@@ -154,8 +156,14 @@ def test_unknown_networks_are_not_counted(store: Store) -> None:
 
 
 def forbidden_fragments() -> list[bytes]:
-    return [IP.encode(), b"203.0.113.0", b"203.0.113", b"2001:db8:abcd",
-            b"UniqueAgent", UA.encode()]
+    return [
+        IP.encode(),
+        b"203.0.113.0",
+        b"203.0.113",
+        b"2001:db8:abcd",
+        b"UniqueAgent",
+        UA.encode(),
+    ]
 
 
 def exercise(app: Flask) -> None:
@@ -170,14 +178,19 @@ def exercise(app: Flask) -> None:
     from admin_support import csrf_of
 
     for _ in range(3):
-        client.post("/admin/login", environ_base=env, headers=headers,
-                    data={"csrf": csrf_of(page), "password": "wrong"})
+        client.post(
+            "/admin/login",
+            environ_base=env,
+            headers=headers,
+            data={"csrf": csrf_of(page), "password": "wrong"},
+        )
     client.get(f"/api/counts?url={URL}&networks=twitter", environ_base=env, headers=headers)
     metrics.flush()
 
 
-def test_no_ip_or_user_agent_in_the_sqlite_file(make_app: Callable[..., Flask],
-                                                 tmp_path: Any) -> None:
+def test_no_ip_or_user_agent_in_the_sqlite_file(
+    make_app: Callable[..., Flask], tmp_path: Any
+) -> None:
     app = make_app(**ADMIN)
     exercise(app)
     store = app.extensions["shareproxy"].store
@@ -286,7 +299,8 @@ def test_clicks_are_counted_under_the_normalised_url(store: Store) -> None:
 
 
 def test_a_store_that_is_down_loses_the_click_but_not_the_share(
-    make_app: Callable[..., Flask], caplog: Any,
+    make_app: Callable[..., Flask],
+    caplog: Any,
 ) -> None:
     from admin_support import use_store
 

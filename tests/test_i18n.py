@@ -75,9 +75,7 @@ def test_the_template_lists_every_string_of_the_code() -> None:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     method_map = [("shareproxy/**.py", "python"), ("templates/buttons/**.html", "jinja2")]
     found = {
-        msg[2]
-        for msg in extract_from_dir(root, method_map)
-        if isinstance(msg[2], str) and msg[2]
+        msg[2] for msg in extract_from_dir(root, method_map) if isinstance(msg[2], str) and msg[2]
     }
     assert found == set(template_ids())
 

@@ -126,14 +126,15 @@ def test_overview_draws_the_charts_on_the_server(make_app: Callable[..., Flask])
     app = make_app(**ADMIN)
     store = app.extensions["shareproxy"].store
     minute = int(time.time() // 60) * 60
-    store.add_stats([("m", minute - 60 * i, "vk", "hit", float(i + 1)) for i in range(5)],
-                    metrics.KEEP)
+    store.add_stats(
+        [("m", minute - 60 * i, "vk", "hit", float(i + 1)) for i in range(5)], metrics.KEEP
+    )
     client = app.test_client()
     login(client)
     html = client.get("/admin/").text
-    row = html[html.index(">VK<"):]
+    row = html[html.index(">VK<") :]
     row = row[: row.index("</tr>")]
-    chart = row[row.index("<svg"): row.index("</svg>")]
+    chart = row[row.index("<svg") : row.index("</svg>")]
     assert chart.count("<rect") == 60  # one bar per minute of the last hour
     assert "15 in all" in chart
     assert "<script" not in html

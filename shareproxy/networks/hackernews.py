@@ -51,7 +51,5 @@ NETWORK = Network(
     label="Hacker News",
     color="#ff6600",
     share_url="https://news.ycombinator.com/submitlink?u={url}&t={title}",
-    count=CountAPI(
-        api_base=API_BASE, build=build, extract=extract, ttl_floor=300, status="alive"
-    ),
+    count=CountAPI(api_base=API_BASE, build=build, extract=extract, ttl_floor=300, status="alive"),
 )

@@ -41,7 +41,5 @@ NETWORK = Network(
     label="Lobsters",
     color="#ac130d",
     share_url="https://lobste.rs/stories/new?url={url}&title={title}",
-    count=CountAPI(
-        api_base=API_BASE, build=build, extract=extract, ttl_floor=300, status="alive"
-    ),
+    count=CountAPI(api_base=API_BASE, build=build, extract=extract, ttl_floor=300, status="alive"),
 )

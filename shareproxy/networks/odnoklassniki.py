@@ -15,9 +15,7 @@ API_BASE = "https://connect.ok.ru"
 
 
 def build(url: str, creds: Credentials, token: str | None) -> UpstreamRequest:
-    return UpstreamRequest(
-        f"{API_BASE}/dk", params={"st.cmd": "extLike", "tp": "json", "ref": url}
-    )
+    return UpstreamRequest(f"{API_BASE}/dk", params={"st.cmd": "extLike", "tp": "json", "ref": url})
 
 
 def extract(resp: UpstreamResponse, url: str) -> int:

@@ -38,7 +38,7 @@ def open_store(url: str, instance_path: str) -> Store:
     from .sqlite import SQLiteStore
 
     if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///"):]
+        path = url[len("sqlite:///") :]
     else:
         os.makedirs(instance_path, exist_ok=True)
         path = os.path.join(instance_path, "shareproxy.db")

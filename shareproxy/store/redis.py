@@ -225,5 +225,3 @@ class RedisStore:
         """Remove every key of this store (tests use their own prefix or database)."""
         for key in self._scan(f"{self.prefix}*"):
             self._call(self._client.delete, key)
-
-

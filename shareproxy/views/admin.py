@@ -147,8 +147,10 @@ def csrf_token() -> str:
 def csrf_ok() -> bool:
     sent = request.form.get("csrf", "")
     token = session.get("csrf")
-    return isinstance(token, str) and bool(sent) and hmac.compare_digest(
-        sent.encode("utf-8", "replace"), token.encode()
+    return (
+        isinstance(token, str)
+        and bool(sent)
+        and hmac.compare_digest(sent.encode("utf-8", "replace"), token.encode())
     )
 
 
@@ -257,15 +259,17 @@ def network_states() -> list[dict[str, Any]]:
             why = f"circuit open for {int(until - now)} s (rate limited)"
         else:
             why = ""
-        rows.append({
-            "network": name,
-            "label": net.label,
-            "on": not missing,
-            "circuit_open_until": until if until > now else None,
-            "why": why,
-            "ttl": svc.cache.ttl(name),
-            "floor": ttl_floor(name),
-        })
+        rows.append(
+            {
+                "network": name,
+                "label": net.label,
+                "on": not missing,
+                "circuit_open_until": until if until > now else None,
+                "why": why,
+                "ttl": svc.cache.ttl(name),
+                "floor": ttl_floor(name),
+            }
+        )
     return rows
 
 
@@ -308,7 +312,8 @@ def sparkline(values: list[float], width: int = 180, height: int = 28) -> Markup
         f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" aria-label="{total} in all"><title>{total} in all, peak {int(top)}'
         f'</title><line x1="0" y1="{height - 0.5}" x2="{width}" y2="{height - 0.5}"/>'
-        + "".join(rects) + "</svg>"
+        + "".join(rects)
+        + "</svg>"
     )
 
 
@@ -335,9 +340,14 @@ def lookup(url: str) -> list[dict[str, Any]]:
     rows = []
     for name in COUNT_NETWORKS:
         entry = svc.cache.peek(url, name)
-        row: dict[str, Any] = {"network": name, "count": None, "age": None,
-                               "next_refresh": None, "error": None,
-                               "clicks": clicks.pop(name, 0)}
+        row: dict[str, Any] = {
+            "network": name,
+            "count": None,
+            "age": None,
+            "next_refresh": None,
+            "error": None,
+            "clicks": clicks.pop(name, 0),
+        }
         if entry is not None:
             row.update(
                 count=entry.count,
@@ -347,8 +357,16 @@ def lookup(url: str) -> list[dict[str, Any]]:
             )
         rows.append(row)
     for name, n in clicks.items():
-        rows.append({"network": name, "count": None, "age": None, "next_refresh": None,
-                     "error": None, "clicks": n})
+        rows.append(
+            {
+                "network": name,
+                "count": None,
+                "age": None,
+                "next_refresh": None,
+                "error": None,
+                "clicks": n,
+            }
+        )
     return rows
 
 
@@ -358,8 +376,9 @@ def lookup(url: str) -> list[dict[str, Any]]:
 @bp.get("/")
 def overview() -> str:
     data = stats_data()
-    return render_template("admin/overview.html", data=data, sparkline=sparkline,
-                           all_key=metrics.ALL)
+    return render_template(
+        "admin/overview.html", data=data, sparkline=sparkline, all_key=metrics.ALL
+    )
 
 
 @bp.get("/ttl")
@@ -406,8 +425,14 @@ def cache_page() -> Response | str:
         entries = services().store.count_entries()
     except StoreError:
         pass
-    return render_template("admin/cache.html", url=url, rows=rows, error=error,
-                           entries=entries, local=services().cache.local_size())
+    return render_template(
+        "admin/cache.html",
+        url=url,
+        rows=rows,
+        error=error,
+        entries=entries,
+        local=services().cache.local_size(),
+    )
 
 
 @bp.post("/cache/purge")
@@ -439,8 +464,9 @@ def top_page() -> str:
             tables.append((name, total, store.top_clicks(name, TOP_LIMIT)))
     except StoreError:
         error = "the store does not answer"
-    return render_template("admin/top.html", tables=tables, error=error,
-                           mode=services().settings.click_counts)
+    return render_template(
+        "admin/top.html", tables=tables, error=error, mode=services().settings.click_counts
+    )
 
 
 # --- JSON API
