@@ -118,6 +118,24 @@ class Store(Protocol):
         """Delete what has expired (salts, dedup keys, statistics) if the store must."""
         ...
 
+    # embed previews and pictures: opaque bytes that expire, bounded in total size
+    def get_blob(self, key: str, now: float) -> bytes | None:
+        """The value kept under ``key``, unless it expired or was evicted."""
+        ...
+
+    def put_blob(self, key: str, value: bytes, keep: float, limit: int, now: float) -> None:
+        """Keep ``value`` under ``key`` for ``keep`` seconds. When all values then hold more
+        than ``limit`` bytes, those closest to expiry go first (never the one just put)."""
+        ...
+
+    def blob_usage(self, now: float) -> tuple[int, int]:
+        """How many values are kept, and their bytes."""
+        ...
+
+    def purge_blobs(self, prefix: str = "") -> int:
+        """Forget every value whose key starts with ``prefix``; return how many."""
+        ...
+
     # statistics buckets: (resolution "m" or "h", bucket start, network, field) -> amount
     def add_stats(
         self, rows: list[tuple[str, int, str, str, float]], keep: dict[str, float]

@@ -32,6 +32,13 @@ CREATE TABLE IF NOT EXISTS dedup (key TEXT PRIMARY KEY, expires REAL NOT NULL) W
 CREATE TABLE IF NOT EXISTS kv (
     key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blobs (
+    key TEXT NOT NULL UNIQUE,
+    value BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS blobs_expiry ON blobs (expires);
 CREATE TABLE IF NOT EXISTS stats (
     res TEXT NOT NULL,
     bucket INTEGER NOT NULL,
@@ -288,6 +295,62 @@ class SQLiteStore:
     def forget(self, key: str) -> None:
         with self._db() as db:
             db.execute("DELETE FROM kv WHERE key IN (?, ?)", (f"h:{key}", f"v:{key}"))
+
+    # --- embed previews and pictures
+
+    def get_blob(self, key: str, now: float) -> bytes | None:
+        with self._db() as db:
+            row = db.execute(
+                "SELECT value FROM blobs WHERE key = ? AND expires > ?", (key, now)
+            ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def put_blob(self, key: str, value: bytes, keep: float, limit: int, now: float) -> None:
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    "INSERT INTO blobs (key, value, size, expires) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
+                    "size = excluded.size, expires = excluded.expires",
+                    (key, value, len(value), now + keep),
+                )
+                db.execute("DELETE FROM blobs WHERE expires <= ?", (now,))
+                total = int(db.execute("SELECT total(size) FROM blobs").fetchone()[0])
+                while total > limit:
+                    rows = db.execute(
+                        "SELECT rowid, size FROM blobs WHERE key != ? ORDER BY expires LIMIT 64",
+                        (key,),
+                    ).fetchall()
+                    if not rows:
+                        break
+                    gone: list[int] = []
+                    for rowid, size in rows:
+                        if total <= limit:
+                            break
+                        gone.append(rowid)
+                        total -= int(size)
+                    db.executemany("DELETE FROM blobs WHERE rowid = ?", [(r,) for r in gone])
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def blob_usage(self, now: float) -> tuple[int, int]:
+        with self._db() as db:
+            count, size = db.execute(
+                "SELECT count(*), total(size) FROM blobs WHERE expires > ?", (now,)
+            ).fetchone()
+        return int(count), int(size)
+
+    def purge_blobs(self, prefix: str = "") -> int:
+        with self._db() as db:
+            if not prefix:
+                return int(db.execute("DELETE FROM blobs").rowcount)
+            # a range instead of LIKE: the prefix may hold % or _
+            end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            cur = db.execute("DELETE FROM blobs WHERE key >= ? AND key < ?", (prefix, end))
+            return int(cur.rowcount)
 
     # --- statistics buckets
 
