@@ -11,7 +11,7 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -31,6 +31,15 @@ from .networks.base import (
 from .settings import Settings
 
 CHUNK = 16 * 1024
+
+
+class Upstream(Protocol):
+    """Whatever requests are sent for: a network, or an embed provider on fixed hosts.
+    Its ``name`` picks the API_BASE_<NAME> setting that replaces scheme, host and port."""
+
+    @property
+    def name(self) -> str: ...
+
 DEFAULT_RETRY_AFTER = 60.0
 MAX_RETRY_AFTER = 24 * 3600.0
 
@@ -111,7 +120,7 @@ class Fetcher:
             self._tokens[network.name] = (token.value, time.monotonic() + token.expires_in - 60)
         return token.value
 
-    def target(self, network: Network, url: str) -> str:
+    def target(self, network: Upstream, url: str) -> str:
         """The request URL, with scheme, host and port replaced by API_BASE_<NETWORK>."""
         base = self.settings.api_base(network.name)
         if not base:
@@ -120,9 +129,13 @@ class Fetcher:
         parts = urlsplit(url)
         return urlunsplit((over.scheme, over.netloc, parts.path, parts.query, ""))
 
-    def send(self, network: Network, req: UpstreamRequest) -> UpstreamResponse:
+    def send(
+        self, network: Upstream, req: UpstreamRequest, max_bytes: int | None = None
+    ) -> UpstreamResponse:
         """Send one request. 429 raises RateLimited; 5xx and transport failures raise
-        UpstreamFailure; other answers are returned for the network to read."""
+        UpstreamFailure; other answers are returned for the network to read. The body
+        is read up to ``max_bytes`` (default UPSTREAM_MAX_BYTES)."""
+        limit = self.max_bytes if max_bytes is None else max_bytes
         deadline = time.monotonic() + self.timeout
         kwargs: dict[str, Any] = {
             "params": dict(req.params) or None,
@@ -144,12 +157,12 @@ class Fetcher:
                 if r.status_code >= 500:
                     raise UpstreamFailure(f"HTTP {r.status_code}", kind="http_5xx")
                 length = r.headers.get("Content-Length", "")
-                if length.isdigit() and int(length) > self.max_bytes:
+                if length.isdigit() and int(length) > limit:
                     raise UpstreamFailure("answer too large", kind="too_large")
                 body = bytearray()
                 for chunk in r.iter_content(CHUNK):
                     body += chunk
-                    if len(body) > self.max_bytes:
+                    if len(body) > limit:
                         raise UpstreamFailure("answer too large", kind="too_large")
                     if time.monotonic() > deadline:
                         raise UpstreamFailure("answer too slow", kind="timeout")
@@ -166,3 +179,16 @@ class Fetcher:
 
     def close(self) -> None:
         self.session.close()
+
+
+def embed_sender(fetcher: Fetcher) -> Any:
+    """How embed previews reach their providers: providers on fixed hosts through
+    ``fetcher`` (API_BASE_<NAME> applies); providers on any host (PeerTube, the
+    fediverse) only through the address guard."""
+
+    def send(provider: Any, req: UpstreamRequest, max_bytes: int) -> UpstreamResponse:
+        if provider.api_base is not None:
+            return fetcher.send(provider, req, max_bytes)
+        raise NotConfigured("no address guard for instance hosts yet")
+
+    return send

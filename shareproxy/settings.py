@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .embeds import PROVIDERS
 from .networks import COUNT_NETWORKS
 
 PREFIX = "SHAREPROXY_"
@@ -123,6 +124,14 @@ def _store(raw: Any) -> str:
 
         split_redis_url(value)  # raises ValueError for a bad prefix
     return value
+
+
+def _providers(raw: Any) -> tuple[str, ...]:
+    names = tuple(n.lower() for n in _list(raw))
+    for name in names:
+        if name not in PROVIDERS:
+            raise ValueError(f"unknown provider {_show(name)} (known: {', '.join(PROVIDERS)})")
+    return names
 
 
 def _password_hash(raw: Any) -> str:
@@ -361,11 +370,76 @@ def _base_settings() -> list[Setting]:
     ]
 
 
+def _embed_settings() -> list[Setting]:
+    out = [
+        Setting(
+            "EMBED_PROVIDERS",
+            "list",
+            tuple(PROVIDERS),
+            "Providers whose content `/embed` shows (the others answer 400): "
+            f"{', '.join(PROVIDERS)}.",
+            _providers,
+        ),
+        Setting(
+            "EMBED_DEADLINE",
+            "seconds",
+            3.0,
+            "The most an embed placeholder waits for a provider it has no preview of; "
+            "after it, a link to the content is shown and the preview is fetched on.",
+            _float(0.05, 30),
+        ),
+        Setting(
+            "EMBED_CACHE_BYTES",
+            "bytes",
+            256 * 1_048_576,
+            "Most bytes of embed previews and pictures kept in the store (those closest "
+            "to expiry go first).",
+            _int(1_048_576, 64 * 1024 * 1_048_576),
+        ),
+        Setting(
+            "EMBED_IMAGE_MAX_BYTES",
+            "bytes",
+            4 * 1_048_576,
+            "Largest picture (poster, avatar, thumbnail) downloaded for an embed.",
+            _int(64 * 1024, 64 * 1_048_576),
+        ),
+    ]
+    for provider in PROVIDERS.values():
+        upper = provider.name.upper()
+        out.append(
+            Setting(
+                f"EMBED_TTL_{upper}",
+                "seconds",
+                provider.ttl,
+                f"How long a {provider.label} preview is fresh (floor {provider.ttl_floor}).",
+                _int(provider.ttl_floor, TTL_CEILING),
+            )
+        )
+        if provider.api_base is not None and provider.name not in COUNT_NETWORKS:
+            out.append(
+                Setting(
+                    f"API_BASE_{upper}",
+                    "url",
+                    "",
+                    f"Replaces scheme, host and port of every {provider.label} host "
+                    f"embeds use (default {', '.join(provider.hosts)}).",
+                    _base_url,
+                )
+            )
+    return out
+
+
 def _network_settings() -> list[Setting]:
     out: list[Setting] = []
     for net in COUNT_NETWORKS.values():
         assert net.count is not None
         upper = net.name.upper()
+        shared = PROVIDERS.get(net.name)
+        also = (
+            f" Also every host {shared.label} embeds use ({', '.join(shared.hosts)})."
+            if shared is not None and shared.api_base is not None
+            else ""
+        )
         out.append(
             Setting(
                 f"CACHE_TTL_{upper}",
@@ -382,14 +456,14 @@ def _network_settings() -> list[Setting]:
                 "url",
                 "",
                 f"Replaces scheme, host and port of the {net.label} API endpoints "
-                f"(default {net.count.api_base}).",
+                f"(default {net.count.api_base}).{also}",
                 _base_url,
             )
         )
     return out
 
 
-SETTINGS: tuple[Setting, ...] = tuple(_base_settings() + _network_settings())
+SETTINGS: tuple[Setting, ...] = tuple(_base_settings() + _network_settings() + _embed_settings())
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
 
@@ -420,6 +494,12 @@ class Settings:
         own = self._values.get(f"CACHE_TTL_{network.upper()}")
         seconds = int(own if own is not None else self._values["CACHE_TTL"])
         return max(seconds, ttl_floor(network))
+
+    def embed_ttl(self, provider: str) -> int:
+        """How long a provider's previews are fresh (its setting, never below its floor)."""
+        found = PROVIDERS[provider]
+        seconds = int(self._values.get(f"EMBED_TTL_{provider.upper()}") or found.ttl)
+        return max(seconds, found.ttl_floor)
 
     def as_dict(self, *, hide_secrets: bool = True) -> dict[str, Any]:
         out = {}
