@@ -15,8 +15,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import errors, metrics
 from ._version import __version__
 from .cache import CountCache
+from .embeds.service import EmbedService
 from .fastpath import FastPath
-from .fetch import Fetcher
+from .fetch import Fetcher, embed_sender
 from .networks import COUNT_NETWORKS
 from .paths import data_dir, instance_dir
 from .settings import ConfigError, Settings, load
@@ -37,6 +38,7 @@ class Services:
     store: Store
     fetcher: Fetcher
     cache: CountCache
+    embeds: EmbedService
 
     @cached_property
     def _enabled(self) -> list[str]:
@@ -111,7 +113,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     store = open_store(settings.store, app.instance_path)
     fetcher = Fetcher(settings)
     cache = CountCache(settings, store, fetcher)
-    app.extensions["shareproxy"] = Services(settings, store, fetcher, cache)
+    embeds = EmbedService(settings, store, embed_sender(fetcher))
+    app.extensions["shareproxy"] = Services(settings, store, fetcher, cache, embeds)
     # cached GET /api/counts answered before Flask (ProxyFix, when set, is inside: unused there)
     fast = FastPath(app.wsgi_app, cache, settings.allowed_domains)
     app.wsgi_app = fast  # type: ignore[method-assign]
@@ -142,7 +145,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
         metrics.request(endpoint, resp.status_code)
         return resp
 
-    from .views import api, badges, buttons, docs, health, share
+    from .views import api, badges, buttons, docs, embed, health, share
 
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
@@ -150,4 +153,5 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     app.register_blueprint(share.bp)
     app.register_blueprint(badges.bp)
     app.register_blueprint(docs.bp)
+    app.register_blueprint(embed.bp)
     return app

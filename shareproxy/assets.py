@@ -18,7 +18,7 @@ from .paths import data_dir
 
 STATIC = os.path.join(data_dir("static"), "buttons")
 MIMETYPES = {".js": "text/javascript", ".css": "text/css"}
-FILES = ("buttons.js", "buttons.css", "demo.js", "demo.css")
+FILES = ("buttons.js", "buttons.css", "demo.js", "demo.css", "embed-page.js", "embed-page.css")
 MIN_CONTRAST = 4.5
 
 
@@ -63,6 +63,15 @@ def readable_on_white(color: str) -> str:
     return out
 
 
+def provider_css() -> str:
+    """Each embed provider's accent, dark enough for white text on it."""
+    from .embeds import PROVIDERS
+
+    return "".join(
+        f".sp-p-{name}{{--brand:{readable_on_white(p.color)}}}" for name, p in PROVIDERS.items()
+    )
+
+
 def network_css() -> str:
     return "".join(
         f".sp-{name}{{--c:{readable_on_white(net.color)}}}" for name, net in NETWORKS.items()
@@ -77,6 +86,8 @@ def assets() -> dict[str, Asset]:
             body = fh.read()
         if name == "buttons.css":
             body = body.rstrip() + b"\n" + network_css().encode() + b"\n"
+        elif name == "embed-page.css":
+            body = body.rstrip() + b"\n" + provider_css().encode() + b"\n"
         out[name] = Asset(name, body, MIMETYPES[os.path.splitext(name)[1]])
     return out
 

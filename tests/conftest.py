@@ -35,6 +35,7 @@ def make_app(tmp_path: Any) -> Iterator[Callable[..., Flask]]:
     for app in apps:
         svc = app.extensions["shareproxy"]
         svc.cache.close()
+        svc.embeds.close()
         svc.store.close()
 
 

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from PIL import Image, ImageDraw
 
@@ -325,3 +331,187 @@ def bomb_png(side: int = 30_000) -> bytes:
 
 def as_json(data: Any) -> bytes:
     return json.dumps(data).encode()
+
+
+# --- the server
+
+INSTANCE_HOSTS = (PEERTUBE_HOST, MASTODON_HOST, MISSKEY_HOST)
+
+
+@dataclass
+class Mode:
+    """How a provider answers: ``typical``, ``error500``, ``not_found``, ``gone`` (401),
+    ``rate_limited`` (429 with ``retry_after``), ``hang`` (``hang`` seconds), ``malformed``
+    (not JSON), ``hostile`` (its metadata carries hostile HTML), and for pictures
+    ``picture``: ``typical``, ``bomb``, ``svg``, ``missing`` (404)."""
+
+    mode: str = "typical"
+    picture: str = "typical"
+    retry_after: str = "120"
+    hang: float = 30.0
+    gate: threading.Event | None = None
+
+
+def provider_of(host: str, path: str) -> tuple[str, str]:
+    """(provider, kind) a request is for: kind is ``meta`` or ``picture``."""
+    if host in (PEERTUBE_HOST,):
+        return "peertube", "meta" if path.startswith("/services/oembed") else "picture"
+    if host in (MASTODON_HOST, MISSKEY_HOST):
+        meta = path.startswith(("/api/v1/statuses/", "/notes/", "/users/", "/@"))
+        return "fediverse", "meta" if meta else "picture"
+    if path.startswith("/oembed"):
+        return "youtube", "meta"
+    if path.startswith("/vi/"):
+        return "youtube", "picture"
+    if path.startswith("/api/oembed.json"):
+        return "vimeo", "meta"
+    if path.startswith(("/video/", "/filter/")):
+        return "vimeo", "picture"
+    if path.startswith("/xrpc/app.bsky.feed.getPostThread"):
+        return "bluesky", "meta"
+    if path.startswith("/img/"):
+        return "bluesky", "picture"
+    return "unknown", "meta"
+
+
+class FakeProviders:
+    """Every embed provider at once; ``fake.set("youtube", "error500")``,
+    ``fake.calls("youtube", "meta")``."""
+
+    def __init__(self) -> None:
+        self.modes: dict[str, Mode] = {}
+        self.hits: Counter[tuple[str, str]] = Counter()
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                fake._handle(self)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+        self._thread.start()
+
+    def set(self, provider: str, mode: str = "typical", **kwargs: Any) -> Mode:
+        found = Mode(mode=mode, **kwargs)
+        with self._lock:
+            self.modes[provider] = found
+        return found
+
+    def calls(self, provider: str | None = None, kind: str | None = None) -> int:
+        with self._lock:
+            return sum(
+                n for (p, k), n in self.hits.items()
+                if (provider is None or p == provider) and (kind is None or k == kind)
+            )  # fmt: skip
+
+    def resolve_map(self) -> str:
+        """``SHAREPROXY_FEDIVERSE_RESOLVE`` sending every instance host here."""
+        return ",".join(f"{host}={self.base}" for host in INSTANCE_HOSTS)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _reply(self, h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str,
+               extra: dict[str, str] | None = None) -> None:  # fmt: skip
+        h.send_response(status)
+        h.send_header("Content-Type", ctype)
+        h.send_header("Content-Length", str(len(body)))
+        for name, value in (extra or {}).items():
+            h.send_header(name, value)
+        h.end_headers()
+        h.wfile.write(body)
+
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(h.path)
+        host = (h.headers.get("Host") or "").split(":")[0].lower()
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        provider, kind = provider_of(host, parts.path)
+        with self._lock:
+            self.hits[(provider, kind)] += 1
+            self.requests.append((host, h.path, dict(h.headers)))
+            mode = self.modes.get(provider, Mode())
+        if mode.gate is not None:
+            mode.gate.wait(30)
+        if kind == "picture":
+            self._picture(h, parts.path, mode)
+            return
+        if mode.mode == "hang":
+            time.sleep(mode.hang)
+        if mode.mode == "error500":
+            return self._reply(h, 500, b"oops", "text/plain")
+        if mode.mode == "not_found":
+            return self._reply(h, 404, b'{"error": "not found"}', "application/json")
+        if mode.mode == "gone":
+            return self._reply(h, 401, b"Unauthorized", "text/plain")
+        if mode.mode == "rate_limited":
+            return self._reply(
+                h, 429, b"slow down", "text/plain", {"Retry-After": mode.retry_after}
+            )
+        if mode.mode == "malformed":
+            return self._reply(h, 200, b"<html>not json", "application/json")
+        data = self._meta(provider, host, parts.path, query, mode)
+        if data is None:
+            return self._reply(h, 404, b'{"error": "no route"}', "application/json")
+        ctype = (
+            "application/activity+json"
+            if "activity" in h.headers.get("Accept", "")
+            else "application/json"
+        )
+        self._reply(h, 200, as_json(data), ctype)
+
+    def _meta(self, provider: str, host: str, path: str, query: dict[str, str], mode: Mode) -> Any:
+        hostile = mode.mode == "hostile"
+        if provider == "youtube":
+            video = query.get("url", "").rsplit("v=", 1)[-1][:11]
+            return youtube_oembed(
+                video, title=HOSTILE_HTML if hostile else "Never Gonna <Give> You Up"
+            )
+        if provider == "vimeo":
+            return vimeo_oembed(VIMEO_ID)
+        if provider == "bluesky":
+            thread = bluesky_thread()
+            if hostile:
+                thread["thread"]["post"]["record"]["text"] = HOSTILE_HTML
+                thread["thread"]["post"]["record"]["facets"] = []
+            return thread
+        if provider == "peertube":
+            return peertube_oembed()
+        if provider == "fediverse" and path.startswith("/api/v1/statuses/"):
+            status = path.rsplit("/", 1)[-1]
+            return mastodon_status(host, status, content=HOSTILE_HTML if hostile else None)
+        if provider == "fediverse" and path.startswith("/notes/"):
+            return ap_note(host, path.rsplit("/", 1)[-1])
+        if provider == "fediverse" and path.startswith("/users/"):
+            return ap_actor(host)
+        return None
+
+    def _picture(self, h: BaseHTTPRequestHandler, path: str, mode: Mode) -> None:
+        if mode.picture == "missing" or (
+            path.endswith("maxresdefault.jpg") and mode.picture == "sd"
+        ):
+            return self._reply(h, 404, b"", "image/jpeg")
+        if mode.picture == "bomb":
+            return self._reply(h, 200, bomb_png(30_000), "image/png")
+        if mode.picture == "svg":
+            svg = (
+                b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
+                b"<script>alert(2)</script></svg>"
+            )
+            return self._reply(h, 200, svg, "image/svg+xml")
+        if "avatar" in path or path.endswith(("alice_static.png", "bob.webp")):
+            body = picture(200, 200, "PNG")
+        elif "hqdefault" in path:
+            body = picture(480, 360, letterbox=True)
+        else:
+            body = picture(1280, 720)
+        self._reply(h, 200, body, "image/jpeg")
