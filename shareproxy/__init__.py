@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errors, metrics
+from . import errors, guard, metrics
 from ._version import __version__
 from .cache import CountCache
 from .embeds.service import EmbedService
@@ -113,7 +113,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     store = open_store(settings.store, app.instance_path)
     fetcher = Fetcher(settings)
     cache = CountCache(settings, store, fetcher)
-    embeds = EmbedService(settings, store, embed_sender(fetcher))
+    embeds = EmbedService(
+        settings, store, embed_sender(fetcher, guard.from_settings(settings, concurrency=8))
+    )
     app.extensions["shareproxy"] = Services(settings, store, fetcher, cache, embeds)
     # cached GET /api/counts answered before Flask (ProxyFix, when set, is inside: unused there)
     fast = FastPath(app.wsgi_app, cache, settings.allowed_domains)

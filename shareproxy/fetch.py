@@ -12,12 +12,13 @@ import email.utils
 import threading
 import time
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from ._version import __version__
+from .guard import Guard, GuardError
 from .networks.base import (
     CountError,
     Credentials,
@@ -39,6 +40,7 @@ class Upstream(Protocol):
 
     @property
     def name(self) -> str: ...
+
 
 DEFAULT_RETRY_AFTER = 60.0
 MAX_RETRY_AFTER = 24 * 3600.0
@@ -181,14 +183,26 @@ class Fetcher:
         self.session.close()
 
 
-def embed_sender(fetcher: Fetcher) -> Any:
+def embed_sender(fetcher: Fetcher, guard: Guard) -> Any:
     """How embed previews reach their providers: providers on fixed hosts through
     ``fetcher`` (API_BASE_<NAME> applies); providers on any host (PeerTube, the
-    fediverse) only through the address guard."""
+    fediverse) only through the address guard (public addresses only, no redirect
+    elsewhere, bounded bodies). Both raise the same typed failures."""
 
     def send(provider: Any, req: UpstreamRequest, max_bytes: int) -> UpstreamResponse:
         if provider.api_base is not None:
             return fetcher.send(provider, req, max_bytes)
-        raise NotConfigured("no address guard for instance hosts yet")
+        url = req.url + ("?" + urlencode(dict(req.params)) if req.params else "")
+        try:
+            resp = guard.fetch(
+                url, headers=dict(req.headers), max_bytes=max_bytes, timeout=fetcher.timeout
+            )
+        except GuardError as exc:
+            raise UpstreamFailure(exc.reason, kind=f"guard_{exc.kind}") from None
+        if resp.status == 429:
+            raise RateLimited(parse_retry_after(resp.headers.get("retry-after")))
+        if resp.status >= 500:
+            raise UpstreamFailure(f"HTTP {resp.status}", kind="http_5xx")
+        return UpstreamResponse(resp.status, resp.body, dict(resp.headers))
 
     return send

@@ -485,7 +485,10 @@ class FakeProviders:
                 thread["thread"]["post"]["record"]["facets"] = []
             return thread
         if provider == "peertube":
-            return peertube_oembed()
+            data = peertube_oembed()
+            if mode.mode == "ssrf":  # a hostile instance points the server at itself
+                data["thumbnail_url"] = "https://169.254.169.254/latest/meta-data/x.jpg"
+            return data
         if provider == "fediverse" and path.startswith("/api/v1/statuses/"):
             status = path.rsplit("/", 1)[-1]
             return mastodon_status(host, status, content=HOSTILE_HTML if hostile else None)

@@ -22,11 +22,17 @@ from PIL import Image
 YOUTUBE = f"https://www.youtube.com/watch?v={F.YOUTUBE_ID}"
 VIMEO = f"https://vimeo.com/{F.VIMEO_ID}"
 BLUESKY = f"https://bsky.app/profile/{F.BSKY_HANDLE}/post/{F.BSKY_RKEY}"
+PEERTUBE = f"https://{F.PEERTUBE_HOST}/w/{F.PEERTUBE_ID}"
+MASTODON = f"https://{F.MASTODON_HOST}/@alice/{F.STATUS_ID}"
+MISSKEY = f"https://{F.MISSKEY_HOST}/notes/{F.NOTE_ID}"
 FIXED = {"youtube": YOUTUBE, "vimeo": VIMEO, "bluesky": BLUESKY}
+ALL = {**FIXED, "peertube": PEERTUBE, "fediverse": MASTODON}
 ORIGINS = {
     "youtube": "https://www.youtube-nocookie.com",
     "vimeo": "https://player.vimeo.com",
     "bluesky": "https://embed.bsky.app",
+    "peertube": f"https://{F.PEERTUBE_HOST}",
+    "fediverse": f"https://{F.MASTODON_HOST}",
 }
 
 
@@ -44,6 +50,7 @@ def embed_app(make_app: Callable[..., Flask], providers: F.FakeProviders) -> Cal
             "API_BASE_YOUTUBE": providers.base,
             "API_BASE_VIMEO": providers.base,
             "API_BASE_BLUESKY": providers.base,
+            "FEDIVERSE_RESOLVE": providers.resolve_map(),
             "EMBED_DEADLINE": 20,  # the fake answers at once; a loaded machine may not
         }
         config.update(overrides)
@@ -76,7 +83,7 @@ def assert_inert(html: str) -> None:
     parser.feed(html)
     for tag, attrs in parser.found:
         assert not [a for a in attrs if a.startswith("on")], (tag, attrs)
-        assert tag not in ("iframe", "object", "embed", "style", "form", "base", "meta")  or (
+        assert tag not in ("iframe", "object", "embed", "style", "form", "base", "meta") or (
             tag == "meta" and set(attrs) <= {"charset", "name", "content"}
         ), (tag, attrs)
         if tag == "script":
@@ -97,12 +104,12 @@ def csp(resp: Any) -> dict[str, str]:
 # --- before the click
 
 
-@pytest.mark.parametrize("name", sorted(FIXED))
+@pytest.mark.parametrize("name", sorted(ALL))
 def test_placeholder_comes_from_shareproxy_alone(
     embed_app: Callable[..., Flask], providers: F.FakeProviders, name: str
 ):
     app = embed_app()
-    resp = get(app, FIXED[name], lang="en")
+    resp = get(app, ALL[name], lang="en")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     policy = csp(resp)
@@ -128,19 +135,19 @@ def test_youtube_placeholder_shows_title_author_poster_and_notice(
     assert "Never Gonna &lt;Give&gt; You Up" in html  # escaped, never markup
     assert "Rick Astley" in html
     assert "www.youtube-nocookie.com" in html and "YouTube" in html
-    assert 'data-activate' in html
+    assert "data-activate" in html
     assert f'href="{YOUTUBE}"' in html  # "Open on YouTube"
     urls = image_urls(html)
     assert {u.rsplit(".", 1)[1] for u in urls} == {"avif", "webp", "jpg"}
 
 
-@pytest.mark.parametrize("name", sorted(FIXED))
+@pytest.mark.parametrize("name", sorted(ALL))
 def test_pictures_are_served_by_shareproxy_without_metadata(
     embed_app: Callable[..., Flask], name: str
 ):
     app = embed_app()
     client = app.test_client()
-    html = get(app, FIXED[name]).get_data(as_text=True)
+    html = get(app, ALL[name]).get_data(as_text=True)
     urls = image_urls(html)
     assert urls
     for url in urls:
@@ -181,12 +188,12 @@ def test_unknown_image_names_are_404(embed_app: Callable[..., Flask]):
 # --- after the click
 
 
-@pytest.mark.parametrize("name", sorted(FIXED))
+@pytest.mark.parametrize("name", sorted(ALL))
 def test_the_click_widens_the_policy_to_that_provider_only(
     embed_app: Callable[..., Flask], name: str
 ):
     app = embed_app()
-    resp = get(app, FIXED[name], activate="1", lang="de")
+    resp = get(app, ALL[name], activate="1", lang="de")
     html = resp.get_data(as_text=True)
     policy = csp(resp)
     assert policy["frame-src"] == ORIGINS[name]
@@ -207,6 +214,64 @@ def test_players_are_the_private_ones(embed_app: Callable[..., Flask]):
     bsky = get(app, BLUESKY, activate="1").get_data(as_text=True)
     assert f"https://embed.bsky.app/embed/{F.BSKY_DID}/app.bsky.feed.post/{F.BSKY_RKEY}" in bsky
     assert "ref_url" not in bsky
+
+
+def test_peertube_player_streams_without_peer_to_peer(embed_app: Callable[..., Flask]):
+    html = get(embed_app(), PEERTUBE, activate="1").get_data(as_text=True)
+    assert f"https://{F.PEERTUBE_HOST}/videos/embed/{F.PEERTUBE_ID}?" in html and "p2p=0" in html
+
+
+def test_mastodon_post_is_sanitised_and_its_embed_resizes(
+    embed_app: Callable[..., Flask], providers: F.FakeProviders
+):
+    providers.set("fediverse", "hostile")
+    app = embed_app()
+    html = get(app, MASTODON).get_data(as_text=True)
+    assert_inert(html)
+    assert (
+        '<a href="https://example.org/page" target="_blank" rel="nofollow noopener noreferrer">'
+        in html
+    )
+    assert "Alice Example" in html and f"@alice@{F.MASTODON_HOST}" in html
+    assert "A lighthouse at dusk" in html  # the picture's description is its alt text
+    after = get(app, MASTODON, activate="1").get_data(as_text=True)
+    assert f'src="https://{F.MASTODON_HOST}/@alice/{F.STATUS_ID}/embed"' in after
+    assert 'data-resize="mastodon"' in after
+
+
+def test_a_misskey_note_has_no_embed_and_says_what_the_link_does(
+    embed_app: Callable[..., Flask], providers: F.FakeProviders
+):
+    app = embed_app()
+    resp = get(app, MISSKEY, lang="en")
+    html = resp.get_data(as_text=True)
+    assert 'data-state="placeholder"' in html and "Bob Builder" in html
+    assert "<b>Misskey</b>" in html
+    assert "data-activate" not in html  # nothing to load: the post is shown already
+    assert "Opening the post connects your browser to" in html
+    assert providers.calls("fediverse", "meta") == 2  # the note, then its author
+    # activating something without a player changes nothing
+    again = get(app, MISSKEY, activate="1")
+    assert csp(again)["frame-src"] == "'none'"
+
+
+def test_instance_hosts_are_reached_only_through_the_address_guard(
+    embed_app: Callable[..., Flask], providers: F.FakeProviders
+):
+    app = embed_app()
+    # not in the resolve map: the guard resolves it itself (no DNS here) and refuses
+    resp = get(app, "https://unmapped.invalid/w/kkGMgK9ZtnKfYAgnEtQxbv")
+    assert 'data-state="unavailable"' in resp.get_data(as_text=True)
+    assert providers.calls() == 0
+
+
+def test_a_picture_pointing_at_a_private_address_is_never_fetched(
+    embed_app: Callable[..., Flask], providers: F.FakeProviders
+):
+    providers.set("peertube", "ssrf")
+    html = get(embed_app(), PEERTUBE).get_data(as_text=True)
+    assert 'data-state="placeholder"' in html and "sp-noposter" in html
+    assert providers.calls("peertube", "picture") == 0
 
 
 # --- what cannot be embedded

@@ -145,6 +145,7 @@ class EmbedService:
             max_workers=max(2, min(8, int(settings.upstream_workers) // 2)),
             thread_name_prefix="shareproxy-embed",
         )
+        self._pictures = ThreadPoolExecutor(max_workers=4, thread_name_prefix="shareproxy-picture")
         self._circuits: dict[str, float] = {}
         self._strikes: dict[str, int] = {}
         self._synced_at = 0.0
@@ -379,13 +380,10 @@ class EmbedService:
     # --- pictures
 
     def _with_pictures(self, provider: Provider, preview: Preview) -> Preview:
-        done: dict[tuple[str, ...], Picture] = {}
-        for picture in preview.pictures():
-            if picture.sources in done:
-                continue
-            got = self._picture(provider, picture)
-            if got is not None:
-                done[picture.sources] = got
+        """The preview with its pictures processed, fetched side by side."""
+        wanted = list({p.sources: p for p in preview.pictures()}.values())
+        results = list(self._pictures.map(lambda p: self._picture(provider, p), wanted))
+        done = {p.sources: got for p, got in zip(wanted, results, strict=True) if got}
         return preview.with_pictures(done)
 
     def _memo_key(self, picture: Picture) -> str:
@@ -512,3 +510,4 @@ class EmbedService:
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._pictures.shutdown(wait=False, cancel_futures=True)

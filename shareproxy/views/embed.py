@@ -221,4 +221,3 @@ def image(name: str) -> Response:
     resp.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
-
