@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +90,9 @@ def fake_networks() -> Iterator[str]:
 
 
 @contextmanager
-def shareproxy(root: Path, upstream: str, password: str, tmp: Path) -> Iterator[str]:
+def shareproxy(
+    root: Path, upstream: str, password: str, tmp: Path, providers: Any = None
+) -> Iterator[str]:
     from werkzeug.security import generate_password_hash
 
     port = free_port()
@@ -106,6 +109,10 @@ def shareproxy(root: Path, upstream: str, password: str, tmp: Path) -> Iterator[
         "SHAREPROXY_API_BASE_FACEBOOK": upstream,
         "SHAREPROXY_API_BASE_PINTEREST": upstream,
     })  # fmt: skip
+    if providers is not None:  # the embed providers' fake, with pictures worth looking at
+        for name in ("YOUTUBE", "VIMEO", "BLUESKY"):
+            env[f"SHAREPROXY_API_BASE_{name}"] = providers.base
+        env["SHAREPROXY_FEDIVERSE_RESOLVE"] = providers.resolve_map()
     from shareproxy.settings import BY_NAME
 
     if "ADMIN_PASSWORD_HASH" in BY_NAME:
@@ -168,6 +175,7 @@ def shoot(base: str, out: Path, password: str) -> list[str]:
                     page.screenshot(path=str(out / name), full_page=True)
                     made.append(name)
                     page.close()
+            made += shoot_embeds(browser, base, out)
             if status_of(f"{base}/admin/login") == 404:
                 print("skipped the admin console: /admin/login does not exist in this checkout")
             else:
@@ -192,6 +200,42 @@ def shoot(base: str, out: Path, password: str) -> list[str]:
     return made
 
 
+# (file name, content URL, theme, language, width)
+EMBED_SHOTS = [
+    ("embed-video", "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "color", "en", 720),
+    ("embed-video-dark", "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "dark", "en", 720),
+    ("embed-post", "https://social.example/@alice/109364219296290339", "color", "en", 640),
+    ("embed-post-ar", "https://social.example/@alice/109364219296290339", "white", "ar", 375),
+]
+
+
+def shoot_embeds(browser: Any, base: str, out: Path) -> list[str]:
+    made: list[str] = []
+    if status_of(f"{base}/embed?url=https://example.org/") == 404:
+        print("skipped the embeds: /embed does not exist in this checkout")
+        return made
+    for name, url, theme, lang, width in EMBED_SHOTS:
+        scheme = "dark" if theme == "dark" else "light"
+        page = browser.new_page(
+            viewport={"width": width, "height": 40}, color_scheme=scheme,
+            device_scale_factor=2, bypass_csp=True,
+        )  # fmt: skip
+        address = f"{base}/embed?{urlencode({'url': url, 'theme': theme, 'lang': lang})}"
+        for _ in range(60):  # the first request fetches the preview; wait for it
+            with urllib.request.urlopen(address, timeout=30) as resp:
+                if b'data-state="placeholder"' in resp.read():
+                    break
+            time.sleep(0.5)
+        page.goto(address)
+        page.wait_for_load_state("networkidle")
+        backdrop = "#1e1e1e" if theme == "dark" else "#ffffff"
+        page.add_style_tag(content=f"html{{background:{backdrop}}}")
+        page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+        made.append(f"{name}.png")
+        page.close()
+    return made
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--root", type=Path, default=ROOT, help="checkout to serve")
@@ -201,9 +245,16 @@ def main() -> int:
     sys.path.insert(0, str(args.root))
     password = secrets.token_urlsafe(18)
     with tempfile.TemporaryDirectory(prefix="shareproxy-shots-") as tmp:
-        with fake_networks() as upstream:
-            with shareproxy(args.root, upstream, password, Path(tmp)) as base:
-                made = shoot(base, args.out, password)
+        sys.path.insert(0, str(args.root / "tests"))
+        from embed_fakes import FakeProviders
+
+        providers = FakeProviders(pretty=True)
+        try:
+            with fake_networks() as upstream:
+                with shareproxy(args.root, upstream, password, Path(tmp), providers) as base:
+                    made = shoot(base, args.out, password)
+        finally:
+            providers.close()
     for name in made:
         print(args.out / name)
     return 0 if made else 1

@@ -302,6 +302,46 @@ def picture(
     return out.getvalue()
 
 
+def scenery(width: int = 1280, height: int = 720, hue: int = 0) -> bytes:
+    """A pleasant picture for screenshots: a dusk sky, a sun and layered hills."""
+    sky_top = [(34, 40, 92), (18, 64, 96), (60, 30, 80)][hue % 3]
+    sky_low = [(244, 160, 110), (250, 200, 140), (240, 130, 150)][hue % 3]
+    im = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(im)
+    for y in range(height):
+        t = y / height
+        colour = tuple(int(a + (b - a) * t) for a, b in zip(sky_top, sky_low, strict=True))
+        draw.line([(0, y), (width, y)], fill=colour)
+    r = height // 7
+    cx, cy = int(width * 0.68), int(height * 0.52)
+    draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=(255, 226, 170))
+    import math
+
+    for layer, (shade, base, amp) in enumerate(
+        [((70, 52, 92), 0.62, 0.08), ((46, 36, 70), 0.72, 0.07), ((24, 20, 40), 0.84, 0.05)]
+    ):
+        points = [(0, height)]
+        for x in range(0, width + 8, 8):
+            wave = math.sin(x / width * (5 + layer * 2) + layer) * amp
+            wave += math.sin(x / width * 17 + layer * 3) * amp / 3
+            points.append((x, int(height * (base + wave))))
+        points.append((width, height))
+        draw.polygon(points, fill=shade)
+    out = io.BytesIO()
+    im.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def avatar_art(size: int = 200) -> bytes:
+    im = Image.new("RGB", (size, size), (92, 70, 200))
+    draw = ImageDraw.Draw(im)
+    draw.ellipse([size * 0.3, size * 0.18, size * 0.7, size * 0.58], fill=(250, 220, 190))
+    draw.ellipse([size * 0.12, size * 0.62, size * 0.88, size * 1.3], fill=(250, 220, 190))
+    out = io.BytesIO()
+    im.save(out, "PNG")
+    return out.getvalue()
+
+
 def png_claiming(width: int, height: int, rows: int | None = None) -> bytes:
     """An RGB PNG whose header says width × height; its pixel data holds ``rows`` rows of
     black (all of them by default; few or none make a decompression bomb: a tiny file
@@ -378,7 +418,8 @@ class FakeProviders:
     """Every embed provider at once; ``fake.set("youtube", "error500")``,
     ``fake.calls("youtube", "meta")``."""
 
-    def __init__(self) -> None:
+    def __init__(self, pretty: bool = False) -> None:
+        self.pretty = pretty  # pictures and titles for screenshots
         self.modes: dict[str, Mode] = {}
         self.hits: Counter[tuple[str, str]] = Counter()
         self.requests: list[tuple[str, str, dict[str, str]]] = []
@@ -473,6 +514,10 @@ class FakeProviders:
         hostile = mode.mode == "hostile"
         if provider == "youtube":
             video = query.get("url", "").rsplit("v=", 1)[-1][:11]
+            if self.pretty:
+                data = youtube_oembed(video, title="A slow walk along the coast at dusk")
+                data["author_name"] = "Quiet Places"
+                return data
             return youtube_oembed(
                 video, title=HOSTILE_HTML if hostile else "Never Gonna <Give> You Up"
             )
@@ -511,6 +556,10 @@ class FakeProviders:
                 b"<script>alert(2)</script></svg>"
             )
             return self._reply(h, 200, svg, "image/svg+xml")
+        if self.pretty:
+            avatar = "avatar" in path or path.endswith(("alice_static.png", "bob.webp"))
+            body = avatar_art() if avatar else scenery(1280, 720, len(path))
+            return self._reply(h, 200, body, "image/jpeg")
         if "avatar" in path or path.endswith(("alice_static.png", "bob.webp")):
             body = picture(200, 200, "PNG")
         elif "hqdefault" in path:

@@ -185,6 +185,7 @@ def page(
         site=site,
         link=p.link if p is not None else ref.url,
         notice=notice_text(_, provider, p, host) if p is not None else "",
+        open_label=Markup(escape(_("Open on %(site)s"))) % {"site": Markup("<bdi>%s</bdi>") % site},
         duration=duration_text(p.duration) if p is not None else "",
         published=published_text(p.published, lang) if p is not None else "",
         player_src=player_src(provider, p, lang) if state == "player" and p is not None else "",
