@@ -246,6 +246,59 @@ def _page_paths() -> dict[str, Any]:
                 },
             }
         },
+        "/embed": {
+            "get": {
+                "operationId": "embed",
+                "summary": "A two-click video or post: the preview from shareproxy, the "
+                "provider's player only after the click (activate=1).",
+                "parameters": [
+                    {
+                        **URL_PARAM,
+                        "description": "The video or post (YouTube, Vimeo, "
+                        "PeerTube, fediverse, Bluesky).",
+                    },
+                    _q("lang", "Interface language (default: from Accept-Language).", example="de"),
+                    _q("theme", "color, grey, white, dark or auto."),
+                    _q("activate", "1: load the provider's player or post (after a click)."),
+                    _q("origin", "scheme://host[:port] of the embedding site (for postMessage)."),
+                ],  # fmt: skip
+                "responses": {
+                    "200": html,
+                    "400": _body(
+                        "Not a supported address, or a bad parameter: the one-line "
+                        "reason as a small page.",
+                        "text/html",
+                    ),  # fmt: skip
+                    "414": _error("Query string too long."),
+                },
+            }
+        },
+        "/embed/image/{name}": {
+            "get": {
+                "operationId": "embedImage",
+                "summary": "A picture of an embed, re-encoded without metadata, by pixel hash "
+                "(cached for a year).",
+                "parameters": [
+                    {
+                        "name": "name",
+                        "in": "path",
+                        "required": True,
+                        "description": "<32 hex digits>.<avif|webp|jpg|png>",
+                        "schema": {"type": "string"},
+                    },
+                ],  # fmt: skip
+                "responses": {
+                    "200": {
+                        "description": "The picture.",
+                        "content": {
+                            m: {"schema": {"type": "string", "format": "binary"}}
+                            for m in ("image/avif", "image/webp", "image/jpeg", "image/png")
+                        },
+                    },
+                    "404": _error("No such picture."),
+                },
+            }
+        },
         "/badge/{network}.svg": {
             "get": {
                 "operationId": "badgeSvg",

@@ -219,7 +219,7 @@ def test_a_post_embed_grows_to_the_height_it_reports(visit: Any, env: Env):
     frame = embed_frame(v.page)
     frame.locator("[data-activate]").click()
     frame = embed_frame(v.page)
-    frame.wait_for_function("document.querySelector('.sp-post-frame').height === '777'")
+    frame.locator(".sp-post-frame[height='777']").wait_for(state="attached")
     v.page.wait_for_function(
         "parseInt(document.querySelector('div[data-shareproxy-embed] iframe').style.height) > 777"
     )
