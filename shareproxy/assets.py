@@ -83,7 +83,7 @@ def assets() -> dict[str, Asset]:
     for name in FILES:
         with open(os.path.join(STATIC, name), "rb") as fh:
             body = fh.read()
-        if name == "buttons.css":
+        if name in ("buttons.css", "landing.css"):
             body = body.rstrip() + b"\n" + network_css().encode() + b"\n"
         body = _FONT_REF.sub(lambda m: b"url(" + out[m.group(1).decode()].url.encode() + b")", body)
         out[name] = Asset(name, body, MIMETYPES[os.path.splitext(name)[1]])

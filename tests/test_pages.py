@@ -17,6 +17,11 @@ def body(resp: Any) -> str:
     return str(resp.get_data(as_text=True))
 
 
+def local(url: str) -> bool:
+    """Fetched from this server, or no fetch at all (an inline ``data:`` icon)."""
+    return same_origin(url) or url.startswith("data:")
+
+
 def title(html: str) -> str:
     match = re.search(r"<title>(.*?)</title>", html, re.S)
     assert match, html[:300]
@@ -52,8 +57,8 @@ def test_info_page_is_private_and_strict(client: Any) -> None:
     html = body(resp)
     assert "<script" not in html
     resources = loaded_resources(html)
-    assert resources and all(same_origin(u) for u in resources)
-    css = client.get(resources[0])
+    assert resources and all(local(u) for u in resources)
+    css = client.get(next(u for u in resources if u.endswith(".css")))
     assert css.status_code == 200 and css.mimetype == "text/css"
     # the font the stylesheet names is this server's own, under its hashed URL
     font = re.search(rb"url\((/assets/[0-9a-f]+/inter-latin\.woff2)\)", css.get_data())
@@ -121,3 +126,77 @@ def test_info_button_leads_to_the_info_page_in_its_language(client: Any) -> None
         body(get(client, "/buttons", url=PAGE, networks="info", info="https://example.org/i"))
     )
     assert explicit[0].get("href") == "https://example.org/i"
+
+
+# --- the landing page
+
+
+def test_landing_page_loads_only_its_own_files(client: Any) -> None:
+    resp = client.get("/", headers={"Accept-Language": "fr"})
+    assert resp.status_code == 200 and resp.mimetype == "text/html"
+    assert "Set-Cookie" not in resp.headers
+    csp = resp.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert "script-src 'self';" in csp and "style-src 'self';" in csp
+    html = body(resp)
+    assert '<html lang="en"' in html  # written for site owners, like the README
+    resources = loaded_resources(html)
+    assert all(local(u) for u in resources), resources
+    for url in resources:
+        if url.startswith("/assets/"):
+            assert client.get(url).status_code == 200, url
+    # the previews speak the browser's language
+    frames = [t.get("src") or "" for t in tags(html) if t.name == "iframe"]
+    assert frames and all("lang=fr" in src for src in frames)
+
+
+def test_landing_page_never_refuses_a_language(client: Any) -> None:
+    resp = get(client, "/", lang="xx-not-a-language")
+    assert resp.status_code == 200
+    assert "lang=en" in body(resp)
+
+
+def test_landing_page_previews_every_theme_and_both_modes(client: Any) -> None:
+    from shareproxy.views.buttons import CHOICES
+
+    html = body(client.get("/"))
+    frames = [t for t in tags(html) if t.name == "iframe"]
+    assert all(t.get("title") for t in frames)
+    gallery = [t for t in frames if t.has_attr("data-gallery")]
+    assert [t.get("data-theme") for t in gallery] == list(CHOICES["theme"])
+    for t in gallery:
+        assert f"theme={t.get('data-theme')}" in str(t.get("src"))
+    assert any("mode=twoclick" in str(t.get("src")) for t in frames)
+    for t in frames:
+        assert client.get(str(t.get("src"))).status_code == 200, t.get("src")
+
+
+def test_landing_page_copy_buttons_say_copy_code(client: Any) -> None:
+    found = tags(body(client.get("/")))
+    copies = [t for t in found if t.name == "button" and t.has_attr("data-copy")]
+    assert len(copies) == 4
+    assert {t.get_text() for t in copies} == {"Copy code"}
+    ids = {t.get("id") for t in found}
+    for t in copies:
+        assert t.get("data-copy") in ids
+    assert {"snippet-script", "snippet-iframe", "snippet-links", "snippet-badges"} <= ids
+
+
+def test_landing_builder_offers_badge_snippets_for_web_networks_only(client: Any) -> None:
+    html = body(client.get("/"))
+    assert re.search(r'value="facebook"[^>]* data-share data-alt="Share on Facebook"', html)
+    # mail opens the visitor's mail program: no /share redirect, so no badge snippet
+    assert re.search(r'value="mail"[^>]*>', html) and not re.search(
+        r'value="mail"[^>]*data-share', html
+    )
+
+
+def test_landing_page_names_the_allowed_hosts_and_the_privacy_policy(make_app: Any) -> None:
+    client = make_app(ALLOWED_DOMAINS="*.example.com,blog.example.org").test_client()
+    html = body(client.get("/"))
+    assert 'data-allowed="*.example.com,blog.example.org"' in html
+    # "*.example.com" does not match example.com itself: the sample page is on www.
+    assert 'data-sample="https://www.example.com/"' in html
+    assert "SHAREPROXY_PRIVACY_URL" in html
+    with_policy = make_app(PRIVACY_URL="https://example.org/privacy").test_client()
+    assert 'href="https://example.org/privacy"' in body(with_policy.get("/"))

@@ -45,6 +45,13 @@ FAVICON = (
 # Networks that show well in the landing page's previews (a count, a widget, the rest).
 PREVIEW_NETWORKS = "facebook,twitter,linkedin,pinterest,mastodon,bluesky,mail,info"
 TWOCLICK_NETWORKS = "facebook,twitter,linkedin,pinterest,mail,info"
+THEMES = (
+    ("color", "each network's colour"),
+    ("grey", "one quiet grey"),
+    ("white", "outlined, for light pages"),
+    ("dark", "for dark pages"),
+    ("auto", "white or dark, following the visitor's system"),
+)
 
 
 def sample_url() -> str:
@@ -87,6 +94,7 @@ def page_language() -> str:
 @bp.get("/")
 def landing() -> Response:
     settings = services().settings
+    sample = sample_url()
     html = render_template(
         "pages/landing.html",
         preview_lang=page_language(),
@@ -95,7 +103,13 @@ def landing() -> Response:
         icons=icons,
         defaults=DEFAULT_NETWORKS,
         choices=CHOICES,
-        sample=sample_url(),
+        sample=sample,
+        sample_host=sample.split("//", 1)[1].rstrip("/"),
+        share_count=len(NETWORKS),
+        themes=THEMES,
+        privacy_url=settings.privacy_url,
+        favicon=FAVICON,
+        mark=MARK,
         preview_networks=PREVIEW_NETWORKS,
         twoclick_networks=TWOCLICK_NETWORKS,
         allowed=settings.allowed_domains,
