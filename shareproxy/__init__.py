@@ -147,7 +147,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
         metrics.request(endpoint, resp.status_code)
         return resp
 
-    from .views import api, badges, buttons, docs, embed, health, share
+    from .views import api, badges, buttons, docs, embed, health, pages, share
 
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
@@ -155,5 +155,6 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     app.register_blueprint(share.bp)
     app.register_blueprint(badges.bp)
     app.register_blueprint(docs.bp)
+    app.register_blueprint(pages.bp)
     app.register_blueprint(embed.bp)
     return app

@@ -79,6 +79,7 @@ def test_the_template_lists_every_string_of_the_code() -> None:
     method_map = [(pattern.strip(), method.strip()) for method, _, pattern in
                   (section.partition(":") for section in sections)]  # fmt: skip
     assert ("templates/embed/**.html", "jinja2") in method_map
+    assert ("templates/pages/**.html", "jinja2") in method_map
     found = {
         msg[2] for msg in extract_from_dir(root, method_map) if isinstance(msg[2], str) and msg[2]
     }
