@@ -132,6 +132,21 @@ def _password_hash(raw: Any) -> str:
     return value
 
 
+MIN_SECRET = 32  # characters of a bearer token or signing key
+
+
+def _secret(raw: Any) -> str:
+    """A secret (token or key): empty (off) or at least MIN_SECRET characters. The value
+    never appears in the error."""
+    value = _text(raw)
+    if value and len(value) < MIN_SECRET:
+        raise ValueError(
+            f"must be at least {MIN_SECRET} characters, got {len(value)} (make one with "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    return value
+
+
 def _show(raw: Any) -> str:
     text = str(raw)
     return repr(text if len(text) <= 60 else text[:57] + "...")
@@ -326,17 +341,18 @@ def _base_settings() -> list[Setting]:
             "text",
             "",
             "Bearer token of the JSON admin API "
-            "(`/admin/api/…`); the API answers 401 to everyone while it is empty.",
-            _text,
+            "(`/admin/api/…`), at least 32 characters; the API answers 401 to everyone "
+            "while it is empty.",
+            _secret,
             secret=True,
         ),
         Setting(
             "SECRET_KEY",
             "text",
             "",
-            "Signs the admin session cookie (default: a random "
+            "Signs the admin session cookie, at least 32 characters (default: a random "
             "key generated once and kept in the store, so every worker shares it).",
-            _text,
+            _secret,
             secret=True,
         ),
         Setting(

@@ -40,7 +40,7 @@ def open_store(url: str, instance_path: str) -> Store:
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///") :]
     else:
-        os.makedirs(instance_path, exist_ok=True)
+        os.makedirs(instance_path, mode=0o700, exist_ok=True)
         path = os.path.join(instance_path, "shareproxy.db")
     return SQLiteStore(path)
 

@@ -112,6 +112,23 @@ class Store(Protocol):
 
     def hits(self, key: str, now: float) -> int: ...
 
+    def reserve(self, key: str, limit: int, window: float, now: float) -> bool:
+        """Take one of ``limit`` attempts of a counter that lives ``window`` seconds from its
+        first attempt; False (nothing taken) once all are taken.
+
+        The check and the increment are one atomic step: however many workers and instances
+        ask at once, no more than ``limit`` reservations succeed within a window.
+        """
+        ...
+
+    def unreserve(self, key: str, now: float) -> None:
+        """Give one attempt back (a reservation that turned out legitimate)."""
+        ...
+
+    def value(self, key: str, now: float) -> str | None:
+        """The live value ``claim`` set for ``key``, or None."""
+        ...
+
     def forget(self, key: str) -> None: ...
 
     def sweep(self, now: float) -> None:

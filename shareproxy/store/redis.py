@@ -44,6 +44,21 @@ if n == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end
 return n
 """
 
+# KEYS: the counter. ARGV: the limit, the window in ms. 1 when an attempt was taken.
+_RESERVE = """
+local n = tonumber(redis.call('get', KEYS[1]) or '0')
+if n >= tonumber(ARGV[1]) then return 0 end
+n = redis.call('incr', KEYS[1])
+if n == 1 then redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 1
+"""
+
+_UNRESERVE = """
+local n = tonumber(redis.call('get', KEYS[1]) or '0')
+if n > 0 then redis.call('decr', KEYS[1]) end
+return 0
+"""
+
 STATS_STEP = {"m": 60, "h": 3600}
 
 
@@ -64,6 +79,8 @@ class RedisStore:
         self._click = self._client.register_script(_CLICK)
         self._claim = self._client.register_script(_CLAIM)
         self._hit = self._client.register_script(_HIT)
+        self._reserve = self._client.register_script(_RESERVE)
+        self._unreserve = self._client.register_script(_UNRESERVE)
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -178,6 +195,18 @@ class RedisStore:
     def hits(self, key: str, now: float) -> int:
         value = self._call(self._client.get, f"{self.prefix}h:{key}")
         return int(value) if value else 0
+
+    def reserve(self, key: str, limit: int, window: float, now: float) -> bool:
+        ms = max(1, int(window * 1000))
+        taken = self._call(self._reserve, keys=[f"{self.prefix}h:{key}"], args=[limit, ms])
+        return bool(taken)
+
+    def unreserve(self, key: str, now: float) -> None:
+        self._call(self._unreserve, keys=[f"{self.prefix}h:{key}"])
+
+    def value(self, key: str, now: float) -> str | None:
+        found = self._call(self._client.get, f"{self.prefix}v:{key}")
+        return None if found is None else str(found)
 
     def forget(self, key: str) -> None:
         self._call(self._client.delete, f"{self.prefix}h:{key}", f"{self.prefix}v:{key}")

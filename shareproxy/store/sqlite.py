@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -10,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from .base import Entry, StoreError
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS counts (
@@ -48,6 +51,27 @@ CLEAN_EVERY = 600.0  # seconds between sweeps of expired dedup keys, values and 
 BUSY_TIMEOUT = 2.0  # seconds a statement waits for another writer
 
 
+def create_private(path: str) -> None:
+    """Create the database file readable and writable by its owner only (0600), unless it
+    exists. SQLite gives its -wal and -shm files the mode of the database file."""
+    if path in ("", ":memory:") or path.startswith("file:"):
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = os.stat(path).st_mode
+        if mode & 0o077:
+            log.warning(
+                "the store %s can be read by other users (mode %o): chmod 600 it",
+                os.path.basename(path),
+                mode & 0o777,
+            )
+        return
+    except OSError:
+        return  # sqlite3 says what is wrong when it opens the path
+    os.close(fd)
+
+
 class SQLiteStore:
     kind = "sqlite"
 
@@ -57,6 +81,7 @@ class SQLiteStore:
         self._pid = os.getpid()
         self._purged_at = 0.0
         self._swept_at = 0.0
+        create_private(path)
         with self._db() as db:
             db.executescript(SCHEMA)
         self.sweep(time.time())
@@ -284,6 +309,43 @@ class SQLiteStore:
                 "SELECT value FROM kv WHERE key = ? AND expires > ?", (f"h:{key}", now)
             ).fetchone()
         return int(row[0]) if row else 0
+
+    def reserve(self, key: str, limit: int, window: float, now: float) -> bool:
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("DELETE FROM kv WHERE key = ? AND expires <= ?", (f"h:{key}", now))
+                row = db.execute("SELECT value FROM kv WHERE key = ?", (f"h:{key}",)).fetchone()
+                taken = int(row[0]) if row else 0
+                if taken >= limit:
+                    db.execute("COMMIT")
+                    return False
+                db.execute(
+                    "INSERT INTO kv (key, value, expires) VALUES (?, '1', ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                    (f"h:{key}", now + window),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return True
+
+    def unreserve(self, key: str, now: float) -> None:
+        with self._db() as db:
+            db.execute(
+                "UPDATE kv SET value = CAST(value AS INTEGER) - 1 "
+                "WHERE key = ? AND expires > ? AND CAST(value AS INTEGER) > 0",
+                (f"h:{key}", now),
+            )
+
+    def value(self, key: str, now: float) -> str | None:
+        with self._db() as db:
+            row = db.execute(
+                "SELECT value FROM kv WHERE key = ? AND (expires IS NULL OR expires > ?)",
+                (f"v:{key}", now),
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     def forget(self, key: str) -> None:
         with self._db() as db:
