@@ -19,6 +19,7 @@ from .fastpath import FastPath
 from .fetch import Fetcher
 from .networks import COUNT_NETWORKS
 from .paths import data_dir, instance_dir
+from .privacy import AddressFilter
 from .settings import ConfigError, Settings, load
 from .store import Store, open_store
 
@@ -83,6 +84,7 @@ def _ensure_log_handler() -> None:
             "%Y-%m-%d %H:%M:%S %z",
         )
     )
+    handler.addFilter(AddressFilter())  # no full address in any line, whoever logs it
     logger.addHandler(handler)
 
 
@@ -131,7 +133,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     @app.before_request
     def limit_query() -> Response | None:
         if len(request.query_string) > MAX_QUERY_BYTES:
-            return errors.error_response("query string too long", 414)
+            return errors.error_response("request URI too long", 414)
         return None
 
     @app.after_request
