@@ -56,10 +56,11 @@ keepalive = 5
 # A request never runs much past REQUEST_DEADLINE; 30 s only catches a stuck worker.
 timeout = 30
 graceful_timeout = 10
-# The longest request line gunicorn accepts (its maximum); longer ones get the same JSON 414
-# as an over-long query string does from shareproxy. Headers: at most 64 fields of 8190
+# Request lines: no limit of gunicorn's own (its largest is 8190 bytes, less than a query
+# string shareproxy accepts: 32 KiB); the worker caps the whole head at 48 KiB and shareproxy
+# answers a longer query string with its JSON 414. Headers: at most 64 fields of 8190
 # bytes, and 48 KiB in all (shareproxy/gworker.py), else a JSON 431.
-limit_request_line = 8190
+limit_request_line = 0
 limit_request_fields = 64
 limit_request_field_size = 8190
 # No periodic restarts: they would empty the worker's in-memory cache.

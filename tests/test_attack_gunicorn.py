@@ -16,117 +16,18 @@ from typing import Any
 
 import pytest
 import requests
-from live_support import GUNICORN, ROOT, free_port
+from attack_support import Server, own_addresses, raw, split_answer
+from live_support import GUNICORN, ROOT
 
 pytestmark = pytest.mark.faults
 
-CONF = os.path.join(ROOT, "gunicorn.conf.py")
-
-
-def own_addresses() -> list[str]:
-    """This host's addresses other than loopback (a client there is not 127.0.0.1)."""
-    try:
-        out = subprocess.run(["hostname", "-I"], capture_output=True, text=True, timeout=5).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
-    found = []
-    for text in out.split():
-        family = socket.AF_INET6 if ":" in text else socket.AF_INET
-        try:
-            with socket.socket(family, socket.SOCK_STREAM) as s:
-                s.bind((text, 0))
-        except OSError:
-            continue
-        found.append(text)
-    return found
-
-
-class Server:
-    """gunicorn -c gunicorn.conf.py wsgi:app on 127.0.0.1 (and more addresses if given)."""
-
-    def __init__(self, tmp_path: Path, *, extra_binds: tuple[str, ...] = (), workers: int = 2):
-        self.port = free_port()
-        self.log_path = tmp_path / "gunicorn.log"
-        self.access_path = tmp_path / "access.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SHAREPROXY_")}
-        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        env.update({
-            "SHAREPROXY_STORE": f"sqlite:///{tmp_path / 'attack.db'}",
-            "SHAREPROXY_ALLOWED_DOMAINS": "example.org",
-            "SHAREPROXY_API_BASE_PINTEREST": "http://127.0.0.1:9",
-            "WEB_CONCURRENCY": str(workers),
-            "ACCESS_LOG": str(self.access_path),
-            "PYTHONPATH": ROOT,
-        })  # fmt: skip
-        binds = [f"127.0.0.1:{self.port}"]
-        for host in extra_binds:
-            binds.append(f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}")
-        args = [GUNICORN, "-c", CONF]
-        for bind in binds:
-            args += ["--bind", bind]
-        self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [*args, "wsgi:app"], cwd=ROOT, env=env, stdout=self._log, stderr=self._log
-        )
-        self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                if self.proc.poll() is not None:
-                    break
-            time.sleep(0.1)
-        self.stop()
-        raise AssertionError("gunicorn did not start: " + self.log_path.read_text())
-
-    def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-        return self.log_path.read_text()
-
-
-def raw(host: str, port: int, data: bytes, timeout: float = 10.0) -> bytes:
-    """Send ``data`` on a new connection; return everything the server answers."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.settimeout(timeout)
-        s.connect((host, port))
-        s.sendall(data)
-        chunks = []
-        while True:
-            try:
-                chunk = s.recv(65536)
-            except (ConnectionResetError, TimeoutError):
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def split_answer(answer: bytes) -> tuple[int, dict[str, str], bytes]:
-    head, _, body = answer.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return status, headers, body
-
 
 # Requests gunicorn cannot parse or refuses by its limits, and the status each gets.
-LONG_QUERY = "/api/counts?url=https%3A%2F%2Fexample.org%2F" + "a" * 8300
+LONG_URL = "/api/counts?url=https%3A%2F%2Fexample.org%2F" + "a" * 8300
+LONG_QUERY = "/healthz?q=" + "a" * 33_000  # over shareproxy's 32 KiB
 HOSTILE: list[tuple[str, bytes, int]] = [
-    ("request line over 8190", f"GET {LONG_QUERY} HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 414),
+    ("query over 32 KiB", f"GET {LONG_QUERY} HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 414),
+    ("url over 2048", f"GET {LONG_URL} HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 400),
     ("request line of 5000", b"GET /healthz?" + b"q" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 200),
     ("no line end at all", b"GET /" + b"a" * 60_000, 414),
     ("malformed header", b"GET /healthz HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n", 400),
@@ -177,14 +78,14 @@ def test_every_client_error_is_one_json_line(
 
 
 def test_an_over_long_query_gets_the_same_answer_as_from_flask(server: Server) -> None:
-    """gunicorn's 414 says what shareproxy's own 414 says."""
-    from shareproxy import create_app
-
-    app = create_app({"ALLOWED_DOMAINS": "example.org", "STORE": "sqlite:///:memory:"})
-    flask_answer = app.test_client().get("/healthz?" + "q" * 9000)
-    _, _, body = split_answer(raw("127.0.0.1", server.port, HOSTILE[0][1]))
-    assert flask_answer.status_code == 414
-    assert json.loads(body) == flask_answer.get_json()
+    """gunicorn's 414 (a line longer than the whole head may be) says what shareproxy's own
+    414 (a query string over 32 KiB) says."""
+    from_flask = split_answer(raw("127.0.0.1", server.port, HOSTILE[0][1]))
+    from_gunicorn = split_answer(raw("127.0.0.1", server.port, b"GET /" + b"a" * 60_000))
+    assert from_flask[0] == from_gunicorn[0] == 414
+    # two different places answered: the application (through gunicorn) and the worker
+    assert "server" in from_flask[1] and "server" not in from_gunicorn[1]
+    assert json.loads(from_flask[2]) == json.loads(from_gunicorn[2])
 
 
 def test_no_error_line_holds_a_full_client_address(tmp_path: Path) -> None:
@@ -306,4 +207,4 @@ def test_loopback_is_the_default_bind(tmp_path: Path) -> None:
     )  # fmt: skip
     bind, worker = out.stdout.split("\n")[:2]
     assert bind == "127.0.0.1:8000", out
-    assert worker == "shareproxy.gworker.Worker 8190"
+    assert worker == "shareproxy.gworker.Worker 0"  # no line limit of gunicorn's own
