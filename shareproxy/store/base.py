@@ -82,14 +82,23 @@ class Store(Protocol):
 
     def incr_meta(self, key: str) -> int: ...
 
-    # first-party share clicks (admin issue): one counter per (normalised URL, network)
+    # first-party share clicks: one counter per (normalised URL, network)
     def record_click(
-        self, url: str, network: str, dedup: list[str], keep: float, now: float
-    ) -> bool:
-        """Add one click unless one of the ``dedup`` keys is live; store ``dedup[0]``.
+        self,
+        url: str,
+        network: str,
+        dedup: list[str],
+        keep: float,
+        now: float,
+        limit: tuple[str, int, float] | None = None,
+    ) -> str:
+        """Add one click unless one of the ``dedup`` keys is live ("repeat") or the
+        ``limit`` counter (key, most, window in seconds) is full ("limited"); then store
+        ``dedup[0]`` (kept ``keep`` seconds), take one from the limit and answer "counted".
 
-        The check, the dedup key (kept ``keep`` seconds) and the increment are one atomic,
-        durable write: when this returns, the click survives a killed process.
+        The checks and the writes are one atomic, durable step: however many clicks arrive
+        at once, no more than the limit are counted, and when this returns "counted" the
+        click survives a killed process.
         """
         ...
 
@@ -99,6 +108,17 @@ class Store(Protocol):
 
     def click_networks(self) -> dict[str, int]:
         """Total clicks per network (networks with none are left out)."""
+        ...
+
+    # the pages kept (a page: a URL with counts or share counters)
+    def count_pages(self) -> int: ...
+
+    def bound_pages(self, most: int, now: float) -> int:
+        """Forget the pages beyond ``most`` with the fewest counted shares (then the least
+        recently used), with their counts and share counters; return how many went.
+
+        A store made with ``max_pages`` calls this itself every few hundred page writes.
+        """
         ...
 
     # small shared values that expire: salts, the session key, login throttling
