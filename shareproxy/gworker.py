@@ -29,6 +29,7 @@ import re
 import selectors
 import socket
 import time
+from collections import deque
 from datetime import datetime
 from functools import partial
 from ssl import SSLError
@@ -37,7 +38,7 @@ from typing import Any
 from gunicorn import util
 from gunicorn.http import errors as http_errors
 from gunicorn.http.wsgi import Response, default_environ
-from gunicorn.workers.gthread import TConn, ThreadWorker
+from gunicorn.workers.gthread import _DEFER, TConn, ThreadWorker
 from werkzeug.exceptions import RequestTimeout
 
 from .privacy import anonymize_ip
@@ -47,6 +48,8 @@ BODY_SECONDS = 10.0  # from the head to the last byte of the body
 MAX_HEAD = 48 * 1024  # bytes a head may take; gunicorn.conf.py keeps the parser's limits below
 MAX_BODY = 64 * 1024  # a body of known length up to this is collected before a thread runs
 DRAIN_SECONDS = 0.1  # how long an unread body may take to arrive after the answer
+LINGER_SECONDS = 2.0  # a closed connection reads what the client still sends, this long
+LINGER_BYTES = 256 * 1024
 _LENGTH = re.compile(rb"^content-length[ \t]*:[ \t]*(\d{1,12})[ \t]*\r?$", re.I | re.M)
 _CHUNKED = re.compile(rb"^transfer-encoding[ \t]*:", re.I | re.M)
 
@@ -57,16 +60,20 @@ def head_end(data: bytearray) -> int:
     return min(ends) if ends else -1
 
 
-def body_to_wait_for(head: bytes) -> int:
-    """Bytes of body to collect in the poller: the Content-Length when there is exactly one
-    and it is at most MAX_BODY; 0 otherwise (no body, a chunked one, or one the parser or
-    the application will refuse anyway)."""
+def body_to_wait_for(head: bytes) -> tuple[int, bool]:
+    """(bytes of body to collect in the poller, whether a body remains uncollected).
+
+    A single Content-Length of at most MAX_BODY is collected. A chunked body, or a larger
+    one, is left to the thread (and the answer closes the connection: its end may never be
+    read); a head with several or broken lengths is the parser's to refuse.
+    """
     if _CHUNKED.search(head):
-        return 0
+        return 0, True
     found = _LENGTH.findall(head)
-    if len(found) != 1 or int(found[0]) > MAX_BODY:
-        return 0
-    return int(found[0])
+    if len(found) != 1:
+        return 0, False
+    length = int(found[0])
+    return (length, False) if length <= MAX_BODY else (0, True)
 
 
 class SlowClient(TimeoutError, RequestTimeout):
@@ -174,6 +181,7 @@ class Conn(TConn):
         super().__init__(cfg, sock, client, server)
         self.head = bytearray()
         self.too_large = False
+        self.uncollected = False  # the request announced a body the poller did not collect
         self.need: int | None = None  # bytes of head and body to collect, once the head is in
         self.deadline = 0.0
 
@@ -196,6 +204,11 @@ class Conn(TConn):
 class Worker(ThreadWorker):
     """gunicorn's gthread worker with the changes described at the top of this module."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # (close by, socket, [bytes read]) of closed connections still read from
+        self.lingering: deque[tuple[float, socket.socket, list[int]]] = deque()
+
     def accept(self, listener: socket.socket) -> None:
         if self.cfg.is_ssl:
             super().accept(listener)
@@ -215,6 +228,7 @@ class Worker(ThreadWorker):
         conn.timeout = time.monotonic() + HEAD_SECONDS
         conn.data_ready = False
         conn.need = None
+        conn.uncollected = False
         self.pending_conns.append(conn)
         self.poller.register(
             conn.sock, selectors.EVENT_READ, partial(self.on_pending_socket_readable, conn)
@@ -255,7 +269,8 @@ class Worker(ThreadWorker):
                     return  # wait for the rest (until conn.timeout: murder_pending)
                 conn.too_large = True
             else:
-                conn.need = end + body_to_wait_for(bytes(conn.head[:end]))
+                body, conn.uncollected = body_to_wait_for(bytes(conn.head[:end]))
+                conn.need = end + body
                 if len(conn.head) < conn.need:  # a body follows: it gets its own time
                     self._forget_pending(conn)
                     conn.timeout = time.monotonic() + BODY_SECONDS
@@ -271,6 +286,67 @@ class Worker(ThreadWorker):
         self._forget_pending(conn)
         conn.data_ready = True
         self.enqueue_req(conn)
+
+    def finish_request(self, conn: Any, fs: Any) -> None:
+        """A connection that is done closes in the poller: gunicorn's graceful close waits
+        for the client in the main loop (up to 2 s, accepting nobody meanwhile)."""
+        if self.cfg.is_ssl:
+            super().finish_request(conn, fs)
+            return
+        try:
+            result = False if fs.cancelled() else fs.result()
+        except Exception:
+            result = False
+        if result is _DEFER or result:
+            super().finish_request(conn, fs)
+            return
+        self.nr_conns -= 1
+        self.linger(conn.sock)
+
+    def linger(self, sock: socket.socket) -> None:
+        """Close ``sock`` as RFC 9112 asks, without blocking: send FIN now, then read and
+        drop what the client still sends (so the kernel does not answer it with a reset
+        that could destroy our answer in flight) until it closes, LINGER_BYTES arrived or
+        LINGER_SECONDS passed."""
+        try:
+            sock.shutdown(socket.SHUT_WR)
+            sock.setblocking(False)
+            self.poller.register(sock, selectors.EVENT_READ, self._on_lingering)
+        except (OSError, ValueError, KeyError):
+            util.close(sock)
+            return
+        self.lingering.append((time.monotonic() + LINGER_SECONDS, sock, [0]))
+
+    def _on_lingering(self, sock: socket.socket) -> None:
+        for entry in self.lingering:
+            if entry[1] is sock:
+                break
+        else:
+            return
+        try:
+            data = sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        entry[2][0] += len(data)
+        if not data or entry[2][0] >= LINGER_BYTES:
+            self.lingering.remove(entry)
+            self._close_lingering(sock)
+
+    def _close_lingering(self, sock: socket.socket) -> None:
+        try:
+            self.poller.unregister(sock)
+        except (KeyError, ValueError, OSError):
+            pass
+        util.close(sock)
+
+    def murder_pending(self) -> None:
+        super().murder_pending()
+        now = time.monotonic()
+        while self.lingering and self.lingering[0][0] <= now:
+            _, sock, _ = self.lingering.popleft()
+            self._close_lingering(sock)
 
     def _keepalive_after(self, conn: Any, keepalive: bool) -> bool:
         """After the answer, drain what is left of the body only if it is already here:
@@ -300,6 +376,11 @@ class Worker(ThreadWorker):
             if conn.initialized:
                 conn.feed()
         return super().handle(conn)
+
+    def handle_request(self, req: Any, conn: Any) -> Any:
+        if getattr(conn, "uncollected", False):
+            req.must_close = True  # answer with "Connection: close": the body may stay unread
+        return super().handle_request(req, conn)
 
     def _head_error(self, conn: Conn) -> Exception:
         line_end = conn.head.find(b"\n")

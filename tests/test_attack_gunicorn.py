@@ -208,3 +208,27 @@ def test_loopback_is_the_default_bind(tmp_path: Path) -> None:
     bind, worker = out.stdout.split("\n")[:2]
     assert bind == "127.0.0.1:8000", out
     assert worker == "shareproxy.gworker.Worker 0"  # no line limit of gunicorn's own
+
+
+def test_refused_bodies_get_their_answer_and_block_nobody(server: Server) -> None:
+    """Bodies too large to wait for, that the application refuses without reading: each
+    client still reads its answer (no reset destroys it), and while 30 such clients keep
+    their connections open, the worker goes on answering others."""
+    socks = []
+    for _ in range(30):
+        s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        head = b"POST /api/counts HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n"
+        s.sendall(head + b"x" * 70_000)
+        socks.append(s)
+    try:
+        healthz_answers(server.base, 5)
+        for s in socks:
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                chunk = s.recv(4096)
+                assert chunk, "connection closed without an answer"
+                answer += chunk
+            assert answer.startswith((b"HTTP/1.1 405", b"HTTP/1.1 413")), answer[:100]
+    finally:
+        for s in socks:
+            s.close()
