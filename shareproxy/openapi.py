@@ -296,9 +296,27 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
     return {
         "/": {
             "get": {
-                "operationId": "demo",
-                "summary": "Demo page: the buttons and how to embed them.",
-                "parameters": [lang_param("Interface language.")],
+                "operationId": "landing",
+                "summary": "Landing page for site owners: live previews and the snippet builder.",
+                "parameters": [
+                    _param(
+                        "lang",
+                        "Language of the previews (unknown: the browser's, else en).",
+                        _text(),
+                    )
+                ],
+                "responses": {"200": html, **PAGE_ERRORS},
+            }
+        },
+        "/info": {
+            "get": {
+                "operationId": "info",
+                "summary": "Info page for visitors: what the buttons send to whom, and when.",
+                "parameters": [
+                    _param(
+                        "lang", "Language of the page (unknown: the browser's, else en).", _text()
+                    )
+                ],
                 "responses": {"200": html, **PAGE_ERRORS},
             }
         },

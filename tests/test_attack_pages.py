@@ -187,6 +187,7 @@ def test_metrics_for_a_configured_network(tmp_path: Path) -> None:
 
 HTML_PAGES = [
     ("/", "same-origin"),
+    ("/info", "same-origin"),
     (f"/buttons?url={PAGE}", "cross-origin"),
     (f"/buttons?url={PAGE}&mode=twoclick&activate=twitter&networks=twitter", "cross-origin"),
     (f"/snippet?url={PAGE}", "cross-origin"),
