@@ -52,6 +52,7 @@ LINGER_SECONDS = 2.0  # a closed connection reads what the client still sends, t
 LINGER_BYTES = 256 * 1024
 _LENGTH = re.compile(rb"^content-length[ \t]*:[ \t]*(\d{1,12})[ \t]*\r?$", re.I | re.M)
 _CHUNKED = re.compile(rb"^transfer-encoding[ \t]*:", re.I | re.M)
+_CONTINUE = re.compile(rb"^expect[ \t]*:[ \t]*100-continue", re.I | re.M)
 
 
 def head_end(data: bytearray) -> int:
@@ -67,8 +68,8 @@ def body_to_wait_for(head: bytes) -> tuple[int, bool]:
     one, is left to the thread (and the answer closes the connection: its end may never be
     read); a head with several or broken lengths is the parser's to refuse.
     """
-    if _CHUNKED.search(head):
-        return 0, True
+    if _CHUNKED.search(head) or _CONTINUE.search(head):
+        return 0, True  # chunked, or a client waiting for "100 Continue" before its body
     found = _LENGTH.findall(head)
     if len(found) != 1:
         return 0, False
