@@ -23,6 +23,7 @@ from flask import (
     Blueprint,
     Flask,
     Response,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -285,11 +286,11 @@ def admin_headers(resp: Response) -> Response:
 
 def throttle_key(kind: str = "login") -> str:
     """Attempts are counted per client network (IPv4 /24, IPv6 /48), keyed by an HMAC of
-    the anonymised address under the day's salt: the store never holds the address."""
-    now = time.time()
-    salt = counter().salt(int(now // 86400), now)
+    the anonymised address under the session signing key: the store never holds the
+    address, and the count does not start over at midnight."""
     anon = anonymize_ip(request.remote_addr or "")
-    return f"{kind}:" + hmac.new(bytes.fromhex(salt), anon.encode(), hashlib.sha256).hexdigest()
+    key = str(current_app.secret_key).encode()
+    return f"{kind}:" + hmac.new(key, anon.encode(), hashlib.sha256).hexdigest()
 
 
 @bp.route("/login", methods=["GET", "POST"])
