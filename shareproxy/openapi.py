@@ -226,6 +226,43 @@ def _choice(name: str, description: str, choices: tuple[str, ...]) -> dict[str, 
     return _param(name, description, _text(enum=list(choices)))
 
 
+# Content URLs /embed accepts, in their usual forms (it accepts more: watch URLs with other
+# parameters, shorts, channel pages, PeerTube and fediverse hosts, which the server would
+# ask for real, so they are described in words only).
+EMBED_URL_PATTERN = (
+    r"^https://(www\.youtube\.com/watch\?v=[A-Za-z0-9_-]{11}|youtu\.be/[A-Za-z0-9_-]{11}"
+    r"|vimeo\.com/[1-9][0-9]{0,11}"
+    r"|bsky\.app/profile/[a-z][a-z0-9]{0,15}\.bsky\.social/post/[a-z2-7]{13})$"
+)
+
+
+def embed_params(allowed: tuple[str, ...]) -> list[dict[str, Any]]:
+    from .views.buttons import CHOICES
+
+    origin = rf"^https?://{hosts_pattern(allowed)}{_PORT}$"
+    return [
+        {
+            **_param(
+                "url",
+                "The video or post: YouTube (watch, youtu.be, shorts, live, embed), Vimeo, "
+                "PeerTube (https://<instance>/w/<id>), a fediverse post (Mastodon, Pleroma, "
+                "Akkoma, GoToSocial, Misskey …) or a Bluesky post.",
+                _text(pattern=EMBED_URL_PATTERN),
+                required=True,
+            ),
+            "example": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        },
+        lang_param("Interface language (default: from Accept-Language)."),
+        _choice("theme", "Colour theme.", CHOICES["theme"]),
+        _choice("activate", "1: load the provider's player or post (after a click).", ("1",)),
+        _param(
+            "origin",
+            "scheme://host[:port] of the embedding site (for postMessage); an allowed site.",
+            _text(pattern=origin),
+        ),
+    ]
+
+
 def button_params(allowed: tuple[str, ...], *, snippet: bool = False) -> list[dict[str, Any]]:
     from .views.buttons import CHOICES, MAX_TITLE
 
@@ -405,30 +442,7 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
                 "operationId": "embed",
                 "summary": "A two-click video or post: the preview from shareproxy, the "
                 "provider's player only after the click (activate=1).",
-                "parameters": [
-                    _param(
-                        "url",
-                        "The video or post (YouTube, Vimeo, PeerTube, fediverse, Bluesky).",
-                        _text(maxLength=2048),
-                        required=True,
-                    ),
-                    lang_param("Interface language (default: from Accept-Language)."),
-                    _param(
-                        "theme",
-                        "Colour theme.",
-                        _text(enum=["color", "grey", "white", "dark", "auto"]),
-                    ),
-                    _param(
-                        "activate",
-                        "1: load the provider's player or post (after a click).",
-                        _text(enum=["1"]),
-                    ),
-                    _param(
-                        "origin",
-                        "scheme://host[:port] of the embedding site (for postMessage).",
-                        _text(),
-                    ),
-                ],  # fmt: skip
+                "parameters": embed_params(allowed),
                 "responses": {
                     "200": html,
                     "400": _body(
