@@ -416,8 +416,8 @@ def bench_embed(rounds: int = 3) -> None:
             got = {name: wrk(app.base + path) for name, path in order}
             pairs.append(got)
             print(f"  round {i + 1}: /buttons {fmt(got['buttons'])}")
-            print(f"           /embed   {fmt(got['embed'])}  errors "
-                  f"{got['embed']['non2xx'] + got['embed']['socket_errors']}")  # fmt: skip
+            print(f"           /embed   {fmt(got['embed'])}  non-2xx {got['embed']['non2xx']}, "
+                  f"socket errors {got['embed']['socket_errors']}")  # fmt: skip
         ratios = sorted(p["embed"]["rps"] / p["buttons"]["rps"] for p in pairs)
         print(f"per-round ratios: {', '.join(f'{r:.2f}' for r in ratios)}")
         print(f"upstream calls during the load: {providers.calls() - calls}")
