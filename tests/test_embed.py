@@ -204,6 +204,16 @@ def test_the_click_widens_the_policy_to_that_provider_only(
     assert "data-remember" in html and "data-forget" in html
 
 
+def test_player_features_are_allowed_only_after_the_click(embed_app: Callable[..., Flask]):
+    app = embed_app()
+    before = get(app, YOUTUBE).headers["Permissions-Policy"]
+    assert "fullscreen=()" in before and "autoplay=()" in before
+    after = get(app, YOUTUBE, activate="1").headers["Permissions-Policy"]
+    for feature in ("autoplay", "fullscreen", "encrypted-media", "picture-in-picture"):
+        assert f'{feature}=(self "https://www.youtube-nocookie.com")' in after
+    assert "camera=()" in after and "geolocation=()" in after
+
+
 def test_players_are_the_private_ones(embed_app: Callable[..., Flask]):
     app = embed_app()
     yt = get(app, YOUTUBE + "&t=1m5s", activate="1", lang="fr").get_data(as_text=True)

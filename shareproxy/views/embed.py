@@ -19,7 +19,7 @@ from babel.dates import format_datetime
 from flask import Blueprint, Response, abort, render_template
 from markupsafe import Markup, escape
 
-from .. import assets, i18n, services
+from .. import POLICY_FEATURES, assets, i18n, permissions_policy, services
 from ..embeds import NotEmbeddable, Provider, resolve
 from ..embeds.base import Picture, Preview, Ref
 from ..embeds.service import Shown
@@ -80,6 +80,20 @@ def embed_csp(frames: tuple[str, ...]) -> str:
         f"frame-ancestors {frame_ancestors(services().settings.allowed_domains)}",
     ]
     return "; ".join(parts)
+
+
+PLAYER_FEATURES = ("autoplay", "encrypted-media", "fullscreen", "picture-in-picture")
+
+
+def embed_permissions(frames: tuple[str, ...]) -> str:
+    """Permissions-Policy: nothing before the click; after it, what a player needs, for
+    this page and the provider's frame only."""
+    if not frames:
+        return permissions_policy()
+    allowed = " ".join(["self", *(f'"{o}"' for o in frames)])
+    return ", ".join(
+        f"{f}=({allowed})" if f in PLAYER_FEATURES else f"{f}=()" for f in POLICY_FEATURES
+    )
 
 
 def secure(resp: Response, csp: str, cache: str, vary_language: bool) -> Response:
@@ -205,6 +219,7 @@ def page(
     else:
         cache = f"public, max-age={min(300, shown.max_age)}" if shown.max_age else "no-cache"
     resp = Response(html, mimetype="text/html")
+    resp.headers["Permissions-Policy"] = embed_permissions(frames)
     return secure(resp, embed_csp(frames), cache, vary_language=single_arg("lang") is None)
 
 
