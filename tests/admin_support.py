@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.security import generate_password_hash
 
 from shareproxy import metrics
+from shareproxy.clicks import ClickCounter
 from shareproxy.store.redis import RedisStore
 
 PASSWORD = "correct horse battery staple"
@@ -66,7 +67,7 @@ def use_store(app: Flask, store: Any) -> Flask:
     svc.store.close()
     svc.store = store
     svc.cache.store = store
-    app.extensions.pop("shareproxy.clicks", None)
+    svc.clicks = ClickCounter(svc.settings, store)
     metrics.attach(store)
     return app
 
