@@ -11,9 +11,7 @@ import logging
 from collections.abc import Callable
 
 from ._version import __version__
-from .fetch import Fetcher
-from .networks import COUNT_NETWORKS
-from .settings import Settings
+from .settings import Settings, counts_off
 
 log = logging.getLogger("shareproxy")
 
@@ -22,19 +20,12 @@ _master_said = False  # True in gunicorn's master once it logged, and in its for
 
 def summary(settings: Settings) -> list[str]:
     """What is configured and what is not, one line each."""
-    fetcher = Fetcher(settings)
-    try:
-        lines = [
-            f"shareproxy {__version__}: store {settings.store or 'sqlite (instance folder)'}",
-            f"allowed domains: {', '.join(settings.allowed_domains)}",
-        ]
-        for name, net in COUNT_NETWORKS.items():
-            missing = fetcher.missing_credentials(net)
-            if missing:
-                lines.append(f"{name} counts off: no SHAREPROXY_{missing[0]}")
-        return lines
-    finally:
-        fetcher.close()
+    lines = [
+        f"shareproxy {__version__}: store {settings.store or 'sqlite (instance folder)'}",
+        f"allowed domains: {', '.join(settings.allowed_domains)}",
+    ]
+    lines += [f"{name} counts off: {why}" for name, why in counts_off(settings).items()]
+    return lines
 
 
 def say_in_master(settings: Settings, write: Callable[[str], None]) -> None:

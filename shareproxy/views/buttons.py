@@ -13,25 +13,17 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .. import assets, headers, i18n, icons
 from ..errors import ApiError
 from ..networks import NETWORKS
+from ..networks.base import Page
 from . import params
 from .context import services
 from .params import CHOICES, DEFAULT_NETWORKS, Options
 
 bp = Blueprint("buttons", __name__)
-
-# Facebook's SDK wants a locale with a region.
-FB_LOCALES = {
-    "ar": "ar_AR", "bg": "bg_BG", "cs": "cs_CZ", "da": "da_DK", "de": "de_DE", "en": "en_US",
-    "es": "es_ES", "fa": "fa_IR", "fi": "fi_FI", "fr": "fr_FR", "he": "he_IL", "hr": "hr_HR",
-    "hu": "hu_HU", "it": "it_IT", "ja": "ja_JP", "ko": "ko_KR", "nl": "nl_NL", "no": "nb_NO",
-    "pl": "pl_PL", "pt": "pt_PT", "ro": "ro_RO", "ru": "ru_RU", "sk": "sk_SK", "sl": "sl_SI",
-    "sr": "sr_RS", "sv": "sv_SE", "tr": "tr_TR", "zh": "zh_CN",
-}  # fmt: skip
 
 
 # --- what each button is
@@ -74,32 +66,8 @@ def share_path(name: str, opts: Options) -> str:
 
 def widget_markup(name: str, opts: Options) -> Markup:
     """The official widget of ``name``, for an activated two-click button."""
-    net = NETWORKS[name]
-    assert net.widget is not None
-    locale = FB_LOCALES.get(opts.lang, "en_US")
-    url, title = escape(opts.url), escape(opts.title)
-    if name == "facebook":
-        body = (
-            f'<div id="fb-root"></div><div class="fb-share-button" data-href="{url}" '
-            'data-layout="button_count" data-size="small"></div>'
-        )
-    elif name == "twitter":
-        href = escape(net.share_link(opts.url, opts.title))
-        body = f'<a class="twitter-share-button" href="{href}" data-lang="{opts.lang}">X</a>'
-    elif name == "linkedin":
-        body = f'<script type="IN/Share" data-url="{url}"></script>'
-    elif name == "pinterest":
-        href = escape(net.share_link(opts.url, opts.title, media=opts.media))
-        body = f'<a data-pin-do="buttonPin" data-pin-count="beside" href="{href}">{title}</a>'
-    else:
-        body = ""
-    scripts = "".join(
-        f'<script src="{escape(src.format(locale=locale))}" async></script>'
-        for src in net.widget.scripts
-    )
-    if name == "facebook":
-        scripts = scripts.replace('sdk.js"', 'sdk.js#xfbml=1&amp;version=v25.0"')
-    return Markup(body + scripts)
+    page = Page(opts.url, opts.title, opts.lang, opts.media)
+    return Markup(NETWORKS[name].widget_html(page))  # every value escaped by the network
 
 
 def buttons_for(opts: Options, _: Callable[[str], str], *, absolute: str = "") -> list[Button]:
