@@ -47,7 +47,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     svc = container.build(settings, app.instance_path)
     app.extensions["shareproxy"] = svc
     # cached GET /api/counts answered before Flask (ProxyFix, when set, is inside: unused there)
-    svc.fastpath = FastPath(app.wsgi_app, svc.cache, settings.allowed_domains)
+    svc.fastpath = FastPath(app.wsgi_app, svc.counts)
     app.wsgi_app = svc.fastpath  # type: ignore[method-assign]
 
     if log_summary:

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING
 from . import metrics
 from .badges import BadgeCache
 from .cache import CountCache
+from .circuit import Circuit
 from .clicks import ClickCounter
+from .counts import Counts
 from .fetch import Fetcher
-from .networks import COUNT_NETWORKS
-from .settings import Settings
+from .networks import COUNT_NETWORKS, NETWORKS
+from .settings import Settings, counts_off
 from .store import Store, open_store
 
 if TYPE_CHECKING:
@@ -30,16 +32,19 @@ class Services:
     settings: Settings
     store: Store
     fetcher: Fetcher
+    circuit: Circuit
     cache: CountCache
     clicks: ClickCounter
+    counts: Counts
     badges: BadgeCache
     stats: metrics.StatsBuffer
     fastpath: FastPath | None = None  # set by create_app, which owns the WSGI pipeline
+    off: dict[str, str] = field(default_factory=dict)  # network -> why its counts are off
     enabled: tuple[str, ...] = field(default=())
 
     def enabled_counts(self) -> list[str]:
         """Networks whose counts are on (count API known and credentials present)."""
-        return list(self.enabled)  # credentials are read once, at start-up
+        return list(self.enabled)
 
     @property
     def deadline(self) -> float:
@@ -55,16 +60,26 @@ def build(settings: Settings, instance_path: str) -> Services:
     """Open the store and make every service on it."""
     store = open_store(settings.store, instance_path)
     fetcher = Fetcher(settings)
-    cache = CountCache(settings, store, fetcher)
+
+    def fetch(network: str, url: str) -> int:
+        return fetcher.count(NETWORKS[network], url)
+
+    circuit = Circuit(store)
+    cache = CountCache(settings, store, fetch, circuit)
+    clicks = ClickCounter(settings, store)
     metrics.attach(store)  # admin overview figures, flushed to the store off the request path
-    enabled = tuple(n for n, net in COUNT_NETWORKS.items() if not fetcher.missing_credentials(net))
+    off = counts_off(settings)  # credentials are read once, at start-up
+    enabled = tuple(name for name in COUNT_NETWORKS if name not in off)
     return Services(
         settings=settings,
         store=store,
         fetcher=fetcher,
+        circuit=circuit,
         cache=cache,
-        clicks=ClickCounter(settings, store),
+        clicks=clicks,
+        counts=Counts(settings, cache, clicks, enabled),
         badges=BadgeCache(),
         stats=metrics.STATS,
+        off=off,
         enabled=enabled,
     )

@@ -13,7 +13,6 @@ from flask import Flask
 from werkzeug.security import generate_password_hash
 
 from shareproxy import metrics
-from shareproxy.clicks import ClickCounter
 from shareproxy.store.redis import RedisStore
 
 PASSWORD = "correct horse battery staple"
@@ -67,7 +66,8 @@ def use_store(app: Flask, store: Any) -> Flask:
     svc.store.close()
     svc.store = store
     svc.cache.store = store
-    svc.clicks = ClickCounter(svc.settings, store)
+    svc.circuit.store = store
+    svc.clicks.store = store
     metrics.attach(store)
     return app
 

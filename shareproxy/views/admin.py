@@ -246,10 +246,10 @@ def network_states() -> list[dict[str, Any]]:
     svc.cache.sync(now)
     rows = []
     for name, net in COUNT_NETWORKS.items():
-        missing = svc.fetcher.missing_credentials(net)
-        until = svc.cache.circuit_open_until(name)
-        if missing:
-            why = "off: no SHAREPROXY_" + missing[0]
+        off = svc.off.get(name)
+        until = svc.circuit.open_until(name)
+        if off:
+            why = "off: " + off
         elif until > now:
             why = f"circuit open for {int(until - now)} s (rate limited)"
         else:
@@ -258,7 +258,7 @@ def network_states() -> list[dict[str, Any]]:
             {
                 "network": name,
                 "label": net.label,
-                "on": not missing,
+                "on": not off,
                 "circuit_open_until": until if until > now else None,
                 "why": why,
                 "ttl": svc.cache.ttl(name),

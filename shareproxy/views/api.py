@@ -1,4 +1,4 @@
-"""The share-count API, in the format of a Shariff backend."""
+"""The share-count API, in the format of a Shariff backend (shareproxy/counts.py answers)."""
 
 from __future__ import annotations
 
@@ -27,32 +27,10 @@ def preflight() -> Response:
 def counts() -> Response:
     svc = services()
     url = params.page_url()
-    enabled = svc.enabled_counts()
-    named = params.single("networks")
-    wanted = params.network_names(named, enabled)
-    asked = [name for name in wanted if name in enabled]
-    mode = svc.settings.click_counts
-    if mode == "off" or (mode == "fill" and named and all(n in enabled for n in wanted)):
-        # no click count can enter this answer
-        body, max_age = svc.cache.answer(url, tuple(asked), svc.deadline)
-        if svc.fastpath is not None:
-            svc.fastpath.learn(request.query_string, url, tuple(asked))
-    else:
-        # first-party share counts, as SHAREPROXY_CLICK_COUNTS says (shareproxy/clicks.py)
-        counter = svc.clicks
-        chosen = wanted if named else None
-
-        def merge(found: dict[str, int]) -> dict[str, int]:
-            return counter.merge(url, found, chosen, enabled)
-
-        body, max_age = svc.cache.answer(
-            url,
-            tuple(asked),
-            svc.deadline,
-            merge=merge,
-            version=counter.snapshot(url),
-            variant=(mode, tuple(chosen) if chosen is not None else None),
-        )
-    resp = Response(body, mimetype="application/json")
-    resp.headers["Cache-Control"] = headers.public(max_age)
-    return resp
+    raw = params.single("networks")
+    wanted = params.network_names(raw, svc.enabled_counts())
+    query = svc.counts.query(url, wanted, named=bool(raw))
+    body, max_age = svc.counts.answer(query)
+    svc.counts.remember(request.query_string, query)
+    origin = request.headers.get("Origin", "")
+    return Response(body, headers=svc.counts.headers(body, max_age, origin))
