@@ -121,10 +121,16 @@ def buttons_csp(widget_origins: Iterable[str], allowed: Iterable[str]) -> str:
     return "; ".join(parts)
 
 
-DEMO_CSP = (
+# The landing page: its own script, stylesheet and font, and the buttons' iframe previews.
+LANDING_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "frame-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'"
+    "font-src 'self'; frame-src 'self'; connect-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+# The visitors' info page runs no script and frames nothing.
+INFO_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 MASTODON_CSP = (
     "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -139,8 +145,9 @@ BADGE_SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 
 
 
 def page(resp: R, csp: str, *, max_age: int = 300, vary_language: bool) -> R:
-    """A page of the buttons (iframe, demo): its policy, the security headers, five minutes
-    of caching, and ``Vary: Accept-Language`` when the language was negotiated."""
+    """A page (the buttons' iframe, the landing and info pages): its policy, the security
+    headers, five minutes of caching, and ``Vary: Accept-Language`` when the language was
+    negotiated."""
     resp.headers["Content-Security-Policy"] = csp
     resp.headers["Referrer-Policy"] = "no-referrer"
     resp.headers["X-Content-Type-Options"] = "nosniff"
@@ -153,7 +160,8 @@ def page(resp: R, csp: str, *, max_age: int = 300, vary_language: bool) -> R:
 __all__ = [
     "ADMIN_CSP",
     "BADGE_SVG_CSP",
-    "DEMO_CSP",
+    "INFO_CSP",
+    "LANDING_CSP",
     "IMMUTABLE",
     "MASTODON_CSP",
     "NOSNIFF",

@@ -114,6 +114,15 @@ def _base_url(raw: Any) -> str:
     return value
 
 
+def _web_url(raw: Any) -> str:
+    value = _text(raw)
+    if value and not re.match(r"^https?://[^/?#\s]+(?:[/?#]\S*)?$", value, re.I):
+        raise ValueError(f"expected an absolute http:// or https:// URL, got {_show(raw)}")
+    if len(value) > 2048:
+        raise ValueError("longer than 2048 characters")
+    return value
+
+
 def _resolve_map(raw: Any) -> tuple[str, ...]:
     from .guard import parse_resolve_map
 
@@ -282,6 +291,14 @@ def _base_settings() -> list[Setting]:
             _text,
         ),
         Setting(
+            "PRIVACY_URL",
+            "url",
+            "",
+            "The privacy policy of the site(s) showing the buttons: the visitors' info "
+            "page (`/info`, the default target of the Info button) links to it.",
+            _web_url,
+        ),
+        Setting(
             "LOG_LEVEL",
             "choice",
             "info",
@@ -388,7 +405,7 @@ def _network_settings() -> list[Setting]:
 
 def _all_settings() -> list[Setting]:
     base = _base_settings()
-    at = [s.name for s in base].index("CONTACT") + 1  # credentials after the contact
+    at = [s.name for s in base].index("LOG_LEVEL")  # credentials before the log level
     return base[:at] + _credential_settings() + base[at:] + _network_settings()
 
 

@@ -11,5 +11,5 @@ NETWORK = Network(
     share_url=None,
     icon=ICON,
     kind="action",
-    note="a link to `info` (default: the demo page's privacy note)",
+    note="a link to `info` (default: `/info`, what the buttons do and send, for visitors)",
 )

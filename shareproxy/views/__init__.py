@@ -6,8 +6,10 @@ A face reads its request (``params``), its services (``context``) and writes its
 
 from __future__ import annotations
 
-from . import admin, api, assets, badges, buttons, docs, health, share
+from . import admin, api, assets, badges, buttons, docs, health, pages, share
 
-BLUEPRINTS = (api.bp, health.bp, buttons.bp, assets.bp, share.bp, badges.bp, docs.bp, admin.bp)
+BLUEPRINTS = (
+    api.bp, health.bp, buttons.bp, assets.bp, share.bp, badges.bp, docs.bp, pages.bp, admin.bp,
+)  # fmt: skip
 
 __all__ = ["BLUEPRINTS"]

@@ -55,7 +55,7 @@ def _badge(network: str, fmt: str) -> Response:
         raise ApiError("unknown network", 404)
     theme = _theme()
     scale = _scale(fmt)
-    lang = params.lang(image=True)
+    lang = params.lang("english")
     count, max_age = _count(network)
 
     label = label_for(network, lang)

@@ -115,29 +115,32 @@ def networks(default: list[str]) -> list[str]:
 # --- language
 
 
-def lang(*, image: bool = False) -> str:
+def lang(unknown: str = "refuse") -> str:
     """``lang``: a language tag (letters, digits, ``-`` and ``_``, at most 35 characters)
     naming one of the languages the buttons speak (``de-AT`` is ``de``).
 
-    Pages refuse a language we lack, naming those we have, and without ``lang`` follow the
-    browser's Accept-Language. An ``image`` (a badge) is one answer for every visitor: it
-    falls back to English instead, for a missing ``lang`` and for one we lack.
+    What a request without ``lang``, or with one we lack, gets depends on the face:
+    ``"refuse"`` (the buttons, the share pages): a 400 naming the languages we have, and
+    without ``lang`` the browser's Accept-Language; ``"browser"`` (pages people reach by
+    links): the browser's languages, never an error; ``"english"`` (badges, one image for
+    every visitor): English, and a 400 only for what is no language tag at all.
     """
     raw = single("lang")
     if raw is not None:
         raw = raw.strip()
-    if raw is not None and (len(raw) > MAX_LANG or not _LANG_TAG.match(raw)):
-        if image:
-            raise ApiError("lang must be a language tag such as 'de' or 'pt-BR'")
-        raise ApiError(f"'lang' must be one of: {', '.join(sorted(i18n.LANGUAGES))}")
-    if image:
-        return i18n.resolve(raw)
-    if not raw:
+    tag = raw is not None and len(raw) <= MAX_LANG and bool(_LANG_TAG.match(raw))
+    code = i18n.known(raw) if raw and tag else None
+    if code is not None:
+        return code
+    if unknown == "browser":
         return i18n.negotiate(request.accept_languages)
-    code = i18n.known(raw)
-    if code is None:
+    if unknown == "english":
+        if raw is not None and not tag:
+            raise ApiError("lang must be a language tag such as 'de' or 'pt-BR'")
+        return i18n.DEFAULT
+    if raw:
         raise ApiError(f"'lang' must be one of: {', '.join(sorted(i18n.LANGUAGES))}")
-    return code
+    return i18n.negotiate(request.accept_languages)
 
 
 def lang_given() -> bool:
