@@ -10,26 +10,26 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
 
 import click
 from werkzeug.security import generate_password_hash
 
-from .settings import TTL_CEILING, ConfigError, ttl_floor
+from .container import Services, build
+from .paths import instance_dir
+from .settings import TTL_CEILING, ConfigError, load, ttl_floor
 from .store import StoreError
 from .urls import BadURL, normalise
 
 MIN_PASSWORD = 12
 
 
-def _services() -> Any:
-    from . import create_app
-
+def _services() -> Services:
+    """The services on the server's store, as the server makes them (without the app)."""
     try:
-        app = create_app(log_summary=False)
+        settings = load()
     except ConfigError as exc:
         raise click.ClickException(f"configuration error: {exc}") from None
-    return app.extensions["shareproxy"]
+    return build(settings, instance_dir())
 
 
 def _count_network(name: str) -> str:

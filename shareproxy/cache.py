@@ -1,5 +1,11 @@
 """The count cache: the one place that decides when a network is asked.
 
+It receives the function that asks (``fetch(network, url) -> count``, raising a
+:class:`CountError`) and the :class:`~shareproxy.circuit.Circuit` that says whether a
+network may be asked now; it knows nothing of HTTP or of the networks' modules. Higher
+pieces (the answer memo of :mod:`shareproxy.counts`) follow its changes through
+:meth:`CountCache.on_change`.
+
 Two levels. Each worker keeps a bounded LRU of entries in memory (packed per URL); behind it
 the store (SQLite for the workers of one host, Redis for every instance) holds the same
 entries for everyone. The in-memory level is private to one process: anything that must
@@ -12,36 +18,34 @@ Guarantees:
   holds the lease re-reads the store before calling, whoever does not waits for it;
 - stale-while-revalidate: an expired count is served at once while one refresh runs;
 - stale-if-error: a failure keeps the last good count and is itself remembered for
-  FAILURE_TTL; a 429 opens the network's circuit for Retry-After (or longer on repeats);
+  FAILURE_TTL; the circuit hears of every failure (a 429 opens it);
 - a lookup never waits past its deadline; late fetches still fill the cache.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import struct
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 
 from . import metrics
-from .fetch import Fetcher
-from .networks import NETWORKS
-from .networks.base import CountError, RateLimited
+from .circuit import Circuit
+from .networks.base import CountError
 from .settings import TTL_CEILING, Settings, ttl_floor
 from .store import Entry, Store, StoreError
 
 log = logging.getLogger(__name__)
 
 SYNC_INTERVAL = 2.0  # seconds between reads of the shared settings (TTLs, purges, circuits)
-MAX_BACKOFF = 24 * 3600.0
 Key = tuple[str, str]  # (normalised URL, network)
-AnswerKey = tuple[str, tuple[str, ...], Hashable]  # (URL, networks, variant)
+Fetch = Callable[[str, str], int]  # (network, normalised URL) -> count; raises CountError
+Listener = Callable[[str | None], None]  # a URL whose counts changed, None: any may have
 
 
 _RECORD = struct.Struct("<HHBqdd")  # network, error, has count, count, fetched_at, checked_at
@@ -50,8 +54,8 @@ _RECORD = struct.Struct("<HHBqdd")  # network, error, has count, count, fetched_
 class LocalEntries:
     """The in-memory level: an LRU of URLs, each holding its entries packed in one ``bytes``.
 
-    One record per URL (about 27 bytes per network, plus the URL and one ordered-dict
-    slot) instead of a key tuple, an ``Entry`` and three dict slots per (URL, network).
+    One record per URL (``_RECORD.size`` bytes per network, plus the URL and one
+    ordered-dict slot) instead of a key tuple, an ``Entry`` and three dict slots per (URL, network).
     ``maxsize`` bounds the (URL, network) entries held; a URL's entries are kept and
     forgotten together, least recently used URL first (the URL just written stays even
     if it alone holds more than ``maxsize``). Not thread-safe: the cache's lock guards it.
@@ -127,16 +131,6 @@ class LocalEntries:
         return self._size
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """A lookup's answer serialised once, reused until its first count expires."""
-
-    body: bytes
-    expires: float  # clock time
-    hits: tuple[tuple[str, str], ...]  # (network, outcome) a lookup would have counted
-    version: object  # what the merged-in figures were built from (None: nothing merged)
-
-
 @dataclass(frozen=True)
 class Lookup:
     counts: dict[str, int]  # network -> count, only those known
@@ -149,12 +143,14 @@ class CountCache:
         self,
         settings: Settings,
         store: Store,
-        fetcher: Fetcher,
+        fetch: Fetch,
+        circuit: Circuit,
         clock: Callable[[], float] = time.time,
     ):
         self.settings = settings
         self.store = store
-        self.fetcher = fetcher
+        self.fetch = fetch
+        self.circuit = circuit
         self.clock = clock
         self.failure_ttl = float(settings.failure_ttl)
         self.stale_max = float(settings.cache_stale_max)
@@ -167,11 +163,7 @@ class CountCache:
         )
         self._ttl_overrides: dict[str, int] = {}
         self._ttls: dict[str, int] = {}  # ttl() memo, emptied whenever overrides change
-        # Serialised answers, per (URL, networks), while every count in them is fresh.
-        self._answers: OrderedDict[AnswerKey, Answer] = OrderedDict()
-        self._answers_max = max(1, min(int(settings.cache_size) // 4, 20_000))
-        self._circuits: dict[str, float] = {}
-        self._strikes: dict[str, int] = {}
+        self._listeners: list[Listener] = []
         self._generation: str | None = None
         self._synced_at = 0.0
         self._sync_lock = threading.Lock()
@@ -200,84 +192,18 @@ class CountCache:
     def keep_seconds(self, network: str) -> float:
         return self.ttl(network) + self.stale_max + self.failure_ttl
 
-    def circuit_open_until(self, network: str) -> float:
-        return self._circuits.get(network, 0.0)
+    # --- who follows the changes
+
+    def on_change(self, listener: Listener) -> None:
+        """Call ``listener(url)`` when a URL's counts were purged, ``listener(None)`` when
+        any count may have changed its value or lifetime (purge of all, TTL change)."""
+        self._listeners.append(listener)
+
+    def _changed(self, url: str | None) -> None:
+        for listener in self._listeners:
+            listener(url)
 
     # --- the lookup a request makes
-
-    def answer(
-        self,
-        url: str,
-        networks: tuple[str, ...],
-        timeout: float,
-        merge: Callable[[dict[str, int]], dict[str, int]] | None = None,
-        version: object = None,
-        variant: Hashable = None,
-    ) -> tuple[bytes, int]:
-        """The JSON body (``{"network": count}``) and its max-age for ``url``.
-
-        While every count of an answer is fresh nothing can change it (no refresh starts
-        before the first one expires; purges and TTL changes empty this memo), so it is
-        serialised once and served as bytes until then. ``merge`` adds other figures to
-        the counts (click counts); its answer is reused only while the caller's
-        ``version`` of those figures is the very object it was built with, and per
-        ``variant`` (whatever else the merge depends on).
-        """
-        now = self.clock()
-        self.sync(now)
-        key = (url, networks, variant)
-        hit = self._memo(key, version, now)
-        if hit is not None:
-            return hit
-        result = self.lookup(url, networks, timeout)
-        merged = merge(result.counts) if merge is not None else result.counts
-        body = json.dumps(merged, separators=(",", ":")).encode()
-        if result.complete and result.max_age > 0:
-            with self._lock:
-                entries = [self._local.get(url, name) for name in networks]
-            if any(entry is None for entry in entries):
-                return body, result.max_age
-            hits = tuple(
-                (name, "hit" if entry.error is None else "error")
-                for name, entry in zip(networks, entries, strict=True)
-                if entry is not None
-            )
-            answer = Answer(body, now + result.max_age, hits, version)
-            with self._lock:
-                self._answers[key] = answer
-                if len(self._answers) > self._answers_max:
-                    self._answers.popitem(last=False)
-        return body, result.max_age
-
-    def memoised(self, url: str, networks: tuple[str, ...]) -> tuple[bytes, int] | None:
-        """``answer(url, networks, ...)`` when it is in the memo and fresh (counting the
-        same metrics), else None: never fetches or waits (the WSGI fast path, fastpath.py)."""
-        now = self.clock()
-        self.sync(now)
-        return self._memo((url, networks, None), None, now)
-
-    def _memo(self, key: AnswerKey, version: object, now: float) -> tuple[bytes, int] | None:
-        """A fresh memoised answer for ``key`` built from ``version`` (counting its cache
-        metrics), else None; a stale or outdated one is dropped."""
-        with self._lock:
-            found = self._answers.get(key)
-            if found is None:
-                return None
-            if not (now < found.expires and found.version is version):
-                del self._answers[key]
-                return None
-            self._answers.move_to_end(key)
-        for network, outcome in found.hits:
-            metrics.cache_result(network, outcome)
-        return found.body, int(found.expires - now)
-
-    def _forget_answers(self, url: str | None = None) -> None:
-        with self._lock:
-            if url is None:
-                self._answers.clear()
-            else:
-                for key in [k for k in self._answers if k[0] == url]:
-                    del self._answers[key]
 
     def lookup(self, url: str, networks: Iterable[str], timeout: float) -> Lookup:
         """Counts of ``url`` for ``networks``, waiting at most ``timeout`` seconds."""
@@ -344,6 +270,18 @@ class CountCache:
             for name, entry in shared.items():
                 found[name] = self._remember(url, name, entry)
         return found
+
+    def outcomes(self, url: str, networks: Iterable[str]) -> tuple[tuple[str, str], ...] | None:
+        """How a lookup of ``networks`` would count each of them in memory now ("hit" or
+        "error"), or None when one is not in this worker's memory."""
+        out: list[tuple[str, str]] = []
+        with self._lock:
+            for name in networks:
+                entry = self._local.get(url, name)
+                if entry is None:
+                    return None
+                out.append((name, "hit" if entry.error is None else "error"))
+        return tuple(out)
 
     def _remember(self, url: str, name: str, entry: Entry) -> Entry:
         """Keep ``entry`` in memory unless memory already has a newer one; return the newer."""
@@ -431,24 +369,22 @@ class CountCache:
 
     def _fetch(self, url: str, network: str, old: Entry | None, *, share: bool) -> Entry | None:
         now = self.clock()
-        if self.circuit_open_until(network) > now:
+        if not self.circuit.allows(network, now):
             metrics.cache_result(network, "circuit_open")
             return old
-        net = NETWORKS[network]
         started = time.monotonic()
         error: str | None = None
         count = 0
         try:
-            count = self.fetcher.count(net, url)
-        except RateLimited as exc:
-            error = exc.kind
-            self._open_circuit(network, exc.retry_after)
+            count = self.fetch(network, url)
         except CountError as exc:
             error = exc.kind
+            self.circuit.failed(network, exc, self.clock())
+        else:
+            self.circuit.succeeded(network)
         metrics.upstream_call(network, time.monotonic() - started, error)
         now = self.clock()
         if error is None:
-            self._strikes.pop(network, None)
             entry = Entry(count, now, now, None)
         else:
             log.info("%s count failed: %s", network, error)
@@ -460,18 +396,6 @@ class CountCache:
             except StoreError:
                 metrics.store_error("put")
         return entry
-
-    def _open_circuit(self, network: str, retry_after: float) -> None:
-        strikes = self._strikes.get(network, 0)
-        self._strikes[network] = strikes + 1
-        backoff = min(max(retry_after, 30.0 * (2**strikes)), MAX_BACKOFF)
-        until = self.clock() + backoff
-        self._circuits[network] = until
-        log.warning("%s is rate limiting: no calls for %.0f s", network, backoff)
-        try:
-            self.store.set_meta(f"circuit:{network}", f"{until:.3f}")
-        except StoreError:
-            metrics.store_error("meta")
 
     # --- what every worker follows
 
@@ -490,30 +414,29 @@ class CountCache:
                 metrics.store_error("meta")
                 return
             overrides: dict[str, int] = {}
-            circuits: dict[str, float] = {}
             for key, value in meta.items():
                 kind, _, name = key.partition(":")
+                if kind != "ttl":
+                    continue
                 try:
-                    if kind == "ttl" and name in NETWORKS:
-                        overrides[name] = int(value)
-                    elif kind == "circuit" and name in NETWORKS:
-                        circuits[name] = float(value)
+                    overrides[name] = int(value)
                 except ValueError:
                     log.warning("ignoring malformed shared setting %s", key)
-            if overrides != self._ttl_overrides:
+            self.circuit.absorb(meta)
+            changed = overrides != self._ttl_overrides
+            if changed:
                 self._ttl_overrides = overrides
                 self._ttls = {}
-                self._forget_answers()
-            for name, until in circuits.items():
-                self._circuits[name] = max(self._circuits.get(name, 0.0), until)
             generation = meta.get("generation", "0")
             if self._generation is not None and generation != self._generation:
                 with self._lock:
                     self._local.clear()
-                    self._answers.clear()
+                changed = True
             self._generation = generation
         finally:
             self._sync_lock.release()
+        if changed:
+            self._changed(None)
 
     def set_ttl(self, network: str, seconds: int | None) -> None:
         """Share a TTL override with every worker and instance (None removes it)."""
@@ -532,7 +455,7 @@ class CountCache:
                 self._local.clear()
             else:
                 self._local.forget(url)
-        self._forget_answers(url)
+        self._changed(url)
         self.sync(force=True)
         return removed
 

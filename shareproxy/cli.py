@@ -57,15 +57,14 @@ def serve(bind: str | None, workers: int | None) -> None:
 @main.command("check-config")
 def check_config() -> None:
     """Validate the settings and print what is configured; exit 1 on a bad setting."""
-    from . import summary
-    from .fetch import Fetcher
+    from .startup import summary
 
     try:
         settings = load()
     except ConfigError as exc:
         click.echo(f"shareproxy: configuration error: {exc}", err=True)
         sys.exit(1)
-    for line in summary(settings, Fetcher(settings)):
+    for line in summary(settings):
         click.echo(line)
 
 

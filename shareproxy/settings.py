@@ -299,39 +299,6 @@ def _base_settings() -> list[Setting]:
             _web_url,
         ),
         Setting(
-            "FACEBOOK_APP_ID",
-            "text",
-            "",
-            "Facebook app id; facebook counts are off without it and the secret.",
-            _text,
-        ),
-        Setting("FACEBOOK_APP_SECRET", "text", "", "Facebook app secret.", _text, secret=True),
-        Setting(
-            "FACEBOOK_GRAPH_VERSION",
-            "text",
-            "v25.0",
-            "Graph API version (versions expire about two years after release).",
-            _text,
-        ),
-        Setting(
-            "REDDIT_CLIENT_ID",
-            "text",
-            "",
-            "Reddit OAuth app id (client credentials); "
-            "reddit counts are off without it and the secret.",
-            _text,
-        ),
-        Setting("REDDIT_CLIENT_SECRET", "text", "", "Reddit OAuth app secret.", _text, secret=True),
-        Setting(
-            "BLUESKY_HANDLE",
-            "text",
-            "",
-            "Bluesky handle for the search API; bluesky "
-            "counts are off without it and an app password.",
-            _text,
-        ),
-        Setting("BLUESKY_APP_PASSWORD", "text", "", "Bluesky app password.", _text, secret=True),
-        Setting(
             "LOG_LEVEL",
             "choice",
             "info",
@@ -398,6 +365,16 @@ def _base_settings() -> list[Setting]:
     ]
 
 
+def _credential_settings() -> list[Setting]:
+    """What the networks' count APIs read, as each network module declares it."""
+    return [
+        Setting(o.name, "text", o.default, o.help, _text, secret=o.secret)
+        for net in COUNT_NETWORKS.values()
+        if net.count is not None
+        for o in net.count.options
+    ]
+
+
 def _network_settings() -> list[Setting]:
     out: list[Setting] = []
     for net in COUNT_NETWORKS.values():
@@ -426,7 +403,13 @@ def _network_settings() -> list[Setting]:
     return out
 
 
-SETTINGS: tuple[Setting, ...] = tuple(_base_settings() + _network_settings())
+def _all_settings() -> list[Setting]:
+    base = _base_settings()
+    at = [s.name for s in base].index("LOG_LEVEL")  # credentials before the log level
+    return base[:at] + _credential_settings() + base[at:] + _network_settings()
+
+
+SETTINGS: tuple[Setting, ...] = tuple(_all_settings())
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
 
@@ -464,6 +447,18 @@ class Settings:
             value = self._values.get(s.name)
             out[s.name] = "********" if (s.secret and value and hide_secrets) else value
         return out
+
+
+def counts_off(settings: Settings) -> dict[str, str]:
+    """Networks whose counts are off for lack of a setting, with the reason:
+    ``{"facebook": "no SHAREPROXY_FACEBOOK_APP_ID"}`` (the first setting missing)."""
+    out: dict[str, str] = {}
+    for name, net in COUNT_NETWORKS.items():
+        assert net.count is not None
+        missing = net.count.missing({n: str(settings.get(n) or "") for n in net.count.requires})
+        if missing:
+            out[name] = f"no {PREFIX}{missing[0]}"
+    return out
 
 
 def ttl_floor(network: str) -> int:

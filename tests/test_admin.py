@@ -18,6 +18,7 @@ from admin_support import (
 )
 from flask import Flask
 
+from shareproxy.networks.base import RateLimited
 from shareproxy.settings import TTL_CEILING, ttl_floor
 from shareproxy.store import Entry
 from shareproxy.store.redis import RedisStore
@@ -467,8 +468,8 @@ def test_api_cache_delete(admin: Flask) -> None:
 
 def test_overview_shows_networks_off_and_why(make_app: Callable[..., Flask]) -> None:
     app = make_app(**ADMIN)
-    cache = app.extensions["shareproxy"].cache
-    cache._open_circuit("pinterest", 120)
+    svc = app.extensions["shareproxy"]
+    svc.circuit.failed("pinterest", RateLimited(120), svc.cache.clock())
     client = app.test_client()
     login(client)
     html = client.get("/admin/").text

@@ -35,13 +35,14 @@ from markupsafe import Markup
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import metrics, services
-from ..clicks import counter
+from .. import headers, metrics
+from ..container import Services
 from ..networks import COUNT_NETWORKS, NETWORKS
 from ..privacy import anonymize_ip
 from ..settings import TTL_CEILING, ttl_floor
 from ..store import StoreError
 from ..urls import BadURL, normalise
+from .context import services
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +52,6 @@ LOGIN_LIMIT = 5  # failed logins per anonymised IP …
 LOGIN_WINDOW = 15 * 60  # … within this many seconds; then 429 until the window ends
 SESSION_HOURS = 8
 TOP_LIMIT = 20
-CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
 
 
 # --- set-up
@@ -67,9 +64,8 @@ class AdminSessionInterface(SecureCookieSessionInterface):
         return bool(request.is_secure)
 
 
-def init_app(app: Flask) -> None:
-    """Session settings and the shared secret key, then the blueprint."""
-    svc = app.extensions["shareproxy"]
+def init_app(app: Flask, svc: Services) -> None:
+    """Session settings and the shared secret key (create_app registers the blueprint)."""
     app.secret_key = svc.settings.secret_key or shared_secret_key(svc.store, app.instance_path)
     app.session_interface = AdminSessionInterface()
     app.config.update(
@@ -79,7 +75,6 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Strict",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
     )
-    app.register_blueprint(bp)
 
 
 def shared_secret_key(store: Any, instance_path: str) -> str:
@@ -188,9 +183,9 @@ def guard() -> BaseResponse | None:
 
 @bp.after_request
 def admin_headers(resp: Response) -> Response:
-    resp.headers["Content-Security-Policy"] = CSP
+    resp.headers["Content-Security-Policy"] = headers.ADMIN_CSP
     resp.headers["X-Frame-Options"] = "DENY"
-    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Cache-Control"] = headers.NO_STORE
     return resp
 
 
@@ -200,7 +195,7 @@ def admin_headers(resp: Response) -> Response:
 def throttle_key() -> str:
     """Failed logins are counted per anonymised IP, hashed with the day's salt."""
     now = time.time()
-    salt = counter().salt(int(now // 86400), now)
+    salt = services().clicks.salt(int(now // 86400), now)
     anon = anonymize_ip(request.remote_addr or "")
     return "login:" + hmac.new(bytes.fromhex(salt), anon.encode(), hashlib.sha256).hexdigest()
 
@@ -251,10 +246,10 @@ def network_states() -> list[dict[str, Any]]:
     svc.cache.sync(now)
     rows = []
     for name, net in COUNT_NETWORKS.items():
-        missing = svc.fetcher.missing_credentials(net)
-        until = svc.cache.circuit_open_until(name)
-        if missing:
-            why = "off: no SHAREPROXY_" + missing[0]
+        off = svc.off.get(name)
+        until = svc.circuit.open_until(name)
+        if off:
+            why = "off: " + off
         elif until > now:
             why = f"circuit open for {int(until - now)} s (rate limited)"
         else:
@@ -263,7 +258,7 @@ def network_states() -> list[dict[str, Any]]:
             {
                 "network": name,
                 "label": net.label,
-                "on": not missing,
+                "on": not off,
                 "circuit_open_until": until if until > now else None,
                 "why": why,
                 "ttl": svc.cache.ttl(name),
@@ -336,7 +331,7 @@ def check_ttl(network: str, raw: Any) -> tuple[int | None, str | None]:
 def lookup(url: str) -> list[dict[str, Any]]:
     svc = services()
     now = time.time()
-    clicks = counter().counts(url, list(NETWORKS))
+    clicks = services().clicks.counts(url, list(NETWORKS))
     rows = []
     for name in COUNT_NETWORKS:
         entry = svc.cache.peek(url, name)

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from flask import Blueprint, Response
 
+from .. import headers
 from ..openapi import spec
 
 bp = Blueprint("docs", __name__)
@@ -20,6 +21,4 @@ def _body() -> bytes:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     resp = Response(_body(), mimetype="application/json")
-    resp.headers["Cache-Control"] = "public, max-age=3600"
-    resp.headers["Access-Control-Allow-Origin"] = "*"
-    return resp
+    return headers.open_to_all(resp, headers.public(3600))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from .. import metrics, services
+from .. import headers, metrics
+from .context import services
 
 bp = Blueprint("health", __name__)
 
@@ -15,11 +16,11 @@ def healthz() -> Response:
     ok = store.ping()
     resp = jsonify(status="ok" if ok else "store unavailable", store=store.kind)
     resp.status_code = 200 if ok else 503
-    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Cache-Control"] = headers.NO_STORE
     return resp
 
 
 @bp.get("/metrics")
 def prometheus() -> Response:
     body, content_type = metrics.exposition()
-    return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
+    return Response(body, content_type=content_type, headers={"Cache-Control": headers.NO_STORE})

@@ -1,0 +1,58 @@
+"""What is configured and what is not: the start-up summary, said once per server.
+
+gunicorn's master says it in ``on_starting`` (gunicorn.conf.py) before it forks the
+workers; a worker inherits the fact that it was said, so its ``create_app`` stays quiet.
+Run without gunicorn (``import wsgi``, ``flask run``, tests), ``create_app`` says it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from ._version import __version__
+from .settings import Settings, counts_off
+
+log = logging.getLogger("shareproxy")
+
+_master_said = False  # True in gunicorn's master once it logged, and in its forked workers
+
+
+def summary(settings: Settings) -> list[str]:
+    """What is configured and what is not, one line each."""
+    lines = [
+        f"shareproxy {__version__}: store {settings.store or 'sqlite (instance folder)'}",
+        f"allowed domains: {', '.join(settings.allowed_domains)}",
+    ]
+    lines += [f"{name} counts off: {why}" for name, why in counts_off(settings).items()]
+    return lines
+
+
+def say_in_master(settings: Settings, write: Callable[[str], None]) -> None:
+    """gunicorn's master: write the summary once, before the workers are forked."""
+    global _master_said
+    for line in summary(settings):
+        write(line)
+    _master_said = True
+
+
+def say(settings: Settings) -> None:
+    """An app being made: log the summary, unless the gunicorn master already did."""
+    if not _master_said:
+        for line in summary(settings):
+            log.info("%s", line)
+
+
+def ensure_log_handler() -> None:
+    """Send shareproxy's log to stderr when nobody configured logging (gunicorn does not
+    for application loggers): otherwise the start-up summary would be lost."""
+    if log.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter(
+            "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+            "%Y-%m-%d %H:%M:%S %z",
+        )
+    )
+    log.addHandler(handler)
