@@ -39,10 +39,23 @@ class Query:
     chosen: tuple[str, ...] | None  # networks the request named (None: every network)
     merges: bool  # first-party click counts go into the answer
     variant: Hashable  # what else the merge depends on
+    # The Shariff Wrapper plugin's ``services`` (shareproxy/wordpress.py): the answer's
+    # names as asked, with our network for each (None: our names), and its ``total``.
+    labels: tuple[tuple[str, str], ...] | None = None
+    total: bool = False
 
     @property
     def key(self) -> MemoKey:
-        return (self.url, self.asked, self.variant)
+        return (self.url, self.asked, (self.variant, self.labels, self.total))
+
+    def body(self, found: dict[str, int]) -> bytes:
+        """The JSON answer for the counts ``found`` (network -> count)."""
+        shown = found
+        if self.labels is not None:
+            shown = {name: found[ours] for name, ours in self.labels if ours in found}
+        if self.total:  # each network once, whatever the names it was asked under
+            shown = {**shown, "total": sum(found.values())}
+        return json.dumps(shown, separators=(",", ":")).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +92,24 @@ class Counts:
 
     # --- what a request asks
 
-    def query(self, url: str, wanted: list[str], named: bool) -> Query:
+    def query(
+        self,
+        url: str,
+        wanted: list[str],
+        named: bool,
+        labels: tuple[tuple[str, str], ...] | None = None,
+        total: bool = False,
+    ) -> Query:
         """The query for ``url`` and the ``wanted`` networks (``named``: the request listed
-        them; otherwise ``wanted`` is every network with counts on)."""
+        them; otherwise ``wanted`` is every network with counts on). ``labels`` and
+        ``total`` shape the answer as the Shariff Wrapper plugin asks (:class:`Query`)."""
         asked = tuple(name for name in wanted if name in self.enabled)
         mode = self.mode
         if mode == "off" or (mode == "fill" and named and len(asked) == len(wanted)):
-            return Query(url, asked, None, False, None)  # no click count can enter it
+            # no click count can enter it
+            return Query(url, asked, None, False, None, labels, total)
         chosen = tuple(wanted) if named else None
-        return Query(url, asked, chosen, True, (mode, chosen))
+        return Query(url, asked, chosen, True, (mode, chosen), labels, total)
 
     def remember(self, raw_query: bytes, query: Query) -> None:
         """The view parsed ``raw_query`` into ``query``: the fast path may recognise it."""
@@ -105,8 +127,8 @@ class Counts:
     # --- the answer
 
     def answer(self, query: Query) -> tuple[bytes, int]:
-        """The JSON body (``{"network": count}``) and its max-age, waiting at most the
-        request deadline for counts not in the cache."""
+        """The JSON body (``{"network": count}``, shaped by :meth:`Query.body`) and its
+        max-age, waiting at most the request deadline for counts not in the cache."""
         now = self.cache.clock()
         self.cache.sync(now)
         version = self.clicks.snapshot(query.url) if query.merges else None
@@ -118,7 +140,7 @@ class Counts:
         if query.merges:
             chosen = list(query.chosen) if query.chosen is not None else None
             found = self.clicks.merge(query.url, found, chosen, self.enabled)
-        body = json.dumps(found, separators=(",", ":")).encode()
+        body = query.body(found)
         if result.complete and result.max_age > 0:
             hits = self.cache.outcomes(query.url, query.asked)
             if hits is not None:

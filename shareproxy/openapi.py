@@ -45,6 +45,32 @@ NETWORKS_PARAM: dict[str, Any] = {
     "schema": {"type": "string"},
     "example": "facebook,reddit,pinterest",
 }
+SERVICES_PARAM: dict[str, Any] = {
+    "name": "services",
+    "in": "query",
+    "required": False,
+    "description": (
+        "The Shariff Wrapper WordPress plugin's request: service names separated by `|` "
+        "(or `,`), in the plugin's names (`mailto`, `mailform` and `printer` are `mail` "
+        "and `print`). Names without a count are ignored; `totalnumber` alone (or no name) "
+        "asks for every network. The answer uses the names as asked and adds `total`, the "
+        "sum of the counts in it. Not together with `networks`. `url` may then also come "
+        "unencoded as the first parameter, its own query running to the last `&services=`."
+    ),
+    "schema": {"type": "string"},
+    "example": "facebook|pinterest|reddit",
+}
+TIMESTAMP_PARAM: dict[str, Any] = {
+    "name": "timestamp",
+    "in": "query",
+    "required": False,
+    "description": (
+        "The post's modification time, as the Shariff Wrapper plugin sends it; accepted "
+        "and ignored (the counts of a page are cached once, whatever its timestamp)."
+    ),
+    "schema": {"type": "string"},
+    "example": "1764000000",
+}
 BAD_INPUT = {
     "400": _error("Bad input (missing, malformed or repeated parameter); one-line reason."),
     "414": _error("Query string too long."),
@@ -54,9 +80,20 @@ BAD_INPUT = {
 def _counts_paths() -> dict[str, Any]:
     counts_schema = {
         "type": "object",
-        "description": "Share count per network; a network whose count is unknown is absent.",
-        "properties": {name: {"type": "integer", "minimum": 0} for name in COUNT_NETWORKS},
-        "additionalProperties": False,
+        "description": (
+            "Share count per network; a network whose count is unknown is absent. First-party "
+            "counts (SHAREPROXY_CLICK_COUNTS) can add networks without a count API; with "
+            "`services` the names are those asked, and `total` is their sum."
+        ),
+        "properties": {
+            **{name: {"type": "integer", "minimum": 0} for name in COUNT_NETWORKS},
+            "total": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Only with `services`: the sum of the counts in the answer.",
+            },
+        },
+        "additionalProperties": {"type": "integer", "minimum": 0},
     }
     cors_header = {
         "Access-Control-Allow-Origin": {
@@ -69,7 +106,7 @@ def _counts_paths() -> dict[str, Any]:
             "get": {
                 "operationId": "getCounts",
                 "summary": "Cached share counts of one page (Shariff backend format).",
-                "parameters": [URL_PARAM, NETWORKS_PARAM],
+                "parameters": [URL_PARAM, NETWORKS_PARAM, SERVICES_PARAM, TIMESTAMP_PARAM],
                 "responses": {
                     "200": {
                         "description": "Counts known within the request deadline.",

@@ -1,4 +1,5 @@
-"""The share-count API, in the format of a Shariff backend (shareproxy/counts.py answers)."""
+"""The share-count API, in the format of a Shariff backend, and as the Shariff Wrapper
+WordPress plugin asks it (``services``); shareproxy/counts.py answers."""
 
 from __future__ import annotations
 
@@ -26,10 +27,19 @@ def preflight() -> Response:
 @bp.get("/api/counts")
 def counts() -> Response:
     svc = services()
-    url = params.page_url()
-    raw = params.single("networks")
-    wanted = params.network_names(raw, svc.enabled_counts())
-    query = svc.counts.query(url, wanted, named=bool(raw))
+    plugin = params.plugin_request()
+    if plugin is not None:
+        # the Shariff Wrapper plugin: its names, and the total (README, "WordPress")
+        url, names = plugin
+        if names.everything:
+            query = svc.counts.query(url, svc.enabled_counts(), named=False, total=True)
+        else:
+            query = svc.counts.query(url, names.networks, True, names.labels, total=True)
+    else:
+        url = params.page_url()
+        raw = params.single("networks")
+        wanted = params.network_names(raw, svc.enabled_counts())
+        query = svc.counts.query(url, wanted, named=bool(raw))
     body, max_age = svc.counts.answer(query)
     svc.counts.remember(request.query_string, query)
     origin = request.headers.get("Origin", "")

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from flask import request
 
-from .. import i18n
+from .. import i18n, wordpress
 from ..errors import ApiError
 from ..networks import NETWORKS
 from ..urls import MAX_URL_LENGTH, BadURL, normalise, origin_allowed
@@ -80,6 +80,25 @@ def _page_url(raw: str) -> str:
     if isinstance(found, BadURL):
         raise ApiError(str(found), found.status)
     return found
+
+
+# --- the Shariff Wrapper plugin's request
+
+
+def plugin_request() -> tuple[str, wordpress.Services] | None:
+    """The page URL (validated as :func:`page_url`) and the names of a counts request that
+    uses ``services``, as the Shariff Wrapper WordPress plugin sends it; None for any other
+    request. ``url`` is read from the raw query string (shareproxy/wordpress.py), so an
+    unencoded one keeps its own query; ``timestamp`` is never read."""
+    raw = request.query_string.decode("utf-8", "replace")
+    try:
+        found = wordpress.read(raw)
+        if found is None:
+            return None
+        names = wordpress.services(found.services)
+    except wordpress.Refused as exc:
+        raise ApiError(str(exc)) from None
+    return _page_url(found.url or ""), names
 
 
 # --- networks
