@@ -54,7 +54,7 @@ SERVICES_PARAM: dict[str, Any] = {
         "(or `,`), in the plugin's names (`mailto`, `mailform` and `printer` are `mail` "
         "and `print`). Names without a count are ignored; `totalnumber` alone (or no name) "
         "asks for every network. The answer uses the names as asked and adds `total`, the "
-        "sum of the counts in it. Not together with `networks`. `url` may then also come "
+        "sum of the counts in it; `networks` is then ignored. `url` may then also come "
         "unencoded as the first parameter, its own query running to the last `&services=`."
     ),
     "schema": {"type": "string"},

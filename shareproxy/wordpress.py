@@ -13,6 +13,8 @@ in ``?``), with ``services`` as ``a|b`` and a stray ``"`` after the timestamp.
 
 This module turns such a query into the page URL text and the names asked for; the page
 URL is validated and normalised afterwards (``shareproxy.urls``), as for every request.
+A request with ``services`` is the plugin's: a ``networks`` beside it does not apply and
+is ignored.
 
 Pages that write ``data-url`` unencoded send a raw URL, whose own ``?a=1&b=2`` the
 browser leaves as it is, so its ``&b=2`` arrives as a parameter of ours. In the plugin's
@@ -107,8 +109,6 @@ def read(query: str) -> Request | None:
         return None
     if names.count("services") > 1:
         raise Refused("give 'services' once")
-    if "networks" in names:
-        raise Refused("give 'services' or 'networks', not both")
     if names.count("url") > (0 if cut > 0 else 1):
         raise Refused("give 'url' once")
     if cut < 0 and url_raw is not None and _RAW.match(url_raw):

@@ -189,7 +189,6 @@ NOT_SERVED = "url is on a host this server does not serve"
         ("url=https%3A%2F%2Fevil.example%2F&services=vk", 403, NOT_SERVED),
         ("url=https://evil.example/?a=1&b=2&services=vk", 403, NOT_SERVED),
         ("url=javascript%3Aalert(1)&services=vk", 400, "url must use http or https"),
-        (ENC + "&services=vk&networks=vk", 400, "give 'services' or 'networks', not both"),
         (ENC + "&services=vk&services=buffer", 400, "give 'services' once"),
         (ENC + "&url=https%3A%2F%2Fexample.org%2Fb&services=vk", 400, "give 'url' once"),
         (ENC + "&services=" + "vk|" * 100 + "vk", 400, "'services' names more than 100 services"),
@@ -212,6 +211,9 @@ def test_total_only_when_services_is_used(
     for query in (f"url={rawurlencode(PAGE)}", f"url={rawurlencode(PAGE)}&networks=vk,buffer"):
         body = client.get(f"/api/counts?{query}&timestamp=5").get_json()
         assert body and "total" not in body
+    # beside services, networks does not apply
+    both = plugin(client, services="vk", timestamp="1&networks=buffer,reddit")
+    assert both.get_json() == {"vk": 7, "total": 7}
     # the same networks asked both ways, each answer memoised: never the other's body
     for _ in range(2):
         assert plugin(client, services="vk|buffer").get_data() == b'{"vk":7,"buffer":7,"total":14}'

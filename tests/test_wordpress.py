@@ -53,6 +53,12 @@ def test_without_services_it_is_not_the_plugins_request() -> None:
     assert read("") is None
 
 
+def test_networks_does_not_apply_beside_services() -> None:
+    query = f"networks=buffer&url={rawurlencode(PAGE)}&services=vk&networks=reddit"
+    assert read(query) == Request(PAGE, "vk")
+    assert read(f"url={PAGE}&services=vk&networks=buffer") == Request(PAGE, "vk")
+
+
 def test_other_orders() -> None:
     query = f"services=vk%7Cbuffer&url={rawurlencode(PAGE)}&timestamp=undefined"
     assert read(query) == Request(PAGE, "vk|buffer")
@@ -72,8 +78,6 @@ def test_other_orders() -> None:
         ("services=vk&url=a&url=b", "give 'url' once"),
         ("url=https%3A%2F%2Fexample.org%2F&services=vk&services=buffer", "give 'services'"),
         ("services=vk&services=buffer", "give 'services' once"),
-        ("url=https%3A%2F%2Fexample.org%2F&services=vk&networks=vk", "not both"),
-        ("networks=vk&url=https%3A%2F%2Fexample.org%2F&services=vk", "not both"),
     ],
 )
 def test_what_cannot_be_read_is_refused(query: str, reason: str) -> None:
