@@ -17,7 +17,7 @@ from .settings import ConfigError, load
 from .views import BLUEPRINTS
 from .views.admin import init_app as init_admin
 
-MAX_QUERY_BYTES = 8192
+MAX_QUERY_BYTES = 32768  # gunicorn.conf.py and deploy/nginx let such a request line through
 
 __all__ = ["ConfigError", "__version__", "create_app"]
 
@@ -59,7 +59,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     @app.before_request
     def limit_query() -> Response | None:
         if len(request.query_string) > MAX_QUERY_BYTES:
-            return errors.error_response("query string too long", 414)
+            return errors.error_response("request URI too long", 414)
         return None
 
     @app.after_request

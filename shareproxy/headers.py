@@ -26,10 +26,41 @@ NO_REFERRER: Header = ("Referrer-Policy", "no-referrer")
 SECURITY: tuple[Header, ...] = (NOSNIFF, NO_REFERRER)
 
 
+# Browser features an HTML answer may use: none, unless a view allows some to itself.
+# Only features Chromium knows (an unknown one is a console error on every page); web-share
+# is left at the browsers' default (this origin only), as Chromium on Linux lacks it.
+POLICY_FEATURES = (
+    "accelerometer", "autoplay", "camera", "clipboard-read", "clipboard-write",
+    "display-capture", "encrypted-media", "fullscreen", "geolocation", "gyroscope", "hid",
+    "idle-detection", "magnetometer", "microphone", "midi", "payment", "picture-in-picture",
+    "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+)  # fmt: skip
+
+
+def permissions_policy(*own: str) -> str:
+    """A Permissions-Policy denying every feature but ``own`` (allowed to this origin)."""
+    return ", ".join(f"{f}=(self)" if f in own else f"{f}=()" for f in POLICY_FEATURES)
+
+
 def security(resp: R) -> R:
-    """The headers every answer carries, unless the view chose its own."""
+    """The headers every answer carries, unless the view chose its own. An HTML page uses no
+    powerful feature, opens no window that may reach back, and is not to be loaded by other
+    sites (views that are embedded say otherwise)."""
     for name, value in SECURITY:
         resp.headers.setdefault(name, value)
+    if resp.mimetype == "text/html":
+        resp.headers.setdefault("Permissions-Policy", permissions_policy())
+        resp.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        resp.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+    return resp
+
+
+def embeddable(resp: R, *features: str) -> R:
+    """An answer other sites may load (an iframe, a fragment, a script, an image), allowed
+    the browser ``features`` it needs."""
+    if features or resp.mimetype == "text/html":
+        resp.headers["Permissions-Policy"] = permissions_policy(*features)
+    resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return resp
 
 
@@ -78,13 +109,20 @@ def preflight(resp: R, origin: str, allowed: Iterable[str]) -> R:
 
 
 def open_to_all(resp: R, cache_control: str) -> R:
-    """A public file any site may load (loader script, assets, the API description)."""
+    """A public file any site may load and read (loader script, assets, an icon)."""
     resp.headers["Cache-Control"] = cache_control
+    resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     resp.headers["Access-Control-Allow-Origin"] = "*"
     return resp
 
 
 # --- Content-Security-Policy of each kind of page
+
+# A fragment for pages to include (/snippet): opened on its own, it may load and run nothing.
+SNIPPET_CSP = (
+    "default-src 'none'; img-src 'self' data:; style-src 'self'; form-action 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def frame_ancestors(allowed: Iterable[str]) -> str:
@@ -167,14 +205,18 @@ __all__ = [
     "NOSNIFF",
     "NO_REFERRER",
     "NO_STORE",
+    "POLICY_FEATURES",
+    "SNIPPET_CSP",
     "SECURITY",
     "allowed_origin",
     "buttons_csp",
     "cors",
+    "embeddable",
     "frame_ancestors",
     "no_store",
     "open_to_all",
     "page",
+    "permissions_policy",
     "preflight",
     "public",
     "security",

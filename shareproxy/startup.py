@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 
 from ._version import __version__
+from .privacy import AddressFilter
 from .settings import Settings, counts_off
 
 log = logging.getLogger("shareproxy")
@@ -55,4 +56,5 @@ def ensure_log_handler() -> None:
             "%Y-%m-%d %H:%M:%S %z",
         )
     )
+    handler.addFilter(AddressFilter())  # no full address in any line, whoever logs it
     log.addHandler(handler)

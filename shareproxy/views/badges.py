@@ -69,6 +69,7 @@ def _badge(network: str, fmt: str) -> Response:
 
     resp = Response(rendered.body, mimetype=rendered.mimetype)
     resp.set_etag(rendered.etag)
+    headers.embeddable(resp)  # an image for any page
     if max_age > 0:
         resp.headers["Cache-Control"] = headers.public(max_age)
     else:

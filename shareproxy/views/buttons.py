@@ -172,6 +172,7 @@ def buttons_page() -> Response:
         **ctx,
     )
     resp = Response(html, mimetype="text/html")
+    headers.embeddable(resp, "clipboard-write")  # the copy and share buttons, in a frame
     csp = button_csp(opts.activate)
     return headers.page(resp, csp, vary_language=not params.lang_given())
 
@@ -183,13 +184,18 @@ def snippet() -> Response:
     if opts.mode != "share":
         raise ApiError("'mode' must be share for a snippet (two-click needs the iframe)")
     _ = i18n.translator(opts.lang).gettext
-    base = request.host_url.rstrip("/")
+    base = params.public_base()
     buttons = [
         b for b in buttons_for(opts, _, absolute=base) if b.kind in ("link", "mastodon", "info")
     ]
     add_counts(opts, buttons)
     html = render_template("buttons/snippet.html", buttons=buttons, **page_context(opts))
-    resp = headers.open_to_all(Response(html, mimetype="text/html"), headers.public(300))
+    resp = Response(html, mimetype="text/html")
+    resp.headers["Cache-Control"] = headers.public(300)
+    resp.headers["Content-Security-Policy"] = headers.SNIPPET_CSP
+    headers.embeddable(resp)
+    # allowed sites may fetch it from the browser; nobody else
+    headers.cors(resp, request.headers.get("Origin", ""), services().settings.allowed_domains)
     if not params.lang_given():
         resp.vary.add("Accept-Language")
     return resp

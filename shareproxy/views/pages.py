@@ -97,6 +97,8 @@ def landing() -> Response:
         js=assets.url("landing.js"),
     )
     resp = Response(html, mimetype="text/html")
+    # the "Copy code" buttons, and the same-origin previews of the buttons
+    resp.headers["Permissions-Policy"] = headers.permissions_policy("clipboard-write")
     return headers.page(resp, headers.LANDING_CSP, vary_language=not params.lang_given())
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from flask import request
 
 from .. import i18n, wordpress
 from ..errors import ApiError
 from ..networks import NETWORKS
-from ..urls import MAX_URL_LENGTH, BadURL, normalise, origin_allowed
+from ..urls import MAX_URL_LENGTH, BadURL, host_allowed, normalise, origin_allowed
 from ..urls import page_url as check_page_url
 from .context import settings
 
@@ -212,22 +213,49 @@ def origin() -> str:
 
 
 def activate(mode: str, names: list[str]) -> list[str]:
-    """``activate``: two-click widgets the visitor switched on, among ``names``."""
+    """``activate``: widgets to load at once in two-click mode, among ``names``. Names that
+    do not apply (share mode, a network not shown or without a widget) are ignored: the
+    page still renders."""
     raw = single("activate")
-    if raw is None or not raw.strip():
+    if raw is None or not raw.strip() or mode != "twoclick":
         return []
     widgets = [n for n in names if NETWORKS[n].widget is not None]
     chosen: list[str] = []
     for part in raw.split(",")[:10]:
         name = part.strip().lower()
-        if mode != "twoclick" or name not in widgets:
-            raise ApiError(
-                "'activate' needs mode=twoclick and names networks with a widget among "
-                f"'networks': {', '.join(widgets) or '(none)'}"
-            )
-        if name not in chosen:
+        if name in widgets and name not in chosen:
             chosen.append(name)
     return chosen
+
+
+# --- where this server is reached
+
+
+def public_base() -> str:
+    """scheme://host[/prefix] absolute links to this server start with:
+    SHAREPROXY_PUBLIC_URL, else the request's own host when the operator allowed it (421
+    otherwise); never an arbitrary Host header."""
+    config = settings()
+    if config.public_url:
+        return str(config.public_url)
+    scheme = request.scheme if request.scheme in ("http", "https") else "http"
+    try:
+        parts = urlsplit(f"//{request.host}")
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.username or parts.password or parts.path:
+        host = ""
+    else:
+        host = (parts.hostname or "").lower().rstrip(".")
+    if not host or not host_allowed(host, config.allowed_domains):
+        raise ApiError(
+            "this host is not configured: set SHAREPROXY_PUBLIC_URL to the address visitors "
+            "reach shareproxy at",
+            421,
+        )
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}" + (f":{port}" if port else "")
 
 
 # --- a button page's parameters, together
