@@ -71,12 +71,13 @@ class Services:
 
 
 def _pairs(query: str) -> list[tuple[str, str]]:
-    """(decoded name, raw value) of each ``name=value`` of a query string."""
+    """(name, raw value) of each ``name=value`` of a query string. Names are taken as they
+    are: the plugin's are plain words, and a name in % escapes is not one of ours."""
     pairs = []
     for part in query.split("&"):
         if part:
             name, _, value = part.partition("=")
-            pairs.append((unquote_plus(name), value))
+            pairs.append((name, value))
     return pairs
 
 
@@ -94,6 +95,8 @@ def page_url_text(raw: str) -> str:
 def read(query: str) -> Request | None:
     """The plugin's request in a raw query string; None when it has no ``services``
     (then it is a Shariff request, read as such). Raises :class:`Refused`."""
+    if "services=" not in query:
+        return None  # the Shariff format, the common case: nothing more to read
     query = query.lstrip("?")
     # an unencoded URL first: everything up to the last "&services=" is the URL
     unencoded = query.startswith("url=") and _RAW.match(query, len("url=")) is not None
