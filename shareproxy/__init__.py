@@ -12,21 +12,23 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errors, metrics
+from . import errors, metrics, presence
 from ._version import __version__
 from .cache import CountCache
 from .fastpath import FastPath
 from .fetch import Fetcher
 from .networks import COUNT_NETWORKS
-from .paths import data_dir, instance_dir
+from .paths import data_dir, instance_dir, instance_rule
 from .settings import ConfigError, Settings, load
-from .store import Store, open_store
+from .store import Store, describe, open_store
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_QUERY_BYTES = 8192
 log = logging.getLogger("shareproxy")
 
-__all__ = ["ConfigError", "Services", "__version__", "create_app", "services"]
+__all__ = [
+    "ConfigError", "Services", "__version__", "create_app", "services", "store_location",
+]  # fmt: skip
 
 
 @dataclass
@@ -57,10 +59,18 @@ def services() -> Services:
     return svc
 
 
+def store_location(settings: Settings) -> str:
+    """The store in full (SQLite file, or Redis URL without password) and why it is that one."""
+    where = describe(settings.store, instance_dir())
+    why = "SHAREPROXY_STORE" if settings.store else "default: " + instance_rule()
+    return f"{where} ({why})"
+
+
 def summary(settings: Settings, fetcher: Fetcher) -> list[str]:
     """What is configured and what is not, one line each (logged at start-up)."""
     lines = [
-        f"shareproxy {__version__}: store {settings.store or 'sqlite (instance folder)'}",
+        f"shareproxy {__version__}",
+        f"store: {store_location(settings)}",
         f"allowed domains: {', '.join(settings.allowed_domains)}",
     ]
     for name, net in COUNT_NETWORKS.items():
@@ -86,8 +96,16 @@ def _ensure_log_handler() -> None:
     logger.addHandler(handler)
 
 
-def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool = True) -> Flask:
+def create_app(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    log_summary: bool = True,
+    check_in: bool = True,
+) -> Flask:
     """Build the app. ``overrides`` (tests) win over the environment and the TOML file.
+
+    ``check_in=False`` (the ``shareproxy`` command) keeps the process off the list of
+    servers using the store (shareproxy/presence.py).
 
     Raises ConfigError, naming the setting, when a value cannot be used.
     """
@@ -117,6 +135,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     app.wsgi_app = fast  # type: ignore[method-assign]
     app.extensions["shareproxy.fastpath"] = fast
     metrics.attach(store)  # admin overview figures, flushed to the store off the request path
+    if check_in:
+        presence.attach(app.extensions["shareproxy"])  # "a server uses this store", every 2 s
 
     if log_summary and not os.environ.get("SHAREPROXY__SUMMARY_LOGGED"):
         for line in summary(settings, fetcher):
