@@ -162,7 +162,7 @@ def create_app(
         metrics.request(endpoint, resp.status_code)
         return resp
 
-    from .views import api, badges, buttons, docs, health, share
+    from .views import api, badges, buttons, docs, health, pages, share
 
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
@@ -170,4 +170,5 @@ def create_app(
     app.register_blueprint(share.bp)
     app.register_blueprint(badges.bp)
     app.register_blueprint(docs.bp)
+    app.register_blueprint(pages.bp)
     return app
