@@ -55,18 +55,21 @@ def describe(url: str, instance_path: str) -> str:
     return f"SQLite {os.path.abspath(sqlite_path(url, instance_path))}"
 
 
-def open_store(url: str, instance_path: str) -> Store:
-    """Open the store named by ``url``; an empty url means SQLite in the instance folder."""
+def open_store(url: str, instance_path: str, max_pages: int = 0) -> Store:
+    """Open the store named by ``url``; an empty url means SQLite in the instance folder.
+
+    ``max_pages`` bounds the pages it keeps (0: no bound), see ``Store.bound_pages``.
+    """
     if url.startswith("redis://"):
         from .redis import PREFIX, RedisStore
 
         plain, prefix = split_redis_url(url)
-        return RedisStore(plain, prefix=prefix or PREFIX)
+        return RedisStore(plain, prefix=prefix or PREFIX, max_pages=max_pages)
     from .sqlite import SQLiteStore
 
     if not url.startswith("sqlite:///"):
-        os.makedirs(instance_path, exist_ok=True)
-    return SQLiteStore(sqlite_path(url, instance_path))
+        os.makedirs(instance_path, mode=0o700, exist_ok=True)
+    return SQLiteStore(sqlite_path(url, instance_path), max_pages=max_pages)
 
 
 __all__ = [
