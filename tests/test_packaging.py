@@ -127,7 +127,9 @@ def test_pip_install_leaves_a_shareproxy_command_that_finds_the_servers_store(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
-    deps = next(p for p in sys.path if p.endswith("site-packages"))
+    import flask
+
+    deps = os.path.dirname(os.path.dirname(flask.__file__))  # where the test's packages are
     Path(site, "test-deps.pth").write_text(deps + "\n")
     target = str(wheel) if mode == "wheel" else "-e" + str(src)
     args = [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
@@ -140,7 +142,7 @@ def test_pip_install_leaves_a_shareproxy_command_that_finds_the_servers_store(
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHAREPROXY_")}
     for name in ("PROMETHEUS_MULTIPROC_DIR", "BIND", "VIRTUAL_ENV", "PYTHONPATH"):
         env.pop(name, None)
-    token = "pip-install-test-token"
+    token = "pip-install-test-token-0123456789abcdef"
     env.update(SHAREPROXY_ADMIN_TOKEN=token, SHAREPROXY_API_BASE_PINTEREST="http://127.0.0.1:9")
     db = venv / "var" / "shareproxy-instance" / "shareproxy.db"
     here, there = tmp_path / "here", tmp_path / "there"
