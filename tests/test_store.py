@@ -125,6 +125,20 @@ def test_unreadable_entries_are_skipped(store: Any) -> None:
     assert store.get_entries(PAGE, ["buffer", "vk"]) == {"buffer": Entry(4, 1.0, 1.0)}
 
 
+def test_check_ins_replace_and_expire(store: Any) -> None:
+    import time
+
+    now = time.time()  # Redis expires by its own clock
+    assert store.members(now) == {}
+    store.check_in("web-1:10", "first", 30, now)
+    store.check_in("web-1:10", "second", 30, now)
+    store.check_in("web-2:7", "other", 0.3, now)
+    assert store.members(now) == {"web-1:10": "second", "web-2:7": "other"}
+    time.sleep(0.4)
+    assert store.members(time.time()) == {"web-1:10": "second"}
+    assert store.get_meta() == {}  # check-ins are not shared settings
+
+
 # --- share counters with a limit, and the bound on stored pages
 
 

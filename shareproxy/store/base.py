@@ -151,6 +151,15 @@ class Store(Protocol):
 
     def forget(self, key: str) -> None: ...
 
+    # the servers using this store: each worker checks in every few seconds
+    def check_in(self, member: str, info: str, keep: float, now: float) -> None:
+        """Set ``member``'s ``info`` (replacing the last one), kept ``keep`` seconds."""
+        ...
+
+    def members(self, now: float) -> dict[str, str]:
+        """Every member checked in within its ``keep`` seconds, with its info."""
+        ...
+
     def sweep(self, now: float) -> None:
         """Delete what has expired (salts, dedup keys, statistics) if the store must."""
         ...

@@ -312,6 +312,20 @@ class RedisStore:
     def forget(self, key: str) -> None:
         self._call(self._client.delete, f"{self.prefix}h:{key}", f"{self.prefix}v:{key}")
 
+    # --- the servers using this store
+
+    def check_in(self, member: str, info: str, keep: float, now: float) -> None:
+        ms = max(1, int(keep * 1000))
+        self._call(self._client.set, f"{self.prefix}p:{member}", info, px=ms)
+
+    def members(self, now: float) -> dict[str, str]:
+        keys = sorted(self._scan(f"{self.prefix}p:*"))
+        if not keys:
+            return {}
+        values = self._call(self._client.mget, keys)
+        start = len(self.prefix) + 2
+        return {k[start:]: v for k, v in zip(keys, values, strict=True) if v is not None}
+
     def sweep(self, now: float) -> None:
         """Nothing to do: every expiring key carries its own TTL in Redis."""
 

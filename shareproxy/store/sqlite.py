@@ -471,6 +471,23 @@ class SQLiteStore:
         with self._db() as db:
             db.execute("DELETE FROM kv WHERE key IN (?, ?)", (f"h:{key}", f"v:{key}"))
 
+    # --- the servers using this store
+
+    def check_in(self, member: str, info: str, keep: float, now: float) -> None:
+        with self._db() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO kv (key, value, expires) VALUES (?, ?, ?)",
+                (f"s:{member}", info, now + keep),
+            )
+
+    def members(self, now: float) -> dict[str, str]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT key, value FROM kv WHERE key >= 's:' AND key < 's;' AND expires > ?",
+                (now,),
+            ).fetchall()
+        return {str(key)[2:]: str(value) for key, value in rows}
+
     # --- statistics buckets
 
     def add_stats(
