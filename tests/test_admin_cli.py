@@ -54,8 +54,8 @@ def test_ttl_set_and_get(env: dict[str, str], server: Any) -> None:
     assert server.cache.ttl("reddit") == 1200
     row = ttl_json(env, "reddit")["reddit"]
     assert row == {
-        "network": "reddit", "seconds": 1200, "source": "override", "override": 1200,
-        "configured": 3600, "floor": 300, "ceiling": 604800,
+        "network": "reddit", "label": "Reddit", "seconds": 1200, "source": "override",
+        "override": 1200, "configured": 3600, "floor": 300, "ceiling": 604800,
     }  # fmt: skip
     text = run(env, "ttl", "get", "reddit").output
     assert re.search(r"^reddit +20 min \(1200 s\) +override +5 min$", text, re.M), text
