@@ -118,6 +118,10 @@ def test_cache_purge(env: dict[str, str], tmp_path: Any, server: Any) -> None:
 
 
 def test_stats(env: dict[str, str], tmp_path: Any) -> None:
+    from shareproxy import metrics
+
+    metrics.attach(None)
+    metrics.flush()  # what earlier tests left unflushed must not land in this store
     store = SQLiteStore(str(tmp_path / "cli.db"))
     minute = int(time.time() // 60) * 60
     hour = minute - minute % 3600
