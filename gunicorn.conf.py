@@ -99,7 +99,7 @@ else:
 
 def on_starting(server: Any) -> None:
     """Refuse to start on a bad configuration; log what is configured, once."""
-    from shareproxy import summary
+    from shareproxy import store_problem, summary
     from shareproxy.fetch import Fetcher
     from shareproxy.settings import ConfigError, load
 
@@ -110,6 +110,10 @@ def on_starting(server: Any) -> None:
         sys.exit(1)
     for line in summary(settings, Fetcher(settings)):
         server.log.info("%s", line)
+    problem = store_problem(settings)
+    if problem:
+        sys.stderr.write(f"shareproxy: configuration error: {problem}\n")
+        sys.exit(1)
     os.environ["SHAREPROXY__SUMMARY_LOGGED"] = "1"
 
 

@@ -21,7 +21,7 @@ from .networks import COUNT_NETWORKS
 from .paths import data_dir, instance_dir, instance_rule
 from .privacy import AddressFilter
 from .settings import ConfigError, Settings, load
-from .store import Store, describe, open_store
+from .store import Store, StoreError, describe, open_store, sqlite_problem
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_QUERY_BYTES = 32768  # gunicorn.conf.py and deploy/nginx let such a request line through
@@ -29,6 +29,7 @@ log = logging.getLogger("shareproxy")
 
 __all__ = [
     "ConfigError", "Services", "__version__", "create_app", "services", "store_location",
+    "store_problem",
 ]  # fmt: skip
 
 
@@ -65,6 +66,14 @@ def store_location(settings: Settings) -> str:
     where = describe(settings.store, instance_dir())
     why = "SHAREPROXY_STORE" if settings.store else "default: " + instance_rule()
     return f"{where} ({why})"
+
+
+def store_problem(settings: Settings) -> str | None:
+    """A one-line configuration error when the SQLite store cannot be written, else None."""
+    problem = sqlite_problem(settings.store, instance_dir())
+    if problem is None:
+        return None
+    return f"SHAREPROXY_STORE: {problem}; point SHAREPROXY_STORE at a writable place"
 
 
 def summary(settings: Settings, fetcher: Fetcher) -> list[str]:
@@ -144,7 +153,14 @@ def create_app(
     logging.getLogger("shareproxy").setLevel(settings.log_level.upper())
     _ensure_log_handler()
 
-    store = open_store(settings.store, app.instance_path)
+    problem = store_problem(settings)
+    if problem:
+        raise ConfigError(problem)
+    try:
+        store = open_store(settings.store, app.instance_path)
+    except StoreError as exc:  # a damaged or locked SQLite file: say so in one line
+        where = describe(settings.store, app.instance_path)
+        raise ConfigError(f"SHAREPROXY_STORE: cannot open {where}: {exc}") from None
     fetcher = Fetcher(settings)
     cache = CountCache(settings, store, fetcher)
     app.extensions["shareproxy"] = Services(settings, store, fetcher, cache)
