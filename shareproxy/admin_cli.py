@@ -273,7 +273,7 @@ def _stats_lines(summary: dict[str, Any], span: str, title: str) -> list[str]:
 
 
 @click.command("stats")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON, as GET /admin/api/stats.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (as /admin/api/stats).")
 def stats(as_json: bool) -> None:
     """Requests, hit ratio, upstream calls and errors per network (last hour and day).
 
@@ -286,15 +286,23 @@ def stats(as_json: bool) -> None:
     try:
         summary = metrics.summary(svc.store)
         clicks = svc.store.click_networks()
+        svc.cache.sync(force=True)  # the circuits open now
     except StoreError as exc:
         raise click.ClickException(f"store unavailable: {exc}") from None
+    states = console.network_states(svc, summary["hour"])
     if as_json:
-        json.dump(
-            {"hour": summary["hour"], "day": summary["day"], "clicks": clicks}, sys.stdout, indent=2
-        )
+        out = {"hour": summary["hour"], "day": summary["day"], "clicks": clicks}
+        out["networks"] = [
+            {k: row[k] for k in ("network", "level", "state", "ttl")} for row in states
+        ]
+        json.dump(out, sys.stdout, indent=2)
         click.echo()
         return
     _header(svc)
+    click.echo(f"networks: {console.headline(states)}")
+    for row in states:
+        if row["level"] not in ("ok", "idle"):
+            click.echo(f"  {row['network']}: {row['state']}")
     click.echo()
     for line in _stats_lines(summary, "hour", "Last hour"):
         click.echo(line)

@@ -135,6 +135,9 @@ def test_stats(env: dict[str, str], tmp_path: Any) -> None:
     out = json.loads(run(env, "stats", "--json").output)
     assert out["hour"]["vk"]["hit"] == 3 and out["day"]["vk"]["requests"] == 3
     assert out["hour"]["vk"]["p50"] == 0.1  # seconds, machine-readable
+    states = {row["network"]: row for row in out["networks"]}
+    assert states["facebook"]["state"] == "off: no SHAREPROXY_FACEBOOK_APP_ID"
+    assert states["vk"] == {"network": "vk", "level": "ok", "state": "on", "ttl": 3600}
     text = run(env, "stats").output
     assert "None" not in text
     head = re.search(
@@ -144,6 +147,8 @@ def test_stats(env: dict[str, str], tmp_path: Any) -> None:
     assert re.search(r"^  vk +3 +100% +0 +2 +0 +100 ms +100 ms +0$", text, re.M), text
     assert "Last hour: 5 HTTP requests, 1 server errors (5xx)" in text
     assert "servers: no running server uses this store" in text
+    assert "networks: 9 on · 3 off (no credentials)" in text
+    assert "  reddit: off: no SHAREPROXY_REDDIT_CLIENT_ID" in text
 
 
 def test_hash_password_prints_a_scrypt_hash(env: dict[str, str]) -> None:
