@@ -10,7 +10,6 @@ no running server can see is reported as such, with exit status 1.
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -19,7 +18,7 @@ from typing import Any
 import click
 from werkzeug.security import generate_password_hash
 
-from . import human, presence
+from . import console, human, presence
 from .container import Services, build
 from .paths import instance_dir
 from .settings import TTL_CEILING, ConfigError, load, ttl_floor
@@ -37,10 +36,9 @@ def _services() -> Services:
     and without checking in as a server)."""
     try:
         settings = load()
+        return build(settings, instance_dir())
     except ConfigError as exc:
         raise click.ClickException(f"configuration error: {exc}") from None
-    try:
-        return build(settings, instance_dir())
     except (StoreError, OSError) as exc:
         where = store_location(settings)
         raise click.ClickException(f"store unavailable: {where}: {exc}") from None
@@ -128,9 +126,6 @@ def hash_password() -> None:
 
 # --- ttl
 
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|sec|min|m|h|d)?\s*$")
-_UNIT = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
-
 
 class Duration(click.ParamType):
     """Seconds, or a number with a unit: 1800, 30min, 2h, 1d."""
@@ -140,36 +135,10 @@ class Duration(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> int:
         if isinstance(value, int):
             return value
-        match = _DURATION.match(str(value))
-        if not match:
+        seconds = human.parse_duration(str(value))
+        if seconds is None:
             self.fail(f"{value!r} is not a duration (1800, 30min, 2h or 1d)", param, ctx)
-        return int(match.group(1)) * _UNIT[match.group(2)]
-
-
-def ttl_rows(svc: Any, names: list[str]) -> list[dict[str, Any]]:
-    """Each network's TTL, where it comes from, its floor and the ceiling."""
-    settings = svc.settings
-    rows = []
-    for name in names:
-        override = svc.cache.ttl_override(name)
-        if override is not None:
-            source = "override"
-        elif settings.get(f"CACHE_TTL_{name.upper()}") is not None:
-            source = f"SHAREPROXY_CACHE_TTL_{name.upper()}"
-        else:
-            source = "SHAREPROXY_CACHE_TTL"
-        rows.append(
-            {
-                "network": name,
-                "seconds": svc.cache.ttl(name),
-                "source": source,
-                "override": override,
-                "configured": settings.ttl_for(name),
-                "floor": ttl_floor(name),
-                "ceiling": TTL_CEILING,
-            }
-        )
-    return rows
+        return seconds
 
 
 @click.group()
@@ -190,7 +159,7 @@ def ttl_get(network: str | None, as_json: bool) -> None:
         svc.cache.sync(force=True)
     except StoreError:
         pass  # sync counts the failure; the configured values are shown
-    rows = ttl_rows(svc, names)
+    rows = console.ttl_rows(svc, names)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -305,7 +274,7 @@ def _stats_lines(summary: dict[str, Any], span: str, title: str) -> list[str]:
 
 
 @click.command("stats")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON, as GET /admin/api/stats.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (as /admin/api/stats).")
 def stats(as_json: bool) -> None:
     """Requests, hit ratio, upstream calls and errors per network (last hour and day).
 
@@ -318,15 +287,23 @@ def stats(as_json: bool) -> None:
     try:
         summary = metrics.summary(svc.store)
         clicks = svc.store.click_networks()
+        svc.cache.sync(force=True)  # the circuits open now
     except StoreError as exc:
         raise click.ClickException(f"store unavailable: {exc}") from None
+    states = console.network_states(svc, summary["hour"])
     if as_json:
-        json.dump(
-            {"hour": summary["hour"], "day": summary["day"], "clicks": clicks}, sys.stdout, indent=2
-        )
+        out = {"hour": summary["hour"], "day": summary["day"], "clicks": clicks}
+        out["networks"] = [
+            {k: row[k] for k in ("network", "level", "state", "ttl")} for row in states
+        ]
+        json.dump(out, sys.stdout, indent=2)
         click.echo()
         return
     _header(svc)
+    click.echo(f"networks: {console.headline(states)}")
+    for row in states:
+        if row["level"] not in ("ok", "idle"):
+            click.echo(f"  {row['network']}: {row['state']}")
     click.echo()
     for line in _stats_lines(summary, "hour", "Last hour"):
         click.echo(line)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 DASH = "–"  # a figure that does not exist (no calls, no lookups)
 
 _UNITS = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
@@ -50,3 +52,16 @@ def number(value: float | None) -> str:
     if value is None:
         return DASH
     return f"{int(value):,}".replace(",", "\u202f")
+
+
+_DURATION = re.compile(r"^\s*(\d{1,9})\s*(s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?)?\s*$")
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> int | None:
+    """ "1800", "30min", "30 min", "2h", "1d" -> seconds; None when it is none of those."""
+    match = _DURATION.match(text)
+    if not match:
+        return None
+    unit = (match.group(2) or "s")[0]
+    return int(match.group(1)) * _UNIT[unit]

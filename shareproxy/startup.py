@@ -14,7 +14,7 @@ from ._version import __version__
 from .paths import instance_dir, instance_rule
 from .privacy import AddressFilter
 from .settings import Settings, counts_off
-from .store import describe
+from .store import describe, sqlite_problem
 
 log = logging.getLogger("shareproxy")
 
@@ -26,6 +26,14 @@ def store_location(settings: Settings) -> str:
     where = describe(settings.store, instance_dir())
     why = "SHAREPROXY_STORE" if settings.store else "default: " + instance_rule()
     return f"{where} ({why})"
+
+
+def store_problem(settings: Settings) -> str | None:
+    """A one-line configuration error when the SQLite store cannot be written, else None."""
+    problem = sqlite_problem(settings.store, instance_dir())
+    if problem is None:
+        return None
+    return f"SHAREPROXY_STORE: {problem}; point SHAREPROXY_STORE at a writable place"
 
 
 def summary(settings: Settings) -> list[str]:

@@ -54,8 +54,8 @@ def test_ttl_set_and_get(env: dict[str, str], server: Any) -> None:
     assert server.cache.ttl("reddit") == 1200
     row = ttl_json(env, "reddit")["reddit"]
     assert row == {
-        "network": "reddit", "seconds": 1200, "source": "override", "override": 1200,
-        "configured": 3600, "floor": 300, "ceiling": 604800,
+        "network": "reddit", "label": "Reddit", "seconds": 1200, "source": "override",
+        "override": 1200, "configured": 3600, "floor": 300, "ceiling": 604800,
     }  # fmt: skip
     text = run(env, "ttl", "get", "reddit").output
     assert re.search(r"^reddit +20 min \(1200 s\) +override +5 min$", text, re.M), text
@@ -118,6 +118,10 @@ def test_cache_purge(env: dict[str, str], tmp_path: Any, server: Any) -> None:
 
 
 def test_stats(env: dict[str, str], tmp_path: Any) -> None:
+    from shareproxy import metrics
+
+    metrics.attach(None)
+    metrics.flush()  # what earlier tests left unflushed must not land in this store
     store = SQLiteStore(str(tmp_path / "cli.db"))
     minute = int(time.time() // 60) * 60
     hour = minute - minute % 3600
@@ -131,6 +135,9 @@ def test_stats(env: dict[str, str], tmp_path: Any) -> None:
     out = json.loads(run(env, "stats", "--json").output)
     assert out["hour"]["vk"]["hit"] == 3 and out["day"]["vk"]["requests"] == 3
     assert out["hour"]["vk"]["p50"] == 0.1  # seconds, machine-readable
+    states = {row["network"]: row for row in out["networks"]}
+    assert states["facebook"]["state"] == "off: no SHAREPROXY_FACEBOOK_APP_ID"
+    assert states["vk"] == {"network": "vk", "level": "ok", "state": "on", "ttl": 3600}
     text = run(env, "stats").output
     assert "None" not in text
     head = re.search(
@@ -140,6 +147,8 @@ def test_stats(env: dict[str, str], tmp_path: Any) -> None:
     assert re.search(r"^  vk +3 +100% +0 +2 +0 +100 ms +100 ms +0$", text, re.M), text
     assert "Last hour: 5 HTTP requests, 1 server errors (5xx)" in text
     assert "servers: no running server uses this store" in text
+    assert "networks: 9 on · 3 off (no credentials)" in text
+    assert "  reddit: off: no SHAREPROXY_REDDIT_CLIENT_ID" in text
 
 
 def test_hash_password_prints_a_scrypt_hash(env: dict[str, str]) -> None:

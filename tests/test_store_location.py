@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from deploy_support import ROOT, free_port, get_ttl, ttl_set_reaches_server
+from deploy_support import GUNICORN, ROOT, free_port, get_ttl, server_env, ttl_set_reaches_server
 
 from shareproxy import create_app, presence
 from shareproxy.cli import main
@@ -232,3 +232,37 @@ def test_every_deployment_names_its_store_and_the_command_uses_the_same() -> Non
     readme = (ROOT / "README.md").read_text()
     for text in (unit, readme):  # the documented admin command names the unit's store
         assert f"SHAREPROXY_STORE={value.group(1)};" in text
+
+
+def test_a_store_that_cannot_be_written_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    url = f"sqlite:///{blocker / 'sub' / 'shareproxy.db'}"
+    env = {"SHAREPROXY_STORE": url, "SHAREPROXY_ALLOWED_DOMAINS": "example.org"}
+    result = CliRunner(env=env).invoke(main, ["check-config"])
+    assert result.exit_code == 1
+    last = result.output.strip().splitlines()[-1]
+    assert last == (
+        f"shareproxy: configuration error: SHAREPROXY_STORE: cannot create "
+        f"{blocker / 'sub' / 'shareproxy.db'}: {blocker} is not a writable folder; point "
+        "SHAREPROXY_STORE at a writable place"
+    )
+    with pytest.raises(ConfigError, match="^SHAREPROXY_STORE: cannot create"):
+        create_app({"STORE": url}, log_summary=False)
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(ConfigError, match=f"^SHAREPROXY_STORE: cannot open SQLite {damaged}: "):
+        create_app({"STORE": f"sqlite:///{damaged}"}, log_summary=False)
+
+
+def test_gunicorn_refuses_to_start_on_a_store_it_cannot_write(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    env = server_env(tmp_path, SHAREPROXY_STORE=f"sqlite:///{blocker / 'x.db'}")
+    result = subprocess.run(
+        [*GUNICORN, "--bind", f"127.0.0.1:{free_port()}", "wsgi:app"], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "shareproxy: configuration error: SHAREPROXY_STORE: cannot create" in result.stderr
+    assert "Traceback" not in result.stderr and "Booting worker" not in result.stderr

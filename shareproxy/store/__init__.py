@@ -55,6 +55,31 @@ def describe(url: str, instance_path: str) -> str:
     return f"SQLite {os.path.abspath(sqlite_path(url, instance_path))}"
 
 
+def sqlite_problem(url: str, instance_path: str) -> str | None:
+    """Why the SQLite store of ``url`` cannot be written, or None (Redis: None).
+
+    Creates nothing: for a file that does not exist yet, the nearest existing folder on its
+    path must be writable. SQLite keeps its -wal and -shm files beside the database, so the
+    folder must be writable too.
+    """
+    if url.startswith("redis://"):
+        return None
+    path = os.path.abspath(sqlite_path(url, instance_path))
+    folder = os.path.dirname(path)
+    if os.path.exists(path):
+        if not os.access(path, os.R_OK | os.W_OK):
+            return f"cannot write the SQLite file {path}"
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return f"cannot write in {folder} (SQLite keeps its -wal and -shm files there)"
+        return None
+    existing = folder
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
+        return f"cannot create {path}: {existing} is not a writable folder"
+    return None
+
+
 def open_store(url: str, instance_path: str, max_pages: int = 0) -> Store:
     """Open the store named by ``url``; an empty url means SQLite in the instance folder.
 
@@ -74,5 +99,6 @@ def open_store(url: str, instance_path: str, max_pages: int = 0) -> Store:
 
 __all__ = [
     "Entry", "Store", "StoreError", "describe", "open_store", "public_url", "sqlite_path",
+    "sqlite_problem",
     "split_redis_url",
 ]  # fmt: skip

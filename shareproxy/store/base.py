@@ -104,7 +104,17 @@ class Store(Protocol):
 
     def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]: ...
 
-    def top_clicks(self, network: str, limit: int) -> list[tuple[str, int]]: ...
+    def top_clicks(self, network: str, limit: int, offset: int = 0) -> list[tuple[str, int]]:
+        """Pages of ``network`` by shares, most first (then by URL), from rank ``offset``."""
+        ...
+
+    def top_pages(self, limit: int, offset: int = 0) -> list[tuple[str, int, dict[str, int]]]:
+        """Pages by shares on every network together, most first: (url, total, per network)."""
+        ...
+
+    def count_clicked(self, network: str | None = None) -> int:
+        """How many pages were shared (on ``network``, or on any)."""
+        ...
 
     def click_networks(self) -> dict[str, int]:
         """Total clicks per network (networks with none are left out)."""
