@@ -109,6 +109,10 @@ def on_starting(server: Any) -> None:
         sys.stderr.write(f"shareproxy: configuration error: {exc}\n")
         sys.exit(1)
     startup.say_in_master(settings, lambda line: server.log.info("%s", line))
+    problem = startup.store_problem(settings)
+    if problem:
+        sys.stderr.write(f"shareproxy: configuration error: {problem}\n")
+        sys.exit(1)
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import container, errors, headers, metrics, startup
+from . import container, errors, headers, metrics, presence, startup
 from ._version import __version__
 from .fastpath import FastPath
 from .paths import data_dir, instance_dir
@@ -22,8 +22,16 @@ MAX_QUERY_BYTES = 32768  # gunicorn.conf.py and deploy/nginx let such a request 
 __all__ = ["ConfigError", "__version__", "create_app"]
 
 
-def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool = True) -> Flask:
+def create_app(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    log_summary: bool = True,
+    check_in: bool = True,
+) -> Flask:
     """Build the app. ``overrides`` (tests) win over the environment and the TOML file.
+
+    ``check_in=False`` (the ``shareproxy`` command) keeps the process off the list of
+    servers using the store (shareproxy/presence.py).
 
     Raises ConfigError, naming the setting, when a value cannot be used.
     """
@@ -49,6 +57,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     # cached GET /api/counts answered before Flask (ProxyFix, when set, is inside: unused there)
     svc.fastpath = FastPath(app.wsgi_app, svc.counts)
     app.wsgi_app = svc.fastpath  # type: ignore[method-assign]
+    if check_in:
+        presence.attach(svc)  # "a server uses this store", every 2 s
 
     if log_summary:
         startup.say(settings)

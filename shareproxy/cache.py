@@ -192,6 +192,15 @@ class CountCache:
     def keep_seconds(self, network: str) -> float:
         return self.ttl(network) + self.stale_max + self.failure_ttl
 
+    @property
+    def generation(self) -> str | None:
+        """The purge generation this worker follows (None before the first sync)."""
+        return self._generation
+
+    def ttl_override(self, network: str) -> int | None:
+        """The shared override of a network's TTL, if an admin set one."""
+        return self._ttl_overrides.get(network)
+
     # --- who follows the changes
 
     def on_change(self, listener: Listener) -> None:

@@ -18,8 +18,9 @@ from .clicks import ClickCounter
 from .counts import Counts
 from .fetch import Fetcher
 from .networks import COUNT_NETWORKS, NETWORKS
-from .settings import Settings, counts_off
-from .store import Store, open_store
+from .settings import ConfigError, Settings, counts_off
+from .startup import store_problem
+from .store import Store, StoreError, describe, open_store
 
 if TYPE_CHECKING:
     from .fastpath import FastPath
@@ -57,8 +58,16 @@ class Services:
 
 
 def build(settings: Settings, instance_path: str) -> Services:
-    """Open the store and make every service on it."""
-    store = open_store(settings.store, instance_path)
+    """Open the store and make every service on it. ConfigError, in one line naming the
+    file, for a SQLite store that cannot be written or opened."""
+    problem = store_problem(settings)
+    if problem:
+        raise ConfigError(problem)
+    try:
+        store = open_store(settings.store, instance_path)
+    except StoreError as exc:  # a damaged or locked SQLite file: say so in one line
+        where = describe(settings.store, instance_path)
+        raise ConfigError(f"SHAREPROXY_STORE: cannot open {where}: {exc}") from None
     fetcher = Fetcher(settings)
 
     def fetch(network: str, url: str) -> int:

@@ -135,7 +135,16 @@ def _resolve_map(raw: Any) -> tuple[str, ...]:
 def _store(raw: Any) -> str:
     value = _text(raw)
     if value and not (value.startswith("sqlite:///") or value.startswith("redis://")):
-        raise ValueError(f"expected sqlite:///path.db or redis://host:port/db, got {_show(raw)}")
+        raise ValueError(
+            "expected sqlite:////absolute/path.db or redis://host:port/db, got "
+            + _show(value.split("@")[-1])
+        )
+    if value.startswith("sqlite:///") and not value.startswith("sqlite:////"):
+        raise ValueError(
+            "the SQLite file needs an absolute path, e.g. sqlite:////var/lib/shareproxy/"
+            f"shareproxy.db (four slashes); a relative one would depend on the current "
+            f"folder, got {_show(value)}"
+        )
     if value.startswith("redis://"):
         from .store import split_redis_url
 
@@ -243,8 +252,8 @@ def _base_settings() -> list[Setting]:
             "STORE",
             "url",
             "",
-            "`sqlite:///path.db` (default: `shareproxy.db` in the "
-            "instance folder, shared by the workers of one host) or "
+            "`sqlite:////absolute/path.db` (default: `shareproxy.db` in the "
+            'instance folder, see "Where the data is"; shared by the workers of one host) or '
             "`redis://host:port/db` (shared by every instance; add `?prefix=name:` to "
             "give its keys another prefix than `shareproxy:`).",
             _store,

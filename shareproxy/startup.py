@@ -11,18 +11,36 @@ import logging
 from collections.abc import Callable
 
 from ._version import __version__
+from .paths import instance_dir, instance_rule
 from .privacy import AddressFilter
 from .settings import Settings, counts_off
+from .store import describe, sqlite_problem
 
 log = logging.getLogger("shareproxy")
 
 _master_said = False  # True in gunicorn's master once it logged, and in its forked workers
 
 
+def store_location(settings: Settings) -> str:
+    """The store in full (SQLite file, or Redis URL without password) and why it is that one."""
+    where = describe(settings.store, instance_dir())
+    why = "SHAREPROXY_STORE" if settings.store else "default: " + instance_rule()
+    return f"{where} ({why})"
+
+
+def store_problem(settings: Settings) -> str | None:
+    """A one-line configuration error when the SQLite store cannot be written, else None."""
+    problem = sqlite_problem(settings.store, instance_dir())
+    if problem is None:
+        return None
+    return f"SHAREPROXY_STORE: {problem}; point SHAREPROXY_STORE at a writable place"
+
+
 def summary(settings: Settings) -> list[str]:
     """What is configured and what is not, one line each."""
     lines = [
-        f"shareproxy {__version__}: store {settings.store or 'sqlite (instance folder)'}",
+        f"shareproxy {__version__}",
+        f"store: {store_location(settings)}",
         f"allowed domains: {', '.join(settings.allowed_domains)}",
     ]
     lines += [f"{name} counts off: {why}" for name, why in counts_off(settings).items()]

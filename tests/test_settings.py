@@ -54,7 +54,7 @@ def test_per_network_ttl_and_floor() -> None:
         ({"SHAREPROXY_CACHE_TTL": "0"}, "SHAREPROXY_CACHE_TTL: must be at least 1, got 0"),
         ({"SHAREPROXY_REQUEST_DEADLINE": "soon"},
          "SHAREPROXY_REQUEST_DEADLINE: expected a number of seconds, got 'soon'"),
-        ({"SHAREPROXY_STORE": "postgres://db"}, "SHAREPROXY_STORE: expected sqlite:///path.db"),
+        ({"SHAREPROXY_STORE": "postgres://db"}, "SHAREPROXY_STORE: expected sqlite:////absolute/path.db"),
         ({"SHAREPROXY_ALLOWED_DOMAINS": "example.org,exa mple.org"},
          "SHAREPROXY_ALLOWED_DOMAINS: 'exa mple.org' is not a host name"),
         ({"SHAREPROXY_API_BASE_BUFFER": "localhost:8000"},
