@@ -19,6 +19,7 @@ from requests.adapters import HTTPAdapter
 
 from ._version import __version__
 from .guard import Guard, GuardError
+from .networks import COUNT_NETWORKS
 from .networks.base import (
     CountError,
     Credentials,
@@ -60,6 +61,18 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float:
     return min(max(when - (now or time.time()), 1.0), MAX_RETRY_AFTER)
 
 
+def credentials(settings: Settings) -> Credentials:
+    """The values of every setting a count API declares it reads (networks/<name>.py)."""
+    return Credentials(
+        {
+            option.name: str(settings.get(option.name) or "")
+            for net in COUNT_NETWORKS.values()
+            if net.count is not None
+            for option in net.count.options
+        }
+    )
+
+
 class Fetcher:
     """Sends the networks' requests for one process."""
 
@@ -82,18 +95,11 @@ class Fetcher:
         )
         self._tokens: dict[str, tuple[str, float]] = {}
         self._token_lock = threading.Lock()
-        self.credentials = Credentials({
-            s: str(settings.get(s) or "")
-            for s in (
-                "FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET", "FACEBOOK_GRAPH_VERSION",
-                "REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET",
-                "BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD",
-            )
-        })  # fmt: skip
+        self.credentials = credentials(settings)
 
     def missing_credentials(self, network: Network) -> list[str]:
         assert network.count is not None
-        return [name for name in network.count.requires if not self.credentials[name]]
+        return network.count.missing(self.credentials)
 
     def count(self, network: Network, url: str) -> int:
         """Ask ``network`` for the count of ``url``. Raises a CountError subclass."""

@@ -15,6 +15,7 @@ from .badges import SCALES, THEMES
 from .i18n import LANGUAGES
 from .networks import COUNT_NETWORKS, NETWORKS
 from .urls import MAX_URL_LENGTH
+from .views.params import CHOICES, MAX_TITLE
 
 _ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
@@ -109,6 +110,32 @@ def lang_param(description: str) -> dict[str, Any]:
     return _param("lang", description, _text(enum=sorted(LANGUAGES)))
 
 
+# The Shariff Wrapper plugin's request (shareproxy/wordpress.py). The code ignores names it
+# does not know and any timestamp; the patterns say what the plugin sends.
+SERVICES_PARAM = {
+    **_param(
+        "services",
+        "The Shariff Wrapper WordPress plugin's request: service names separated by `|` "
+        "(or `,`), in the plugin's names (`mailto`, `mailform` and `printer` are `mail` "
+        "and `print`). Names without a count are ignored; `totalnumber` alone (or no name) "
+        "asks for every network. The answer uses the names as asked and adds `total`, the "
+        "sum of the counts in it; `networks` is then ignored. `url` may then also come "
+        "unencoded as the first parameter, its own query running to the last `&services=`.",
+        _text(pattern=r"^[a-z]{1,20}([|,][a-z]{1,20}){0,29}$"),
+    ),
+    "example": "facebook|pinterest|reddit",
+}
+TIMESTAMP_PARAM = {
+    **_param(
+        "timestamp",
+        "The post's modification time, as the Shariff Wrapper plugin sends it; accepted and "
+        "ignored (the counts of a page are cached once, whatever its timestamp).",
+        _text(pattern=r"^[0-9]{1,12}$"),
+    ),
+    "example": "1764000000",
+}
+
+
 BAD_INPUT = {
     "400": _error("Bad input (missing, malformed or repeated parameter); one-line reason."),
     "414": _error("Query string too long."),
@@ -118,9 +145,20 @@ BAD_INPUT = {
 def _counts_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
     counts_schema = {
         "type": "object",
-        "description": "Share count per network; a network whose count is unknown is absent.",
-        "properties": {name: {"type": "integer", "minimum": 0} for name in COUNT_NETWORKS},
-        "additionalProperties": False,
+        "description": (
+            "Share count per network; a network whose count is unknown is absent. First-party "
+            "counts (SHAREPROXY_CLICK_COUNTS) can add networks without a count API; with "
+            "`services` the names are those asked, and `total` is their sum."
+        ),
+        "properties": {
+            **{name: {"type": "integer", "minimum": 0} for name in COUNT_NETWORKS},
+            "total": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Only with `services`: the sum of the counts in the answer.",
+            },
+        },
+        "additionalProperties": {"type": "integer", "minimum": 0},
     }
     cors_header = {
         "Access-Control-Allow-Origin": {
@@ -132,7 +170,10 @@ def _counts_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
         "/api/counts": {
             "get": {
                 "operationId": "getCounts",
-                "summary": "Cached share counts of one page (Shariff backend format).",
+                "summary": (
+                    "Cached share counts of one page (Shariff backend format, or as the "
+                    "Shariff Wrapper WordPress plugin asks with `services`)."
+                ),
                 "parameters": [
                     url_param(allowed),
                     networks_param(
@@ -140,6 +181,8 @@ def _counts_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
                         "are on). Networks without a count API are accepted and left out of "
                         "the answer."
                     ),
+                    SERVICES_PARAM,
+                    TIMESTAMP_PARAM,
                 ],
                 "responses": {
                     "200": {
@@ -237,8 +280,6 @@ EMBED_URL_PATTERN = (
 
 
 def embed_params(allowed: tuple[str, ...]) -> list[dict[str, Any]]:
-    from .views.buttons import CHOICES
-
     origin = rf"^https?://{hosts_pattern(allowed)}{_PORT}$"
     return [
         {
@@ -264,8 +305,6 @@ def embed_params(allowed: tuple[str, ...]) -> list[dict[str, Any]]:
 
 
 def button_params(allowed: tuple[str, ...], *, snippet: bool = False) -> list[dict[str, Any]]:
-    from .views.buttons import CHOICES, MAX_TITLE
-
     widgets = [n for n, net in NETWORKS.items() if net.widget is not None]
     origin = rf"^https?://{hosts_pattern(allowed)}{_PORT}$"
     modes = ("share",) if snippet else CHOICES["mode"]
@@ -321,8 +360,6 @@ PAGE_ERRORS = {
 
 def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
     """The buttons (iframe, snippet, script), share links and badges."""
-    from .views.buttons import MAX_TITLE
-
     html = _body("HTML page.", "text/html")
     shareable = [n for n, net in NETWORKS.items() if net.share_url is not None]
     badge_lang = _param(

@@ -136,7 +136,16 @@ def _resolve_map(raw: Any) -> tuple[str, ...]:
 def _store(raw: Any) -> str:
     value = _text(raw)
     if value and not (value.startswith("sqlite:///") or value.startswith("redis://")):
-        raise ValueError(f"expected sqlite:///path.db or redis://host:port/db, got {_show(raw)}")
+        raise ValueError(
+            "expected sqlite:////absolute/path.db or redis://host:port/db, got "
+            + _show(value.split("@")[-1])
+        )
+    if value.startswith("sqlite:///") and not value.startswith("sqlite:////"):
+        raise ValueError(
+            "the SQLite file needs an absolute path, e.g. sqlite:////var/lib/shareproxy/"
+            f"shareproxy.db (four slashes); a relative one would depend on the current "
+            f"folder, got {_show(value)}"
+        )
     if value.startswith("redis://"):
         from .store import split_redis_url
 
@@ -252,8 +261,8 @@ def _base_settings() -> list[Setting]:
             "STORE",
             "url",
             "",
-            "`sqlite:///path.db` (default: `shareproxy.db` in the "
-            "instance folder, shared by the workers of one host) or "
+            "`sqlite:////absolute/path.db` (default: `shareproxy.db` in the "
+            'instance folder, see "Where the data is"; shared by the workers of one host) or '
             "`redis://host:port/db` (shared by every instance; add `?prefix=name:` to "
             "give its keys another prefix than `shareproxy:`).",
             _store,
@@ -344,39 +353,6 @@ def _base_settings() -> list[Setting]:
             "page (`/info`, the default target of the Info button) links to it.",
             _web_url,
         ),
-        Setting(
-            "FACEBOOK_APP_ID",
-            "text",
-            "",
-            "Facebook app id; facebook counts are off without it and the secret.",
-            _text,
-        ),
-        Setting("FACEBOOK_APP_SECRET", "text", "", "Facebook app secret.", _text, secret=True),
-        Setting(
-            "FACEBOOK_GRAPH_VERSION",
-            "text",
-            "v25.0",
-            "Graph API version (versions expire about two years after release).",
-            _text,
-        ),
-        Setting(
-            "REDDIT_CLIENT_ID",
-            "text",
-            "",
-            "Reddit OAuth app id (client credentials); "
-            "reddit counts are off without it and the secret.",
-            _text,
-        ),
-        Setting("REDDIT_CLIENT_SECRET", "text", "", "Reddit OAuth app secret.", _text, secret=True),
-        Setting(
-            "BLUESKY_HANDLE",
-            "text",
-            "",
-            "Bluesky handle for the search API; bluesky "
-            "counts are off without it and an app password.",
-            _text,
-        ),
-        Setting("BLUESKY_APP_PASSWORD", "text", "", "Bluesky app password.", _text, secret=True),
         Setting(
             "LOG_LEVEL",
             "choice",
@@ -531,6 +507,16 @@ def _embed_settings() -> list[Setting]:
     return out
 
 
+def _credential_settings() -> list[Setting]:
+    """What the networks' count APIs read, as each network module declares it."""
+    return [
+        Setting(o.name, "text", o.default, o.help, _text, secret=o.secret)
+        for net in COUNT_NETWORKS.values()
+        if net.count is not None
+        for o in net.count.options
+    ]
+
+
 def _network_settings() -> list[Setting]:
     out: list[Setting] = []
     for net in COUNT_NETWORKS.values():
@@ -565,7 +551,13 @@ def _network_settings() -> list[Setting]:
     return out
 
 
-SETTINGS: tuple[Setting, ...] = tuple(_base_settings() + _network_settings() + _embed_settings())
+def _all_settings() -> list[Setting]:
+    base = _base_settings()
+    at = [s.name for s in base].index("LOG_LEVEL")  # credentials before the log level
+    return base[:at] + _credential_settings() + base[at:] + _network_settings() + _embed_settings()
+
+
+SETTINGS: tuple[Setting, ...] = tuple(_all_settings())
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
 
@@ -609,6 +601,18 @@ class Settings:
             value = self._values.get(s.name)
             out[s.name] = "********" if (s.secret and value and hide_secrets) else value
         return out
+
+
+def counts_off(settings: Settings) -> dict[str, str]:
+    """Networks whose counts are off for lack of a setting, with the reason:
+    ``{"facebook": "no SHAREPROXY_FACEBOOK_APP_ID"}`` (the first setting missing)."""
+    out: dict[str, str] = {}
+    for name, net in COUNT_NETWORKS.items():
+        assert net.count is not None
+        missing = net.count.missing({n: str(settings.get(n) or "") for n in net.count.requires})
+        if missing:
+            out[name] = f"no {PREFIX}{missing[0]}"
+    return out
 
 
 def ttl_floor(network: str) -> int:

@@ -501,6 +501,9 @@ def test_rate_limited_provider_opens_its_circuit(
     assert providers.calls("youtube", "meta") == 1  # the second item was not asked
     meta = app.extensions["shareproxy"].store.get_meta()
     assert float(meta["circuit:embed:youtube"]) > time.time() + 500
+    svc = app.extensions["shareproxy"]
+    assert svc.embeds.circuit is svc.circuit  # the counts' circuits, not a copy
+    assert svc.circuit.open_until("embed:youtube") > time.time() + 500
     # another worker follows the circuit through the store
     second = embed_app()
     assert 'data-state="unavailable"' in get(second, "https://youtu.be/bbbbbbbbbbb").get_data(

@@ -170,6 +170,52 @@ def test_blob_purge_by_prefix(store: Any) -> None:
     assert store.blob_usage(now) == (0, 0)
 
 
+def test_check_ins_replace_and_expire(store: Any) -> None:
+    import time
+
+    now = time.time()  # Redis expires by its own clock
+    assert store.members(now) == {}
+    store.check_in("web-1:10", "first", 30, now)
+    store.check_in("web-1:10", "second", 30, now)
+    store.check_in("web-2:7", "other", 0.3, now)
+    assert store.members(now) == {"web-1:10": "second", "web-2:7": "other"}
+    time.sleep(0.4)
+    assert store.members(time.time()) == {"web-1:10": "second"}
+    assert store.get_meta() == {}  # check-ins are not shared settings
+
+
+def test_top_pages_overall_and_per_network_with_pages(store: Any) -> None:
+    shares = {
+        ("https://example.org/a", "twitter"): 5,
+        ("https://example.org/a", "mastodon"): 2,
+        ("https://example.org/b", "twitter"): 1,
+        ("https://example.org/c", "mastodon"): 4,
+        ("https://example.org/d", "bluesky"): 3,
+    }
+    for (url, network), n in shares.items():
+        for i in range(n):
+            assert store.record_click(url, network, [f"{url}{network}{i}"], 60, 1000.0) == "counted"
+    assert store.count_clicked() == 4
+    assert store.count_clicked("twitter") == 2 and store.count_clicked("nobody") == 0
+    assert store.top_pages(2) == [
+        ("https://example.org/a", 7, {"twitter": 5, "mastodon": 2}),
+        ("https://example.org/c", 4, {"mastodon": 4}),
+    ]
+    assert store.top_pages(2, offset=2) == [
+        ("https://example.org/d", 3, {"bluesky": 3}),
+        ("https://example.org/b", 1, {"twitter": 1}),
+    ]
+    assert store.top_pages(2, offset=4) == []
+    assert store.top_clicks("twitter", 1) == [("https://example.org/a", 5)]
+    assert store.top_clicks("twitter", 1, offset=1) == [("https://example.org/b", 1)]
+    if store.kind == "redis":  # the union made for the ranking is not left behind
+        assert store._scan(f"{store.prefix}ktop*") == []
+
+
+def test_top_pages_of_an_empty_store(store: Any) -> None:
+    assert store.top_pages(20) == [] and store.count_clicked() == 0
+
+
 # --- share counters with a limit, and the bound on stored pages
 
 

@@ -1,17 +1,19 @@
 """Previews of embedded content: fetched once, cached, coalesced, served stale on error.
 
-The one place that decides when a provider is asked, like the count cache for networks,
-with the same guarantees:
+The one place that decides when a provider is asked. It runs on the count cache's
+machinery, with the same guarantees:
 
-- one upstream call per item however many visitors ask: one refresh in flight per item
-  in a process, and a short lease in the store across processes and instances (whoever
-  holds it asks the provider; the others wait for its answer in the store);
+- one upstream call per item however many visitors ask: :class:`shareproxy.cache.Refreshes`
+  keeps one refresh in flight per item in a process, and a short lease in the store
+  across processes and instances (whoever holds it asks the provider; the others wait for
+  its answer in the store);
 - stale-while-revalidate: an expired preview is shown at once while one refresh runs;
 - stale-if-error: a failed refresh keeps the last good preview, and the failure itself is
   remembered for FAILURE_TTL (ten times that when the provider says the item is gone);
-- a provider answering 429 opens its circuit (an instance host's, for PeerTube and the
-  fediverse) for Retry-After, doubling on repeats, followed by every worker through the
-  store;
+- the counts' circuits (:class:`shareproxy.circuit.Circuit`, shared by every worker
+  through the store) decide whether a provider may be asked: one per provider
+  (``embed:<provider>``), or per instance host for PeerTube and the fediverse
+  (``embed:<provider>:<host>``); a 429 opens it for Retry-After, doubling on repeats;
 - pictures are fetched, re-encoded (``shareproxy.images``) and kept in the store under
   their pixel hash; a picture already known by its source address is not fetched again
   while its preview lives.
@@ -37,6 +39,8 @@ from typing import Protocol
 from urllib.parse import urlencode
 
 from .. import images, metrics
+from ..cache import Refreshes
+from ..circuit import Circuit
 from ..networks.base import (
     CountError,
     MalformedResponse,
@@ -51,8 +55,6 @@ from .base import FollowUp, Gone, Picture, Preview, Provider, Ref
 
 log = logging.getLogger(__name__)
 
-SYNC_INTERVAL = 2.0  # seconds between reads of the shared circuits
-MAX_BACKOFF = 24 * 3600.0
 GONE_FACTOR = 10  # an item that is gone is asked again after FAILURE_TTL × this
 LOCAL_CARDS = 2000  # previews each worker keeps in memory
 EXTENSIONS = ("avif", "webp", "jpg", "png")
@@ -124,12 +126,18 @@ class EmbedService:
         settings: Settings,
         store: Store,
         send: Send,
+        circuit: Circuit,
+        sync: Callable[[float], None],
         clock: Callable[[], float] = time.time,
         limits: images.Limits | None = None,
     ):
+        """``circuit``: the counts' circuits, which every worker follows through the store
+        once ``sync(now)`` (the count cache's) has read it."""
         self.settings = settings
         self.store = store
         self.send = send
+        self.circuit = circuit
+        self.sync = sync
         self.clock = clock
         self.limits = limits or images.Limits()
         self.failure_ttl = float(settings.failure_ttl)
@@ -140,15 +148,16 @@ class EmbedService:
         self.lease_seconds = 4 * float(settings.upstream_timeout) + self.limits.timeout + 1.0
         self._local: OrderedDict[tuple[str, str], Card] = OrderedDict()
         self._lock = threading.Lock()
-        self._inflight: dict[tuple[str, str], Future[Card | None]] = {}
-        self._executor = ThreadPoolExecutor(
-            max_workers=max(2, min(8, int(settings.upstream_workers) // 2)),
-            thread_name_prefix="shareproxy-embed",
+        self._refreshes: Refreshes[tuple[str, str], Card] = Refreshes(
+            store,
+            workers=max(2, min(8, int(settings.upstream_workers) // 2)),
+            name="shareproxy-embed",
+            lease_seconds=self.lease_seconds,
+            patience=1.0,
+            first_wait=0.02,
+            longest_wait=0.2,
         )
         self._pictures = ThreadPoolExecutor(max_workers=4, thread_name_prefix="shareproxy-picture")
-        self._circuits: dict[str, float] = {}
-        self._strikes: dict[str, int] = {}
-        self._synced_at = 0.0
 
     # --- freshness
 
@@ -248,92 +257,47 @@ class EmbedService:
 
     def refresh(self, provider: Provider, ref: Ref) -> Future[Card | None]:
         """Start (or join) the one refresh of this item in this process."""
-        key = (provider.name, ref.key)
-        with self._lock:
-            future = self._inflight.get(key)
-            if future is not None:
-                return future
-            future = Future()
-            self._inflight[key] = future
-        try:
-            self._executor.submit(self._run, provider, ref, future)
-        except RuntimeError:  # shut down
-            with self._lock:
-                self._inflight.pop(key, None)
-            future.set_result(None)
-        return future
-
-    def _run(self, provider: Provider, ref: Ref, future: Future[Card | None]) -> None:
-        card: Card | None = None
-        try:
-            card = self._refresh(provider, ref)
-        except Exception:  # never let a refresh die silently
-            log.exception("embed refresh of %s failed", provider.name)
-        finally:
-            with self._lock:
-                self._inflight.pop((provider.name, ref.key), None)
-            future.set_result(card)
+        return self._refreshes.start(
+            (provider.name, ref.key), provider.name, lambda: self._refresh(provider, ref)
+        )
 
     def _refresh(self, provider: Provider, ref: Ref) -> Card | None:
-        lease = f"embed|{provider.name}|{ref.key}"
-        give_up = time.monotonic() + self.lease_seconds + 1.0
-        delay = 0.02
-        while True:
-            try:
-                got = self.store.acquire_lease(lease, self.lease_seconds)
-            except StoreError:
-                metrics.store_error("lease")
-                return self._fetch(provider, ref, self._peek(provider, ref), share=False)
-            if got:
-                try:
-                    current = self._shared(provider, ref)
-                    if current is not None and self.clock() < self.fresh_until(provider, current):
-                        return self._remember(provider, ref, current)  # refreshed just now
-                    old = current or self._peek(provider, ref)
-                    return self._fetch(provider, ref, old, share=True)
-                finally:
-                    try:
-                        self.store.release_lease(lease)
-                    except StoreError:
-                        metrics.store_error("lease")
-            time.sleep(delay)  # another process asks the provider: wait for its answer
-            delay = min(delay * 2, 0.2)
-            current = self._shared(provider, ref)
-            if current is not None and self.clock() < self.fresh_until(provider, current):
-                return self._remember(provider, ref, current)
-            if time.monotonic() > give_up:
-                return current or self._peek(provider, ref)
+        return self._refreshes.under_lease(
+            f"embed|{provider.name}|{ref.key}",
+            shared=lambda: self._shared(provider, ref),
+            local=lambda: self._peek(provider, ref),
+            fresh=lambda card: self.clock() < self.fresh_until(provider, card),
+            keep=lambda card: self._remember(provider, ref, card),
+            fetch=lambda old, share: self._fetch(provider, ref, old, share=share),
+        )
 
     def _peek(self, provider: Provider, ref: Ref) -> Card | None:
         with self._lock:
             return self._local.get((provider.name, ref.key))
 
-    def circuit(self, provider: Provider, ref: Ref) -> str:
+    def circuit_name(self, provider: Provider, ref: Ref) -> str:
         """The circuit a request belongs to: the provider, or the instance host."""
         return f"embed:{provider.name}" + (f":{ref.host}" if ref.host else "")
 
     def _fetch(self, provider: Provider, ref: Ref, old: Card | None, *, share: bool) -> Card:
         now = self.clock()
-        circuit = self.circuit(provider, ref)
-        if self._circuits.get(circuit, 0.0) > now:
+        circuit = self.circuit_name(provider, ref)
+        if not self.circuit.allows(circuit, now):
             metrics.cache_result(self.label(provider), "circuit_open")
-            card = old or Card(None, 0.0, now, RateLimited.kind)
-            return card
+            return old or Card(None, 0.0, now, RateLimited.kind)
         started = time.monotonic()
         error: str | None = None
         preview: Preview | None = None
         try:
             preview = self._preview(provider, ref)
             preview = self._with_pictures(provider, preview)
-        except RateLimited as exc:
-            error = exc.kind
-            self._open_circuit(circuit, exc.retry_after)
         except CountError as exc:
             error = exc.kind
+            self.circuit.failed(circuit, exc, self.clock())
         metrics.upstream_call(self.label(provider), time.monotonic() - started, error)
         now = self.clock()
         if preview is not None:
-            self._strikes.pop(circuit, None)
+            self.circuit.succeeded(circuit)
             card = Card(preview, now, now, None)
         else:
             log.info("%s preview failed: %s", provider.name, error)
@@ -464,41 +428,8 @@ class EmbedService:
             metrics.store_error("get")
             return None
 
-    # --- circuits, shared through the store
-
-    def _open_circuit(self, circuit: str, retry_after: float) -> None:
-        strikes = self._strikes.get(circuit, 0)
-        self._strikes[circuit] = strikes + 1
-        backoff = min(max(retry_after, 30.0 * (2**strikes)), MAX_BACKOFF)
-        until = self.clock() + backoff
-        self._circuits[circuit] = until
-        log.warning("%s is rate limiting: no calls for %.0f s", circuit, backoff)
-        try:
-            self.store.set_meta(f"circuit:{circuit}", f"{until:.3f}")
-        except StoreError:
-            metrics.store_error("meta")
-
-    def sync(self, now: float | None = None) -> None:
-        now = self.clock() if now is None else now
-        if now - self._synced_at < SYNC_INTERVAL:
-            return
-        self._synced_at = now
-        try:
-            meta = self.store.get_meta()
-        except StoreError:
-            metrics.store_error("meta")
-            return
-        for key, value in meta.items():
-            if key.startswith("circuit:embed:"):
-                try:
-                    until = float(value)
-                except ValueError:
-                    continue
-                name = key.removeprefix("circuit:")
-                self._circuits[name] = max(self._circuits.get(name, 0.0), until)
-
     def circuit_open_until(self, provider: Provider, ref: Ref) -> float:
-        return self._circuits.get(self.circuit(provider, ref), 0.0)
+        return self.circuit.open_until(self.circuit_name(provider, ref))
 
     # --- admin
 
@@ -509,5 +440,5 @@ class EmbedService:
         return self.store.purge_blobs()
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._refreshes.close()
         self._pictures.shutdown(wait=False, cancel_futures=True)

@@ -104,7 +104,17 @@ class Store(Protocol):
 
     def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]: ...
 
-    def top_clicks(self, network: str, limit: int) -> list[tuple[str, int]]: ...
+    def top_clicks(self, network: str, limit: int, offset: int = 0) -> list[tuple[str, int]]:
+        """Pages of ``network`` by shares, most first (then by URL), from rank ``offset``."""
+        ...
+
+    def top_pages(self, limit: int, offset: int = 0) -> list[tuple[str, int, dict[str, int]]]:
+        """Pages by shares on every network together, most first: (url, total, per network)."""
+        ...
+
+    def count_clicked(self, network: str | None = None) -> int:
+        """How many pages were shared (on ``network``, or on any)."""
+        ...
 
     def click_networks(self) -> dict[str, int]:
         """Total clicks per network (networks with none are left out)."""
@@ -150,6 +160,15 @@ class Store(Protocol):
         ...
 
     def forget(self, key: str) -> None: ...
+
+    # the servers using this store: each worker checks in every few seconds
+    def check_in(self, member: str, info: str, keep: float, now: float) -> None:
+        """Set ``member``'s ``info`` (replacing the last one), kept ``keep`` seconds."""
+        ...
+
+    def members(self, now: float) -> dict[str, str]:
+        """Every member checked in within its ``keep`` seconds, with its info."""
+        ...
 
     def sweep(self, now: float) -> None:
         """Delete what has expired (salts, dedup keys, statistics) if the store must."""

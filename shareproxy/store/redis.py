@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 import uuid
 from typing import Any
@@ -313,11 +314,55 @@ class RedisStore:
         scores = self._call(pipe.execute)
         return {n: int(s) for n, s in zip(networks, scores, strict=True) if s is not None}
 
-    def top_clicks(self, network: str, limit: int) -> list[tuple[str, int]]:
+    def top_clicks(self, network: str, limit: int, offset: int = 0) -> list[tuple[str, int]]:
         rows = self._call(
-            self._client.zrevrange, f"{self.prefix}k:{network}", 0, limit - 1, withscores=True
+            self._client.zrevrange,
+            f"{self.prefix}k:{network}",
+            offset,
+            offset + limit - 1,
+            withscores=True,
         )
         return [(str(url), int(score)) for url, score in rows]
+
+    def _clicked_networks(self) -> list[str]:
+        return sorted(self._call(self._client.hkeys, f"{self.prefix}kt"))
+
+    def top_pages(self, limit: int, offset: int = 0) -> list[tuple[str, int, dict[str, int]]]:
+        networks = self._clicked_networks()
+        if not networks:
+            return []
+        # One transaction: the union of every network's ranking, read, then dropped.
+        union = f"{self.prefix}ktop:{secrets.token_hex(8)}"
+        pipe = self._client.pipeline(transaction=True)
+        pipe.zunionstore(union, [f"{self.prefix}k:{n}" for n in networks])
+        pipe.zrevrange(union, offset, offset + limit - 1, withscores=True)
+        pipe.delete(union)
+        rows = self._call(pipe.execute)[1]
+        if not rows:
+            return []
+        pipe = self._client.pipeline(transaction=False)
+        for url, _ in rows:
+            for network in networks:
+                pipe.zscore(f"{self.prefix}k:{network}", url)
+        scores = iter(self._call(pipe.execute))
+        out = []
+        for url, total in rows:
+            split = {n: int(s) for n in networks if (s := next(scores)) is not None and s > 0}
+            ranked = dict(sorted(split.items(), key=lambda kv: (-kv[1], kv[0])))
+            out.append((str(url), int(total), ranked))
+        return out
+
+    def count_clicked(self, network: str | None = None) -> int:
+        if network is not None:
+            return int(self._call(self._client.zcard, f"{self.prefix}k:{network}"))
+        networks = self._clicked_networks()
+        if not networks:
+            return 0
+        union = f"{self.prefix}ktop:{secrets.token_hex(8)}"
+        pipe = self._client.pipeline(transaction=True)
+        pipe.zunionstore(union, [f"{self.prefix}k:{n}" for n in networks])
+        pipe.delete(union)
+        return int(self._call(pipe.execute)[0])
 
     def click_networks(self) -> dict[str, int]:
         totals = self._call(self._client.hgetall, f"{self.prefix}kt")
@@ -351,6 +396,20 @@ class RedisStore:
 
     def forget(self, key: str) -> None:
         self._call(self._client.delete, f"{self.prefix}h:{key}", f"{self.prefix}v:{key}")
+
+    # --- the servers using this store
+
+    def check_in(self, member: str, info: str, keep: float, now: float) -> None:
+        ms = max(1, int(keep * 1000))
+        self._call(self._client.set, f"{self.prefix}p:{member}", info, px=ms)
+
+    def members(self, now: float) -> dict[str, str]:
+        keys = sorted(self._scan(f"{self.prefix}p:*"))
+        if not keys:
+            return {}
+        values = self._call(self._client.mget, keys)
+        start = len(self.prefix) + 2
+        return {k[start:]: v for k, v in zip(keys, values, strict=True) if v is not None}
 
     def sweep(self, now: float) -> None:
         """Nothing to do: every expiring key carries its own TTL in Redis."""

@@ -372,13 +372,45 @@ class SQLiteStore:
             ).fetchall()
         return {network: int(n) for network, n in rows}
 
-    def top_clicks(self, network: str, limit: int) -> list[tuple[str, int]]:
+    def top_clicks(self, network: str, limit: int, offset: int = 0) -> list[tuple[str, int]]:
         with self._db() as db:
             rows = db.execute(
-                "SELECT url, n FROM clicks WHERE network = ? ORDER BY n DESC, url LIMIT ?",
-                (network, limit),
+                "SELECT url, n FROM clicks WHERE network = ? ORDER BY n DESC, url LIMIT ? OFFSET ?",
+                (network, limit, offset),
             ).fetchall()
         return [(url, int(n)) for url, n in rows]
+
+    def top_pages(self, limit: int, offset: int = 0) -> list[tuple[str, int, dict[str, int]]]:
+        with self._db() as db:
+            pages = db.execute(
+                "SELECT url, sum(n) AS total FROM clicks GROUP BY url "
+                "ORDER BY total DESC, url LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+            if not pages:
+                return []
+            marks = ",".join("?" * len(pages))
+            rows = db.execute(
+                f"SELECT url, network, n FROM clicks WHERE url IN ({marks}) AND n > 0",
+                [url for url, _ in pages],
+            ).fetchall()
+        split: dict[str, dict[str, int]] = {url: {} for url, _ in pages}
+        for url, network, n in rows:
+            split[url][network] = int(n)
+        return [
+            (url, int(total), dict(sorted(split[url].items(), key=lambda kv: (-kv[1], kv[0]))))
+            for url, total in pages
+        ]
+
+    def count_clicked(self, network: str | None = None) -> int:
+        with self._db() as db:
+            if network is None:
+                row = db.execute("SELECT count(DISTINCT url) FROM clicks").fetchone()
+            else:
+                row = db.execute(
+                    "SELECT count(*) FROM clicks WHERE network = ?", (network,)
+                ).fetchone()
+        return int(row[0])
 
     def click_networks(self) -> dict[str, int]:
         with self._db() as db:
@@ -533,6 +565,23 @@ class SQLiteStore:
             end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
             cur = db.execute("DELETE FROM blobs WHERE key >= ? AND key < ?", (prefix, end))
             return int(cur.rowcount)
+
+    # --- the servers using this store
+
+    def check_in(self, member: str, info: str, keep: float, now: float) -> None:
+        with self._db() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO kv (key, value, expires) VALUES (?, ?, ?)",
+                (f"s:{member}", info, now + keep),
+            )
+
+    def members(self, now: float) -> dict[str, str]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT key, value FROM kv WHERE key >= 's:' AND key < 's;' AND expires > ?",
+                (now,),
+            ).fetchall()
+        return {str(key)[2:]: str(value) for key, value in rows}
 
     # --- statistics buckets
 

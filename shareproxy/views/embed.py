@@ -19,21 +19,20 @@ from babel.dates import format_datetime
 from flask import Blueprint, Response, abort, render_template
 from markupsafe import Markup, escape
 
-from .. import POLICY_FEATURES, assets, i18n, permissions_policy, services
+from .. import assets, headers, i18n
 from ..embeds import NotEmbeddable, Provider, resolve
 from ..embeds.base import Picture, Preview, Ref
 from ..embeds.service import Shown
 from ..errors import ApiError
 from ..images import MIMETYPES
-from .api import single_arg
-from .buttons import choice, frame_ancestors, language, origin_arg
+from . import params
+from .context import services, settings
 
 bp = Blueprint("embed", __name__)
 
 MAX_RETRY = 3
 _DIGEST = re.compile(r"^[0-9a-f]{32}$")
 BABEL_LOCALES = {"no": "nb"}
-NONE = "'none'"
 
 
 def image_url(picture: Picture, ext: str) -> str:
@@ -68,41 +67,14 @@ def player_src(provider: Provider, preview: Preview, lang: str) -> str:
     return src
 
 
-def embed_csp(frames: tuple[str, ...]) -> str:
-    parts = [
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self'",
-        f"frame-src {' '.join(frames) or NONE}",
-        "form-action 'none'",
-        "base-uri 'none'",
-        f"frame-ancestors {frame_ancestors(services().settings.allowed_domains)}",
-    ]
-    return "; ".join(parts)
-
-
-PLAYER_FEATURES = ("autoplay", "encrypted-media", "fullscreen", "picture-in-picture")
-
-
-def embed_permissions(frames: tuple[str, ...]) -> str:
-    """Permissions-Policy: nothing before the click; after it, what a player needs, for
-    this page and the provider's frame only."""
-    if not frames:
-        return permissions_policy()
-    allowed = " ".join(["self", *(f'"{o}"' for o in frames)])
-    return ", ".join(
-        f"{f}=({allowed})" if f in PLAYER_FEATURES else f"{f}=()" for f in POLICY_FEATURES
-    )
-
-
-def secure(resp: Response, csp: str, cache: str, vary_language: bool) -> Response:
-    resp.headers["Content-Security-Policy"] = csp
-    resp.headers["Referrer-Policy"] = "no-referrer"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
+def secure(resp: Response, frames: tuple[str, ...], cache: str, vary_language: bool) -> Response:
+    """An embed frame's headers: loadable by the allowed sites, its policies widened to
+    ``frames`` (the provider's origins, after the click only)."""
+    headers.embeddable(resp)
+    resp.headers["Permissions-Policy"] = headers.player_permissions(frames)
+    csp = headers.embed_csp(frames, settings().allowed_domains)
+    headers.page(resp, csp, vary_language=vary_language)
     resp.headers["Cache-Control"] = cache
-    if vary_language:
-        resp.vary.add("Accept-Language")
     return resp
 
 
@@ -143,22 +115,22 @@ def refused(reason: str, lang: str, status: int = 400) -> Response:
         css=assets.url("embed-page.css"),
     )  # fmt: skip
     resp = Response(html, status=status, mimetype="text/html")
-    return secure(resp, embed_csp(()), "no-store", vary_language=False)
+    return secure(resp, (), headers.NO_STORE, vary_language=False)
 
 
 @bp.get("/embed")
 def embed_page() -> Response:
     svc = services()
     try:
-        lang = language()
+        lang = params.lang()
     except ApiError as exc:
         return refused(exc.message, i18n.DEFAULT, exc.status)
     try:
-        theme = choice("theme")
-        origin = origin_arg()
-        raw = (single_arg("url") or "").strip()
-        activate = (single_arg("activate") or "") == "1"
-        retry_raw = single_arg("retry")
+        theme = params.choice("theme", params.CHOICES["theme"])
+        origin = params.origin()
+        raw = (params.single("url") or "").strip()
+        activate = (params.single("activate") or "") == "1"
+        retry_raw = params.single("retry")
     except ApiError as exc:
         return refused(exc.message, lang, exc.status)
     try:
@@ -215,12 +187,11 @@ def page(
         js=assets.url("embed-page.js"),
     )
     if state in ("pending", "unavailable"):
-        cache = "no-store"
+        cache = headers.NO_STORE
     else:
-        cache = f"public, max-age={min(300, shown.max_age)}" if shown.max_age else "no-cache"
+        cache = headers.public(min(300, shown.max_age)) if shown.max_age else "no-cache"
     resp = Response(html, mimetype="text/html")
-    resp.headers["Permissions-Policy"] = embed_permissions(frames)
-    return secure(resp, embed_csp(frames), cache, vary_language=single_arg("lang") is None)
+    return secure(resp, frames, cache, vary_language=not params.lang_given())
 
 
 @bp.get("/embed/image/<name>")
@@ -232,8 +203,7 @@ def image(name: str) -> Response:
     if data is None:
         abort(404)
     resp = Response(data, mimetype=MIMETYPES[ext])
-    resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    resp.headers["Content-Security-Policy"] = "default-src 'none'"
-    resp.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
+    resp.headers["Cache-Control"] = headers.IMMUTABLE
+    resp.headers["Content-Security-Policy"] = headers.IMAGE_CSP
+    resp.headers["Cross-Origin-Resource-Policy"] = "same-origin"  # the embed frames only
+    return headers.security(resp)
