@@ -20,6 +20,10 @@ Guarantees:
 - stale-if-error: a failure keeps the last good count and is itself remembered for
   FAILURE_TTL; the circuit hears of every failure (a 429 opens it);
 - a lookup never waits past its deadline; late fetches still fill the cache.
+
+The refresh machinery (:class:`Refreshes`: one refresh per key in a process, a lease in
+the store across processes) is not tied to counts: the embed previews
+(shareproxy/embeds/service.py) run on it too.
 """
 
 from __future__ import annotations
