@@ -1,4 +1,5 @@
-"""The admin commands of ``shareproxy``: ttl get|set, cache purge, stats, hash-password.
+"""The admin commands of ``shareproxy``: ttl get|set, cache purge, embed purge, stats,
+hash-password.
 
 ``shareproxy/cli.py`` adds them to its group with :func:`register`. Every command reads
 the same settings as the server (environment, ``SHAREPROXY_CONFIG``) and finds the store by
@@ -240,6 +241,41 @@ def cache_purge(url: str | None, everything: bool) -> None:
     _confirm(svc, what, lambda m: m.generation == generation)
 
 
+# --- embeds
+
+
+@click.group()
+def embed() -> None:
+    """Work on the embed previews (videos and posts)."""
+
+
+@embed.command("purge")
+@click.option("--url", help="Forget only this video or post (its content URL).")
+@click.option("--all", "everything", is_flag=True, help="Forget every preview and picture.")
+def embed_purge(url: str | None, everything: bool) -> None:
+    """Forget cached embed previews: of one video or post (--url) or all of them (--all).
+    The next visitor's placeholder asks the provider again."""
+    from .embeds import NotEmbeddable, resolve
+
+    if bool(url) == everything:
+        raise click.UsageError("give --url URL or --all")
+    svc = _services()
+    item = None
+    if url:
+        try:
+            item = resolve(url.strip())
+        except NotEmbeddable as exc:
+            raise click.BadParameter(str(exc), param_hint="--url") from None
+    try:
+        removed = svc.embeds.purge(item)
+    except StoreError as exc:
+        raise click.ClickException(f"store unavailable, nothing purged: {exc}") from None
+    generation = svc.cache.generation
+    scope = f"the {item[0].label} {item[0].kind} {url.strip()}" if item and url else "every embed"
+    what = f"purged {removed} cached values of {scope}"
+    _confirm(svc, what, lambda m: m.generation == generation)
+
+
 # --- stats
 
 
@@ -319,5 +355,5 @@ def stats(as_json: bool) -> None:
 
 def register(group: click.Group) -> None:
     """Add the admin commands to the ``shareproxy`` group."""
-    for command in (ttl, cache, stats, hash_password):
+    for command in (ttl, cache, embed, stats, hash_password):
         group.add_command(command)

@@ -73,7 +73,7 @@ def check_config() -> None:
         sys.exit(1)
 
 
-register(main)  # ttl get|set, cache purge, stats, hash-password (shareproxy/admin_cli.py)
+register(main)  # ttl, cache purge, embed purge, stats, hash-password (shareproxy/admin_cli.py)
 
 
 if __name__ == "__main__":  # pragma: no cover

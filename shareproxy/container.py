@@ -82,7 +82,7 @@ def build(settings: Settings, instance_path: str) -> Services:
     # Embed previews: fixed provider hosts through the fetcher, any other host only
     # through the address guard; the counts' circuits apply.
     send = embed_sender(fetcher, guard.from_settings(settings, concurrency=8))
-    embeds = EmbedService(settings, store, send, circuit, cache.sync)
+    embeds = EmbedService(settings, store, send, circuit, cache)
     metrics.attach(store)  # admin overview figures, flushed to the store off the request path
     off = counts_off(settings)  # credentials are read once, at start-up
     enabled = tuple(name for name in COUNT_NETWORKS if name not in off)

@@ -383,13 +383,15 @@ class Mode:
     """How a provider answers: ``typical``, ``error500``, ``not_found``, ``gone`` (401),
     ``rate_limited`` (429 with ``retry_after``), ``hang`` (``hang`` seconds), ``malformed``
     (not JSON), ``hostile`` (its metadata carries hostile HTML), and for pictures
-    ``picture``: ``typical``, ``bomb``, ``svg``, ``missing`` (404)."""
+    ``picture``: ``typical``, ``bomb``, ``svg``, ``missing`` (404); ``title``: a YouTube
+    video's title other than the usual one."""
 
     mode: str = "typical"
     picture: str = "typical"
     retry_after: str = "120"
     hang: float = 30.0
     gate: threading.Event | None = None
+    title: str | None = None
 
 
 def provider_of(host: str, path: str) -> tuple[str, str]:
@@ -518,9 +520,8 @@ class FakeProviders:
                 data = youtube_oembed(video, title="A slow walk along the coast at dusk")
                 data["author_name"] = "Quiet Places"
                 return data
-            return youtube_oembed(
-                video, title=HOSTILE_HTML if hostile else "Never Gonna <Give> You Up"
-            )
+            usual = mode.title or "Never Gonna <Give> You Up"
+            return youtube_oembed(video, title=HOSTILE_HTML if hostile else usual)
         if provider == "vimeo":
             return vimeo_oembed(VIMEO_ID)
         if provider == "bluesky":

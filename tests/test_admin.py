@@ -41,6 +41,7 @@ API = [
     ("GET", "/admin/api/ttl/facebook"),
     ("PUT", "/admin/api/ttl/facebook"),
     ("DELETE", "/admin/api/cache"),
+    ("DELETE", "/admin/api/embeds"),
 ]
 
 
@@ -349,6 +350,7 @@ def test_api_never_answers_500(admin: Flask) -> None:
                 "/admin/api/stats",
                 "/admin/api/ttl/",
                 "/admin/api/cache",
+                "/admin/api/embeds",
                 "/admin/api/ttl/facebook",
                 "/admin/api/ttl/reddit",
             ]

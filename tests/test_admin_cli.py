@@ -1,4 +1,4 @@
-"""The `shareproxy` command: ttl get|set, cache purge, stats, hash-password."""
+"""The `shareproxy` command: ttl get|set, cache purge, embed purge, stats, hash-password."""
 
 from __future__ import annotations
 
@@ -33,8 +33,7 @@ def server(env: dict[str, str]) -> Iterator[Any]:
     svc = app.extensions["shareproxy"]
     assert presence.PRESENCE.check_in()
     yield svc
-    svc.cache.close()
-    svc.store.close()
+    svc.close()
 
 
 def run(env: dict[str, str], *args: str, input: str | None = None) -> Any:
@@ -114,6 +113,27 @@ def test_cache_purge(env: dict[str, str], tmp_path: Any, server: Any) -> None:
     assert run(env, "cache", "purge", "--url", "ftp://x").exit_code == 2
     assert "purged 1" in run(env, "cache", "purge", "--all").output
     assert store.count_entries() == 0
+    store.close()
+
+
+def test_embed_purge(env: dict[str, str], tmp_path: Any, server: Any) -> None:
+    store = SQLiteStore(str(tmp_path / "cli.db"))
+    now = time.time()
+    video, post = "p:youtube:dQw4w9WgXcQ", "p:fediverse:social.example/1"
+    for key in (video, post):
+        store.put_blob(key, b"a preview", 3600, 1 << 20, now)
+    url = "https://youtu.be/dQw4w9WgXcQ?si=tracking"
+    result = run(env, "embed", "purge", "--url", url)
+    assert result.exit_code == 0, result.output
+    assert "purged 1 cached values of the YouTube video" in result.output
+    assert "applied by 1 server" in result.output
+    assert store.get_blob(video, now) is None and store.get_blob(post, now) == b"a preview"
+    assert run(env, "embed", "purge").exit_code == 2  # say what to purge
+    refused = run(env, "embed", "purge", "--url", "https://x.com/a/status/1")
+    assert refused.exit_code == 2 and "X posts are not offered" in refused.output
+    assert "Traceback" not in refused.output
+    assert "purged 1" in run(env, "embed", "purge", "--all").output
+    assert store.blob_usage(now) == (0, 0)
     store.close()
 
 

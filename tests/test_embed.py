@@ -558,3 +558,40 @@ def test_purge_forgets_previews_and_pictures(embed_app: Callable[..., Flask]):
     html = get(app, YOUTUBE).get_data(as_text=True)
     assert svc.purge() > 0
     assert app.test_client().get(image_urls(html)[0]).status_code == 404
+
+
+def test_a_purge_forgets_one_item_in_every_worker(
+    embed_app: Callable[..., Flask], providers: F.FakeProviders
+):
+    from admin_support import ADMIN, AUTH
+
+    first, second = embed_app(**ADMIN), embed_app(**ADMIN)  # two workers, one store
+    for app in (first, second):
+        for url in (YOUTUBE, VIMEO):
+            assert 'data-state="placeholder"' in get(app, url).get_data(as_text=True)
+    assert providers.calls("youtube", "meta") == 1 and providers.calls("vimeo", "meta") == 1
+    pictures = providers.calls("youtube", "picture")
+    providers.set("youtube", title="A new title")  # the video was renamed meanwhile
+
+    api = first.test_client()
+    assert api.delete("/admin/api/embeds", query_string={"url": "ftp://x"}, headers=AUTH).json[
+        "error"
+    ]
+    resp = api.delete("/admin/api/embeds", query_string={"url": YOUTUBE}, headers=AUTH)
+    assert resp.status_code == 200 and resp.json["purged"] >= 1, resp.json
+    assert "A new title" in get(first, YOUTUBE).get_data(as_text=True)
+    assert providers.calls("youtube", "meta") == 2
+    # the other worker held the preview in memory: it forgets it within its next sync
+    deadline = time.monotonic() + 15
+    while "A new title" not in get(second, YOUTUBE).get_data(as_text=True):
+        assert time.monotonic() < deadline, "the second worker kept the purged preview"
+        time.sleep(0.2)
+    assert providers.calls("youtube", "meta") == 2  # from the store, not asked again
+    assert providers.calls("youtube", "picture") > pictures  # which picture: asked again
+    # the other item stayed cached
+    assert 'data-state="placeholder"' in get(second, VIMEO).get_data(as_text=True)
+    assert providers.calls("vimeo", "meta") == 1
+    # everything
+    assert api.delete("/admin/api/embeds", headers=AUTH).json["purged"] >= 2
+    assert 'data-state="placeholder"' in get(first, VIMEO).get_data(as_text=True)
+    assert providers.calls("vimeo", "meta") == 2

@@ -158,6 +158,18 @@ def test_blobs_are_bounded_and_the_nearest_expiry_goes_first(store: Any) -> None
     assert store.blob_usage(now) == (1, 1500)
 
 
+def test_blob_delete_by_exact_key(store: Any) -> None:
+    now = 1_000_000.0
+    for key in ("p:fediverse:host/1", "p:fediverse:host/12", "s:abc"):
+        store.put_blob(key, key.encode(), 60, 1 << 20, now)
+    # exact keys only: a key that begins another one takes nothing else with it
+    assert store.delete_blobs(["p:fediverse:host/1", "s:abc", "s:abc", "p:none"]) == 2
+    assert store.get_blob("p:fediverse:host/1", now) is None
+    assert store.get_blob("p:fediverse:host/12", now) == b"p:fediverse:host/12"
+    assert store.blob_usage(now) == (1, len(b"p:fediverse:host/12"))
+    assert store.delete_blobs([]) == 0
+
+
 def test_blob_purge_by_prefix(store: Any) -> None:
     now = 1_000_000.0
     for key in ("p:youtube:1", "p:youtube:2", "p:vimeo:1", "i:x.jpg"):

@@ -60,6 +60,15 @@ LOCAL_CARDS = 2000  # previews each worker keeps in memory
 EXTENSIONS = ("avif", "webp", "jpg", "png")
 
 
+class Shared(Protocol):
+    """What the count cache shares with the embeds: the settings every worker reads from
+    the store (circuits, the purge generation), and word when they changed."""
+
+    def sync(self, now: float | None = None, force: bool = False) -> None: ...
+
+    def on_change(self, listener: Callable[[str | None], None]) -> None: ...
+
+
 class Send(Protocol):
     """Sends one request for a provider (``Fetcher.send`` for fixed hosts, the address
     guard for instance hosts); raises CountError subclasses for transport failures."""
@@ -127,17 +136,18 @@ class EmbedService:
         store: Store,
         send: Send,
         circuit: Circuit,
-        sync: Callable[[float], None],
+        shared: Shared,
         clock: Callable[[], float] = time.time,
         limits: images.Limits | None = None,
     ):
-        """``circuit``: the counts' circuits, which every worker follows through the store
-        once ``sync(now)`` (the count cache's) has read it."""
+        """``circuit``: the counts' circuits; ``shared``: the count cache, whose reading of
+        the store's shared settings brings every worker the circuits other workers opened
+        and the purges they made."""
         self.settings = settings
         self.store = store
         self.send = send
         self.circuit = circuit
-        self.sync = sync
+        self.shared = shared
         self.clock = clock
         self.limits = limits or images.Limits()
         self.failure_ttl = float(settings.failure_ttl)
@@ -158,6 +168,7 @@ class EmbedService:
             longest_wait=0.2,
         )
         self._pictures = ThreadPoolExecutor(max_workers=4, thread_name_prefix="shareproxy-picture")
+        shared.on_change(self._changed)
 
     # --- freshness
 
@@ -183,7 +194,7 @@ class EmbedService:
     def show(self, provider: Provider, ref: Ref, timeout: float) -> Shown:
         """The preview of ``ref``, waiting at most ``timeout`` seconds for a provider."""
         now = self.clock()
-        self.sync(now)
+        self.shared.sync(now)
         card = self._card(provider, ref)
         if card is not None and now < self.fresh_until(provider, card):
             metrics.cache_result(self.label(provider), "hit")
@@ -431,13 +442,35 @@ class EmbedService:
     def circuit_open_until(self, provider: Provider, ref: Ref) -> float:
         return self.circuit.open_until(self.circuit_name(provider, ref))
 
-    # --- admin
+    # --- purges
 
-    def purge(self) -> int:
-        """Forget every preview and picture, in the store and in this worker."""
+    def purge(self, item: tuple[Provider, Ref] | None = None) -> int:
+        """Forget one item's preview (``item``), or every preview and picture, in the store
+        and in every worker: the next placeholder asks the provider again. An item's
+        pictures stay (their address is a hash of their pixels), but not which picture
+        its sources gave, so they are fetched again too. Returns how many values went."""
+        if item is None:
+            removed = self.store.purge_blobs()
+        else:
+            provider, ref = item
+            card = self._shared(provider, ref) or self._peek(provider, ref)
+            keys = [self.card_key(provider, ref)]
+            if card is not None and card.preview is not None:
+                keys += [self._memo_key(p) for p in card.preview.pictures()]
+            removed = self.store.delete_blobs(keys)
+        self._forget_local()
+        # every worker forgets what it holds in memory when the generation moves
+        self.store.incr_meta("generation")
+        self.shared.sync(force=True)
+        return removed
+
+    def _changed(self, url: str | None) -> None:
+        if url is None:  # a purge in some worker (counts or embeds), or a TTL change
+            self._forget_local()
+
+    def _forget_local(self) -> None:
         with self._lock:
             self._local.clear()
-        return self.store.purge_blobs()
 
     def close(self) -> None:
         self._refreshes.close()

@@ -192,6 +192,10 @@ class Store(Protocol):
         """Forget every value whose key starts with ``prefix``; return how many."""
         ...
 
+    def delete_blobs(self, keys: list[str]) -> int:
+        """Forget the values kept under exactly these keys; return how many there were."""
+        ...
+
     # statistics buckets: (resolution "m" or "h", bucket start, network, field) -> amount
     def add_stats(
         self, rows: list[tuple[str, int, str, str, float]], keep: dict[str, float]

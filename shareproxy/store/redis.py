@@ -436,8 +436,20 @@ class RedisStore:
         return int(count), int(total or 0)
 
     def purge_blobs(self, prefix: str = "") -> int:
+        names = [
+            n for n in self._call(self._client.hkeys, f"{self.prefix}bs") if n.startswith(prefix)
+        ]
+        return self._drop_blobs(names)
+
+    def delete_blobs(self, keys: list[str]) -> int:
+        if not keys:
+            return 0
+        names = list(dict.fromkeys(keys))
+        sizes = self._call(self._client.hmget, f"{self.prefix}bs", names)
+        return self._drop_blobs([n for n, size in zip(names, sizes, strict=True) if size])
+
+    def _drop_blobs(self, names: list[str]) -> int:
         p = self.prefix
-        names = [n for n in self._call(self._client.hkeys, f"{p}bs") if n.startswith(prefix)]
         if not names:
             return 0
         sizes = self._call(self._client.hmget, f"{p}bs", names)

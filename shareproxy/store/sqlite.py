@@ -566,6 +566,13 @@ class SQLiteStore:
             cur = db.execute("DELETE FROM blobs WHERE key >= ? AND key < ?", (prefix, end))
             return int(cur.rowcount)
 
+    def delete_blobs(self, keys: list[str]) -> int:
+        if not keys:
+            return 0
+        with self._db() as db:
+            cur = db.executemany("DELETE FROM blobs WHERE key = ?", [(k,) for k in set(keys)])
+            return int(cur.rowcount)
+
     # --- the servers using this store
 
     def check_in(self, member: str, info: str, keep: float, now: float) -> None:

@@ -727,3 +727,24 @@ def api_cache_delete() -> Response:
     except StoreError:
         return api_error("store unavailable: nothing purged", 503)
     return jsonify(purged=removed, url=url)
+
+
+@bp.delete("/api/embeds")
+def api_embeds_delete() -> Response:
+    """Forget one video's or post's preview (``url``: its content URL), or all of them."""
+    from ..embeds import NotEmbeddable, resolve
+
+    values = request.args.getlist("url")
+    if len(values) > 1:
+        return api_error("give 'url' once", 400)
+    item = None
+    if values:
+        try:
+            item = resolve(values[0].strip())
+        except NotEmbeddable as exc:
+            return api_error(str(exc), 400)
+    try:
+        removed = services().embeds.purge(item)
+    except StoreError:
+        return api_error("store unavailable: nothing purged", 503)
+    return jsonify(purged=removed, url=item[1].url if item else None)
