@@ -7,7 +7,6 @@ their structure and the promises the README makes about them.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import ssl
@@ -19,60 +18,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deploy_support import ROOT, Server, free_port
+from deploy_support import ROOT, SITE, Server, free_port, nginx_binary, nginx_prefix, nginx_run
 from pytest_httpserver import HTTPServer
 
 DEPLOY = ROOT / "deploy"
-SITE = DEPLOY / "nginx" / "shareproxy.conf"
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+NGINX = nginx_binary()
 needs_nginx = pytest.mark.skipif(NGINX is None, reason="nginx is not installed")
 needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl")
 
 
-def _self_signed(tmp: Path) -> tuple[Path, Path]:
-    cert, key = tmp / "fullchain.pem", tmp / "privkey.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=share.example.org", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
-    return cert, key
-
-
 def _nginx_prefix(tmp: Path, upstreams: list[str], http: int = 80, https: int = 443) -> Path:
-    """A throw-away nginx prefix whose nginx.conf includes the shipped site, made local."""
-    cert, key = _self_signed(tmp)
-    site = SITE.read_text()
-    for n, upstream in enumerate(upstreams, start=1):
-        site = site.replace(f"server shareproxy-{n}:8000", f"server {upstream}")
-    site = site.replace("/etc/nginx/tls/fullchain.pem", str(cert))
-    site = site.replace("/etc/nginx/tls/privkey.pem", str(key))
-    site = site.replace("/var/cache/nginx/shareproxy", str(tmp / "cache"))
-    site = site.replace("/var/log/nginx/", f"{tmp}/")
-    site = re.sub(r"^\s*listen \[::\]:.*\n", "", site, flags=re.M)  # no IPv6 here
-    site = site.replace("listen 80;", f"listen 127.0.0.1:{http};")
-    site = site.replace("listen 443 ssl", f"listen 127.0.0.1:{https} ssl")
-    (tmp / "site.conf").write_text(site)
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    temp = "\n".join(
-        f"    {kind}_temp_path {tmp}/{kind};" for kind in ("client_body", "proxy", "fastcgi",
-                                                         "uwsgi", "scgi")
-    )  # fmt: skip
-    (tmp / "nginx.conf").write_text(
-        f"{user}worker_processes 1;\npid {tmp}/nginx.pid;\nerror_log {tmp}/main-error.log;\n"
-        f"events {{ worker_connections 64; }}\n"
-        f"http {{\n{temp}\n    access_log off;\n    include {tmp}/site.conf;\n}}\n"
-    )
-    return tmp
+    return nginx_prefix(tmp, upstreams, http, https)
 
 
 def _nginx(prefix: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    assert NGINX
-    return subprocess.run(
-        [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
-         "-e", str(prefix / "main-error.log"), *args],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    return nginx_run(prefix, *args)
 
 
 @needs_nginx
@@ -142,7 +102,7 @@ def _https(port: int, path: str, headers: dict[str, str] | None = None) -> Any:
         headers={"Host": "share.example.org", **(headers or {})},
     )
     with urllib.request.urlopen(req, timeout=10, context=context) as resp:
-        return resp.status, dict(resp.headers), resp.read()
+        return resp.status, resp.headers, resp.read()  # headers: every line, repeats kept
 
 
 @needs_nginx
