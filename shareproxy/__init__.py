@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errors, metrics
+from . import assets, compress, errors, metrics
 from ._version import __version__
 from .cache import CountCache
 from .fastpath import FastPath
@@ -150,4 +150,6 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     app.register_blueprint(share.bp)
     app.register_blueprint(badges.bp)
     app.register_blueprint(docs.bp)
+    # brotli/gzip for every text answer; the buttons' assets compressed now, once
+    compress.install(app, preload=[asset.body for asset in assets.assets().values()])
     return app

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import metrics
+from . import compress, metrics
 from .cache import CountCache
 from .urls import origin_allowed
 
@@ -50,7 +50,8 @@ class FastPath:
         if environ.get("PATH_INFO") == "/api/counts" and environ.get("REQUEST_METHOD") == "GET":
             known = self._queries.get(environ.get("QUERY_STRING", ""))
             answer = self.cache.memoised(*known) if known is not None else None
-            if answer is not None:
+            # a body big enough to be compressed is Flask's to encode (compress.py)
+            if answer is not None and len(answer[0]) < compress.MIN_SIZE:
                 body, max_age = answer
                 headers = [
                     ("Content-Type", "application/json"),

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from flask import Blueprint, Response, current_app, request
 
-from .. import clicks, services
+from .. import clicks, compress, services
 from ..errors import ApiError
 from ..networks import NETWORKS
 from ..urls import MAX_URL_LENGTH, BadURL, origin_allowed, page_url
@@ -102,7 +102,9 @@ def counts() -> Response:
     if mode == "off" or (mode == "fill" and named and all(n in enabled for n in wanted)):
         # no click count can enter this answer
         body, max_age = svc.cache.answer(url, tuple(asked), svc.deadline)
-        current_app.extensions["shareproxy.fastpath"].learn(request.query_string, url, tuple(asked))
+        if len(body) < compress.MIN_SIZE:  # larger answers are compressed by Flask
+            fast = current_app.extensions["shareproxy.fastpath"]
+            fast.learn(request.query_string, url, tuple(asked))
     else:
         # first-party share counts, as SHAREPROXY_CLICK_COUNTS says (shareproxy/clicks.py)
         counter = clicks.counter()
