@@ -138,6 +138,47 @@ def test_nginx_micro_caches_counts_and_logs_no_personal_data(
         assert leak not in app_log, leak
 
 
+@needs_nginx
+@needs_openssl
+def test_nginx_sends_compressed_answers_and_caches_one_copy_per_encoding(
+    behind_nginx: tuple[Server, int, Path],
+) -> None:
+    import gzip
+
+    import brotli  # type: ignore[import-untyped]
+
+    _, port, _ = behind_nginx
+    page = "/buttons?url=http%3A%2F%2Flocalhost%2Fcompressed"
+    plain = _https(port, page, {"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain[1]
+    decode = {"br": brotli.decompress, "gzip": gzip.decompress}
+    browsers = {
+        "gzip, deflate, br, zstd": "br",  # Chromium
+        "gzip, deflate": "gzip",
+        "br;q=0, gzip": "gzip",
+        "identity": None,
+    }
+    for accept, expected in browsers.items():
+        status, headers, body = _https(port, page, {"Accept-Encoding": accept})
+        assert status == 200
+        assert headers.get("Content-Encoding") == expected, accept
+        assert (decode[expected](body) if expected else body) == plain[2]
+        vary = [v.strip() for line in headers.get_all("Vary") or [] for v in line.split(",")]
+        assert vary.count("Accept-Encoding") == 1, headers.get_all("Vary")
+
+    script = re.search(rb'src="(/assets/[^"]+)"', plain[2])
+    assert script
+    asset = script.group(1).decode()
+    raw = _https(port, asset, {"Accept-Encoding": "identity"})[2]
+    # one cached copy per encoding: a client that accepts none never gets a compressed copy
+    for accept, expected in [("br", "br"), ("br", "br"), ("gzip", "gzip"), ("", None)] * 2:
+        headers, body = _https(port, asset, {"Accept-Encoding": accept} if accept else {})[1:]
+        assert headers.get("Content-Encoding") == expected, (accept, headers)
+        assert (decode[expected](body) if expected else body) == raw
+    assert headers["X-Cache-Status"] == "HIT"
+    assert len(_https(port, asset, {"Accept-Encoding": "br"})[2]) < len(raw) / 2
+
+
 # --- systemd
 
 
