@@ -100,6 +100,11 @@ def on_starting(server: Any) -> None:
     for line in summary(settings, Fetcher(settings)):
         server.log.info("%s", line)
     os.environ["SHAREPROXY__SUMMARY_LOGGED"] = "1"
+    # Static files compressed once here: every worker forks with them (shareproxy/compress.py)
+    from shareproxy import assets, compress
+    from shareproxy.paths import data_dir
+
+    compress.warm(data_dir("static"), [asset.body for asset in assets.assets().values()])
 
 
 def child_exit(server: Any, worker: Any) -> None:

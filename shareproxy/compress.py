@@ -249,14 +249,21 @@ def load_static(folder: str) -> dict[str, StaticFile]:
     return found
 
 
+def warm(folder: str | None, preload: Iterable[bytes] = ()) -> dict[str, StaticFile]:
+    """Compress the static files under ``folder`` and the bodies in ``preload`` (files
+    other views serve) now. gunicorn's master calls it before the workers fork, so they
+    start with the work done; a process on its own does it in :func:`install`."""
+    for body in preload:
+        static(body)
+    return load_static(folder) if folder else {}
+
+
 def install(app: Flask, preload: Iterable[bytes] = ()) -> None:
     """Compress ``app``'s answers: static files from memory (``preload`` holds bodies that
     other views serve, compressed now), everything else as it is sent."""
     from flask import request
 
-    for body in preload:
-        static(body)
-    files = load_static(app.static_folder) if app.static_folder else {}
+    files = warm(app.static_folder, preload)
     flask_static = app.view_functions.get("static")
 
     def serve_static(filename: str) -> Any:

@@ -93,7 +93,7 @@ def test_no_acknowledged_click_is_lost_when_workers_are_killed(tmp_path: Any) ->
                     timeout=2,
                 )
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # no worker has booted yet
                 assert server.poll() is None, "gunicorn did not start"
                 assert time.monotonic() < deadline, "gunicorn did not answer"
                 time.sleep(0.1)
