@@ -114,6 +114,15 @@ def _base_url(raw: Any) -> str:
     return value
 
 
+def _resolve_map(raw: Any) -> tuple[str, ...]:
+    from .guard import parse_resolve_map
+
+    if isinstance(raw, dict):
+        raw = [f"{k}={v}" for k, v in raw.items()]
+    pairs = parse_resolve_map(raw if isinstance(raw, list | tuple) else str(raw))
+    return tuple(f"{host}={base}" for host, base in pairs.items())
+
+
 def _store(raw: Any) -> str:
     value = _text(raw)
     if value and not (value.startswith("sqlite:///") or value.startswith("redis://")):
@@ -357,6 +366,17 @@ def _base_settings() -> list[Setting]:
             "`-Port`; their values are believed that many hops deep. 0: the headers are "
             "ignored and the socket's address is the client.",
             _int(0, 10),
+        ),
+        Setting(
+            "FEDIVERSE_RESOLVE",
+            "list",
+            (),
+            "Fediverse hosts fetched at another address, like curl's `--resolve`: "
+            "`social.example=http://127.0.0.1:8081,misskey.example=http://127.0.0.1:8082`. "
+            "The operator vouches for these bases, so they skip the address guard (for tests "
+            "and private deployments); share links still go to `https://<host>/…`. Every "
+            "other host gets the full guard.",
+            _resolve_map,
         ),
     ]
 
