@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Screenshots for the README: the buttons in each theme, and the admin console.
+"""Screenshots for the README: the landing page, the visitors' info page, the buttons in
+each theme, and the admin console.
 
     python scripts/screenshots.py [--root CHECKOUT] [--out docs/screenshots]
 
@@ -28,6 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +40,13 @@ NETWORKS = "facebook,twitter,linkedin,pinterest,mastodon,bluesky,mail,info"
 PAGE = "https://example.org/blog/privacy-friendly-share-buttons"
 TITLE = "Privacy-friendly share buttons"
 FAKE_COUNTS = {"facebook": 1452, "pinterest": 37}
+# (path, file name, viewport width, clip height or None for the full page)
+PAGES = [
+    ("/?lang=en", "landing.png", 1440, None),
+    ("/?lang=en", "landing-phone.png", 375, 1700),
+    ("/info?lang=de", "info-de.png", 1440, None),
+    ("/info?lang=ar", "info-ar-phone.png", 375, None),
+]
 
 
 class FakeNetworks(BaseHTTPRequestHandler):
@@ -105,6 +114,7 @@ def shareproxy(root: Path, upstream: str, password: str, tmp: Path) -> Iterator[
         "SHAREPROXY_FACEBOOK_APP_SECRET": "screenshots",
         "SHAREPROXY_API_BASE_FACEBOOK": upstream,
         "SHAREPROXY_API_BASE_PINTEREST": upstream,
+        "SHAREPROXY_PRIVACY_URL": "https://example.org/privacy",
     })  # fmt: skip
     from shareproxy.settings import BY_NAME
 
@@ -139,6 +149,26 @@ def status_of_quiet(url: str) -> int:
         return 0
 
 
+def shoot_pages(browser: Any, base: str, out: Path) -> list[str]:
+    """The landing page and the info page, once their previews have rendered."""
+    made: list[str] = []
+    for path, name, width, clip in PAGES:
+        if status_of(base + path.split("?")[0]) == 404:
+            print(f"skipped {name}: {path} does not exist in this checkout")
+            continue
+        page = browser.new_page(viewport={"width": width, "height": clip or 900})
+        page.goto(base + path)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_function(
+            "[...document.querySelectorAll('iframe')].every(f => f.offsetHeight >= 40)"
+        )
+        page.wait_for_timeout(500)  # the previews' resize
+        page.screenshot(path=str(out / name), full_page=clip is None)
+        made.append(name)
+        page.close()
+    return made
+
+
 def shoot(base: str, out: Path, password: str) -> list[str]:
     from playwright.sync_api import sync_playwright
 
@@ -148,6 +178,7 @@ def shoot(base: str, out: Path, password: str) -> list[str]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, headless=True)
         try:
+            made += shoot_pages(browser, base, out)
             if status_of(f"{base}/buttons?{query}") == 404:
                 print("skipped the buttons: /buttons does not exist in this checkout")
             else:

@@ -142,7 +142,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
         metrics.request(endpoint, resp.status_code)
         return resp
 
-    from .views import api, badges, buttons, docs, health, share
+    from .views import api, badges, buttons, docs, health, pages, share
 
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
@@ -150,6 +150,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     app.register_blueprint(share.bp)
     app.register_blueprint(badges.bp)
     app.register_blueprint(docs.bp)
+    app.register_blueprint(pages.bp)
     # brotli/gzip for every text answer; the buttons' assets compressed now, once
     compress.install(app, preload=[asset.body for asset in assets.assets().values()])
     return app

@@ -1,4 +1,4 @@
-"""Static files of the buttons, served under content-hashed URLs.
+"""Static files of the buttons and pages, served under content-hashed URLs.
 
 ``/assets/<digest>/<name>`` changes whenever the file does, so it may be cached for a year
 (``immutable``). The stylesheet is the file ``static/buttons/buttons.css`` plus one colour
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,8 +18,12 @@ from .networks import NETWORKS
 from .paths import data_dir
 
 STATIC = os.path.join(data_dir("static"), "buttons")
-MIMETYPES = {".js": "text/javascript", ".css": "text/css"}
-FILES = ("buttons.js", "buttons.css", "demo.js", "demo.css")
+FONTS = os.path.join(data_dir("static"), "fonts")
+MIMETYPES = {".js": "text/javascript", ".css": "text/css", ".woff2": "font/woff2"}
+FILES = ("buttons.js", "buttons.css", "landing.js", "landing.css", "info.css")
+FONT_FILES = ("inter-latin.woff2",)
+# In a stylesheet, ``url(font:NAME)`` becomes the content-hashed URL of that font.
+_FONT_REF = re.compile(rb"url\(font:([a-z0-9.-]+)\)")
 MIN_CONTRAST = 4.5
 
 
@@ -72,11 +77,15 @@ def network_css() -> str:
 @lru_cache(maxsize=1)
 def assets() -> dict[str, Asset]:
     out: dict[str, Asset] = {}
+    for name in FONT_FILES:
+        with open(os.path.join(FONTS, name), "rb") as fh:
+            out[name] = Asset(name, fh.read(), MIMETYPES[os.path.splitext(name)[1]])
     for name in FILES:
         with open(os.path.join(STATIC, name), "rb") as fh:
             body = fh.read()
-        if name == "buttons.css":
+        if name in ("buttons.css", "landing.css"):
             body = body.rstrip() + b"\n" + network_css().encode() + b"\n"
+        body = _FONT_REF.sub(lambda m: b"url(" + out[m.group(1).decode()].url.encode() + b")", body)
         out[name] = Asset(name, body, MIMETYPES[os.path.splitext(name)[1]])
     return out
 

@@ -182,9 +182,21 @@ def _page_paths() -> dict[str, Any]:
     return {
         "/": {
             "get": {
-                "operationId": "demo",
-                "summary": "Demo page: the buttons and how to embed them.",
-                "parameters": [_q("lang", "Interface language.")],
+                "operationId": "landing",
+                "summary": "Landing page for site owners: live previews and the snippet builder.",
+                "parameters": [
+                    _q("lang", "Language of the previews (unknown: the browser's, else en).")
+                ],
+                "responses": {"200": html, **PAGE_ERRORS},
+            }
+        },
+        "/info": {
+            "get": {
+                "operationId": "info",
+                "summary": "Info page for visitors: what the buttons send to whom, and when.",
+                "parameters": [
+                    _q("lang", "Language of the page (unknown: the browser's, else en).")
+                ],
                 "responses": {"200": html, **PAGE_ERRORS},
             }
         },

@@ -114,6 +114,15 @@ def _base_url(raw: Any) -> str:
     return value
 
 
+def _web_url(raw: Any) -> str:
+    value = _text(raw)
+    if value and not re.match(r"^https?://[^/?#\s]+(?:[/?#]\S*)?$", value, re.I):
+        raise ValueError(f"expected an absolute http:// or https:// URL, got {_show(raw)}")
+    if len(value) > 2048:
+        raise ValueError("longer than 2048 characters")
+    return value
+
+
 def _resolve_map(raw: Any) -> tuple[str, ...]:
     from .guard import parse_resolve_map
 
@@ -280,6 +289,14 @@ def _base_settings() -> list[Setting]:
             "Contact shown in the User-Agent of upstream "
             "calls, so a network can reach the operator.",
             _text,
+        ),
+        Setting(
+            "PRIVACY_URL",
+            "url",
+            "",
+            "The privacy policy of the site(s) showing the buttons: the visitors' info "
+            "page (`/info`, the default target of the Info button) links to it.",
+            _web_url,
         ),
         Setting(
             "FACEBOOK_APP_ID",

@@ -62,7 +62,8 @@ def test_share_mode_renders_one_link_per_network_in_order(client: Any) -> None:
         assert t.get("target") == "_blank"
         assert t.get("rel") == "noopener noreferrer"
         href = str(t.get("href"))
-        assert href.startswith(f"/share/{name}?") or href.startswith(("mailto:", "/?lang=")), href
+        local = href.startswith(("mailto:", "/info?lang="))
+        assert href.startswith(f"/share/{name}?") or local, href
     # The accessible name comes from the content (visible label plus screen-reader-only
     # words), so it always contains the visible text (WCAG 2.5.3, label in name).
     names = {t.get("data-network"): t.get_text() for t in found}
@@ -351,25 +352,6 @@ def test_resize_messages_go_only_to_the_given_origin(client: Any) -> None:
     assert "data-origin" not in body(get(client, "/buttons", url=PAGE))
 
 
-def test_demo_page(client: Any) -> None:
-    resp = client.get("/", headers={"Accept-Language": "fr"})
-    assert resp.status_code == 200
-    html = body(resp)
-    assert '<html lang="fr"' in html and 'id="builder"' in html
-    assert all(same_origin(u) for u in loaded_resources(html))
-    assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
-
-
-def test_demo_builder_offers_badge_snippets_for_web_networks_only(client: Any) -> None:
-    html = body(client.get("/"))
-    assert 'id="snippet-badges"' in html
-    assert re.search(r'value="facebook"[^>]* data-share data-alt="Share on Facebook"', html)
-    # mail opens the visitor's mail program: no /share redirect, so no badge snippet
-    assert re.search(r'value="mail"[^>]*>', html) and not re.search(
-        r'value="mail"[^>]*data-share', html
-    )
-
-
 def test_readme_lists_every_network_and_the_dead_ones() -> None:
     from pathlib import Path
 
@@ -389,7 +371,7 @@ NODE = shutil.which("node")
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
 def test_scripts_parse_and_format_counts_like_the_server(tmp_path: Any) -> None:
     assert NODE is not None
-    for name in ("buttons.js", "embed.js", "demo.js"):
+    for name in ("buttons.js", "embed.js", "landing.js"):
         path = os.path.join(assets.STATIC, name)
         subprocess.run([NODE, "--check", path], check=True, capture_output=True)
     js = assets.assets()["buttons.js"].body.decode()

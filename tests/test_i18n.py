@@ -73,7 +73,11 @@ def test_the_template_lists_every_string_of_the_code() -> None:
     from babel.messages.extract import extract_from_dir
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    method_map = [("shareproxy/**.py", "python"), ("templates/buttons/**.html", "jinja2")]
+    method_map = [
+        ("shareproxy/**.py", "python"),
+        ("templates/buttons/**.html", "jinja2"),
+        ("templates/pages/**.html", "jinja2"),
+    ]
     found = {
         msg[2] for msg in extract_from_dir(root, method_map) if isinstance(msg[2], str) and msg[2]
     }

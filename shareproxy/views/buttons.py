@@ -1,4 +1,4 @@
-"""The buttons: the iframe page, the plain-links snippet, the loader script and the demo.
+"""The buttons: the iframe page, the plain-links snippet and the loader script.
 
 Nothing these pages make the browser load comes from anywhere but this server until the
 visitor clicks; their Content-Security-Policy says so. In two-click mode a click on a
@@ -234,7 +234,7 @@ def buttons_for(opts: Options, _: Callable[[str], str], *, absolute: str = "") -
             b.kind, b.label = "info", _("Info")
             b.aria = _("Information about these buttons")
             b.extra = _("Nothing is sent to a network until you click one of these buttons.")
-            b.href = opts.info or f"{absolute}/?{urlencode({'lang': opts.lang})}#privacy"
+            b.href = opts.info or f"{absolute}/info?{urlencode({'lang': opts.lang})}"
         elif name == "copy":
             b.kind, b.label = "copy", _("Copy link")
             b.aria, b.extra = b.label, _("Link copied")
@@ -406,38 +406,3 @@ def asset(digest: str, name: str) -> Response:
     resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     resp.headers["Access-Control-Allow-Origin"] = "*"
     return resp
-
-
-def sample_url() -> str:
-    """A page URL the demo may use: the first allowed host."""
-    for host in services().settings.allowed_domains:
-        host = host.removeprefix("*.")
-        scheme = "http" if host in ("localhost", "127.0.0.1") else "https"
-        shown = f"[{host}]" if ":" in host else host
-        return f"{scheme}://{shown}/"
-    return "http://localhost/"
-
-
-@bp.get("/")
-def demo() -> Response:
-    lang = language()
-    html = render_template(
-        "buttons/demo.html",
-        _=i18n.translator(lang).gettext,
-        lang=lang,
-        dir=i18n.direction(lang),
-        languages=sorted(i18n.LANGUAGES),
-        networks=list(NETWORKS.values()),
-        defaults=DEFAULT_NETWORKS,
-        choices=CHOICES,
-        sample=sample_url(),
-        css=assets.url("demo.css"),
-        js=assets.url("demo.js"),
-    )
-    resp = Response(html, mimetype="text/html")
-    csp = (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "frame-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-        "frame-ancestors 'none'"
-    )
-    return secure(resp, csp, vary_language=single_arg("lang") is None)

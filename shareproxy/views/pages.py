@@ -1,0 +1,141 @@
+"""The two pages people read: the landing page for site owners (``/``) and the info page
+for visitors (``/info``), where the Info button leads by default.
+
+Both load nothing but this server's own stylesheet, script and font (their
+Content-Security-Policy says so), set no cookie and may be cached by anyone. The info page
+speaks the buttons' 28 languages and never answers an error: an unknown ``lang`` falls
+back to the browser's languages, then English. The landing page is for the people who
+embed the buttons and is written in English, like the README; its previews speak any
+language.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from babel import Locale
+from flask import Blueprint, Response, render_template, request
+
+from .. import __version__, assets, i18n, icons, services
+from ..networks import NETWORKS
+from .api import single_arg
+from .buttons import CHOICES, DEFAULT_NETWORKS, secure
+
+bp = Blueprint("pages", __name__)
+
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; frame-src 'self'; connect-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+# The info page runs no script and frames nothing.
+INFO_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+# The tab icon, inline: a shield with a tick (no request for /favicon.ico).
+MARK = (
+    "M12 2 4 5v6c0 5 3.4 9.4 8 11 4.6-1.6 8-6 8-11V5zm-1.2 13.6-3.6-3.6 1.4-1.4 2.2 2.2 "
+    "4.6-4.6 1.4 1.4z"
+)
+FAVICON = (
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'%3E"
+    f"%3Cpath fill='%233f3cbb' fill-rule='evenodd' d='{MARK.replace(' ', '%20')}'/%3E%3C/svg%3E"
+)
+# Networks that show well in the landing page's previews (a count, a widget, the rest).
+PREVIEW_NETWORKS = "facebook,twitter,linkedin,pinterest,mastodon,bluesky,mail,info"
+TWOCLICK_NETWORKS = "facebook,twitter,linkedin,pinterest,mail,info"
+THEMES = (
+    ("color", "each network's colour"),
+    ("grey", "one quiet grey"),
+    ("white", "outlined, for light pages"),
+    ("dark", "for dark pages"),
+    ("auto", "white or dark, following the visitor's system"),
+)
+
+
+def sample_url() -> str:
+    """A page URL the previews may use: on the first allowed host."""
+    for host in services().settings.allowed_domains:
+        if host.startswith("*."):
+            host = "www." + host[2:]  # "*.example.org" matches www.example.org, not itself
+        scheme = "http" if host in ("localhost", "127.0.0.1") else "https"
+        shown = f"[{host}]" if ":" in host else host
+        return f"{scheme}://{shown}/"
+    return "http://localhost/"
+
+
+@lru_cache(maxsize=1)
+def language_names() -> list[tuple[str, str]]:
+    """(code, the language's own name) for the language menu, in code order."""
+    out = []
+    for code in sorted(i18n.LANGUAGES):
+        try:
+            name = Locale.parse("nb" if code == "no" else code).get_display_name()
+        except (ValueError, LookupError):
+            name = None
+        out.append((code, f"{(name or code)[:1].upper()}{(name or code)[1:]} ({code})"))
+    return out
+
+
+def page_language() -> str:
+    """``lang`` when we speak it, else the browser's best language we speak, else English.
+
+    People reach these pages by links; a bad ``lang`` is no reason to show them an error.
+    """
+    raw = single_arg("lang")
+    if raw and len(raw) <= 35:
+        code = i18n.known(raw)
+        if code:
+            return code
+    return i18n.negotiate(request.accept_languages)
+
+
+@bp.get("/")
+def landing() -> Response:
+    settings = services().settings
+    sample = sample_url()
+    html = render_template(
+        "pages/landing.html",
+        preview_lang=page_language(),
+        languages=language_names(),
+        networks=list(NETWORKS.values()),
+        icons=icons,
+        defaults=DEFAULT_NETWORKS,
+        choices=CHOICES,
+        sample=sample,
+        sample_host=sample.split("//", 1)[1].rstrip("/"),
+        share_count=len(NETWORKS),
+        themes=THEMES,
+        privacy_url=settings.privacy_url,
+        favicon=FAVICON,
+        mark=MARK,
+        preview_networks=PREVIEW_NETWORKS,
+        twoclick_networks=TWOCLICK_NETWORKS,
+        allowed=settings.allowed_domains,
+        version=__version__,
+        css=assets.url("landing.css"),
+        js=assets.url("landing.js"),
+    )
+    resp = Response(html, mimetype="text/html")
+    return secure(resp, PAGE_CSP, vary_language=single_arg("lang") is None)
+
+
+@bp.get("/info")
+def info() -> Response:
+    lang = page_language()
+    settings = services().settings
+    html = render_template(
+        "pages/info.html",
+        _=i18n.translator(lang).gettext,
+        lang=lang,
+        dir=i18n.direction(lang),
+        host=request.host,
+        privacy_url=settings.privacy_url,
+        click_counts=settings.click_counts != "off",
+        css=assets.url("info.css"),
+        favicon=FAVICON,
+        mark=MARK,
+    )
+    resp = Response(html, mimetype="text/html")
+    return secure(resp, INFO_CSP, vary_language=single_arg("lang") is None)
