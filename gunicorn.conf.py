@@ -43,7 +43,11 @@ from typing import Any
 bind = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 
 # --- workers (chosen by measurement; numbers in docs/deployment.md)
-worker_class = "gthread"
+# gunicorn's gthread worker, except that a connection gets a thread only once its request
+# head has arrived (idle and slow clients wait in the poller, at most 5 s), client errors
+# are answered as shareproxy's one-line JSON, and error lines name no full address
+# (shareproxy/gworker.py).
+worker_class = "shareproxy.gworker.Worker"
 workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, os.cpu_count() or 1))
 threads = int(os.environ.get("GUNICORN_THREADS") or 8)
 # Idle keep-alive connections wait in the worker's poller, not in a thread. nginx's
@@ -52,6 +56,13 @@ keepalive = 5
 # A request never runs much past REQUEST_DEADLINE; 30 s only catches a stuck worker.
 timeout = 30
 graceful_timeout = 10
+# Request lines: no limit of gunicorn's own (its largest is 8190 bytes, less than a query
+# string shareproxy accepts: 32 KiB); the worker caps the whole head at 48 KiB and shareproxy
+# answers a longer query string with its JSON 414. Headers: at most 64 fields of 8190
+# bytes, and 48 KiB in all (shareproxy/gworker.py), else a JSON 431.
+limit_request_line = 0
+limit_request_fields = 64
+limit_request_field_size = 8190
 # No periodic restarts: they would empty the worker's in-memory cache.
 max_requests = 0
 backlog = 1024

@@ -19,11 +19,12 @@ from .fastpath import FastPath
 from .fetch import Fetcher
 from .networks import COUNT_NETWORKS
 from .paths import data_dir, instance_dir
+from .privacy import AddressFilter
 from .settings import ConfigError, Settings, load
 from .store import Store, open_store
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MAX_QUERY_BYTES = 8192
+MAX_QUERY_BYTES = 32768  # gunicorn.conf.py and deploy/nginx let such a request line through
 log = logging.getLogger("shareproxy")
 
 __all__ = ["ConfigError", "Services", "__version__", "create_app", "services"]
@@ -70,6 +71,22 @@ def summary(settings: Settings, fetcher: Fetcher) -> list[str]:
     return lines
 
 
+# Browser features an HTML answer may use: none, unless a view allows some to itself.
+# Only features Chromium knows (an unknown one is a console error on every page); web-share
+# is left at the browsers' default (this origin only), as Chromium on Linux lacks it.
+POLICY_FEATURES = (
+    "accelerometer", "autoplay", "camera", "clipboard-read", "clipboard-write",
+    "display-capture", "encrypted-media", "fullscreen", "geolocation", "gyroscope", "hid",
+    "idle-detection", "magnetometer", "microphone", "midi", "payment", "picture-in-picture",
+    "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+)  # fmt: skip
+
+
+def permissions_policy(*own: str) -> str:
+    """A Permissions-Policy denying every feature but ``own`` (allowed to this origin)."""
+    return ", ".join(f"{f}=(self)" if f in own else f"{f}=()" for f in POLICY_FEATURES)
+
+
 def _ensure_log_handler() -> None:
     """Send shareproxy's log to stderr when nobody configured logging (gunicorn does not
     for application loggers): otherwise the start-up summary would be lost."""
@@ -83,6 +100,7 @@ def _ensure_log_handler() -> None:
             "%Y-%m-%d %H:%M:%S %z",
         )
     )
+    handler.addFilter(AddressFilter())  # no full address in any line, whoever logs it
     logger.addHandler(handler)
 
 
@@ -131,13 +149,19 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     @app.before_request
     def limit_query() -> Response | None:
         if len(request.query_string) > MAX_QUERY_BYTES:
-            return errors.error_response("query string too long", 414)
+            return errors.error_response("request URI too long", 414)
         return None
 
     @app.after_request
     def common_headers(resp: Response) -> Response:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", "no-referrer")
+        if resp.mimetype == "text/html":
+            # pages use no powerful feature, open no window that may reach back, and are
+            # not to be loaded by other sites (views that are embedded say otherwise)
+            resp.headers.setdefault("Permissions-Policy", permissions_policy())
+            resp.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+            resp.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         endpoint = request.endpoint or "unknown"
         metrics.request(endpoint, resp.status_code)
         return resp

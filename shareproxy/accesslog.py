@@ -27,7 +27,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from .privacy import anonymize_ip
+from .privacy import AddressFilter, anonymize_ip
 
 MAX_PATH = 200
 ACCESS_LOG_FORMAT = '%(h)s - - %(t)s "%(r)s" %(s)s %(b)s %(M)sms'
@@ -48,7 +48,13 @@ def _token(value: Any, pattern: str) -> str:
 
 
 class PrivacyLogger(Logger):
-    """A gunicorn Logger whose access lines hold no full IP, UA, Referer, cookie or query."""
+    """A gunicorn Logger whose access lines hold no full IP, UA, Referer, cookie or query,
+    and whose error lines hold no full IP address (every address is cut to its network)."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        if not any(isinstance(f, AddressFilter) for f in self.error_log.filters):
+            self.error_log.addFilter(AddressFilter())
 
     def atoms(
         self, resp: Any, req: Any, environ: Mapping[str, Any], request_time: timedelta

@@ -87,7 +87,7 @@ class ClickCounter:
         yesterday = self.salt(day - 1, now) if now - day * DAY < DEDUP_SECONDS else None
         if yesterday is not None:
             keys.append(self.visitor_key(yesterday, remote_addr, user_agent, url, network))
-        counted = self.store.record_click(url, network, keys, DEDUP_SECONDS, now)
+        counted = self.store.record_click(url, network, keys, DEDUP_SECONDS, now) == "counted"
         metrics.click(network, counted)
         if counted:
             with self._read_lock:

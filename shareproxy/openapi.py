@@ -10,7 +10,11 @@ from functools import lru_cache
 from typing import Any
 
 from ._version import __version__
-from .networks import COUNT_NETWORKS
+from .assets import FILES
+from .badges import SCALES, THEMES
+from .i18n import LANGUAGES
+from .networks import COUNT_NETWORKS, NETWORKS
+from .urls import MAX_URL_LENGTH
 
 _ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
@@ -26,32 +30,92 @@ def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-URL_PARAM: dict[str, Any] = {
-    "name": "url",
-    "in": "query",
-    "required": True,
-    "description": "Absolute http(s) URL of the page, on a host the server is allowed to serve.",
-    "schema": {"type": "string", "maxLength": 2048},
-    "example": "https://example.org/article",
-}
-NETWORKS_PARAM: dict[str, Any] = {
-    "name": "networks",
-    "in": "query",
-    "required": False,
-    "description": (
-        "Comma-separated network names (default: every network whose counts are on). "
-        "Networks without a count API are accepted and left out of the answer."
-    ),
-    "schema": {"type": "string"},
-    "example": "facebook,reddit,pinterest",
-}
+# Patterns of the values the code accepts. They are narrower than the code where the code
+# accepts more than a pattern can say (any URL it can normalise), never wider: a value that
+# matches is accepted (schemathesis checks this against a live server).
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?"
+_PATH = r"(/[A-Za-z0-9._~-]{0,32}){0,8}"
+_PORT = r"(:[1-9][0-9]{0,3})?"
+ANY_HOST = rf"({_LABEL}\.){{0,3}}[a-z]([a-z0-9-]{{0,20}}[a-z0-9])?"
+INSTANCE_PATTERN = rf"^({_LABEL}\.){{1,3}}[a-z][a-z0-9-]{{0,20}}[a-z0-9]$"
+WEB_URL_PATTERN = rf"^https?://{ANY_HOST}{_PORT}{_PATH}$"
+
+
+def hosts_pattern(allowed: tuple[str, ...]) -> str:
+    """A regular expression (no anchors) for the hosts SHAREPROXY_ALLOWED_DOMAINS allows."""
+    parts = []
+    for host in allowed:  # letters, digits, "-", "_", "." (and ":" of an IPv6 literal)
+        escaped = host.replace(".", r"\.")
+        if host.startswith("*."):
+            parts.append(rf"({_LABEL}\.){{1,3}}{escaped[3:]}")
+        elif ":" in host:
+            parts.append(r"\[" + escaped.strip("[]") + r"\]")
+        else:
+            parts.append(escaped)
+    return "(" + "|".join(parts) + ")" if parts else ANY_HOST
+
+
+def names_pattern(names: list[str], most: int) -> str:
+    one = "(" + "|".join(names) + ")"
+    return f"^{one}(,{one}){{0,{most - 1}}}$"
+
+
+def _param(
+    name: str,
+    description: str,
+    schema: dict[str, Any],
+    *,
+    required: bool = False,
+    where: str = "query",
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": where,
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def _text(**more: Any) -> dict[str, Any]:
+    return {"type": "string", **more}
+
+
+def url_param(allowed: tuple[str, ...], *, required: bool = True) -> dict[str, Any]:
+    return {
+        **_param(
+            "url",
+            "Absolute http(s) URL of the page, on a host the server is allowed to serve.",
+            _text(
+                maxLength=MAX_URL_LENGTH,
+                pattern=rf"^https?://{hosts_pattern(allowed)}{_PORT}{_PATH}$",
+            ),
+            required=required,
+        ),
+        "example": f"https://{(allowed or ('example.org',))[0].removeprefix('*.')}/article",
+    }
+
+
+def networks_param(description: str) -> dict[str, Any]:
+    return {
+        **_param(
+            "networks", description, _text(pattern=names_pattern(list(NETWORKS), len(NETWORKS)))
+        ),
+        "example": "facebook,reddit,pinterest",
+    }
+
+
+def lang_param(description: str) -> dict[str, Any]:
+    return _param("lang", description, _text(enum=sorted(LANGUAGES)))
+
+
 BAD_INPUT = {
     "400": _error("Bad input (missing, malformed or repeated parameter); one-line reason."),
     "414": _error("Query string too long."),
 }
 
 
-def _counts_paths() -> dict[str, Any]:
+def _counts_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
     counts_schema = {
         "type": "object",
         "description": "Share count per network; a network whose count is unknown is absent.",
@@ -69,7 +133,14 @@ def _counts_paths() -> dict[str, Any]:
             "get": {
                 "operationId": "getCounts",
                 "summary": "Cached share counts of one page (Shariff backend format).",
-                "parameters": [URL_PARAM, NETWORKS_PARAM],
+                "parameters": [
+                    url_param(allowed),
+                    networks_param(
+                        "Comma-separated network names (default: every network whose counts "
+                        "are on). Networks without a count API are accepted and left out of "
+                        "the answer."
+                    ),
+                ],
                 "responses": {
                     "200": {
                         "description": "Counts known within the request deadline.",
@@ -112,12 +183,14 @@ def _ops_paths() -> dict[str, Any]:
         "/metrics": {
             "get": {
                 "operationId": "metrics",
-                "summary": "Prometheus metrics (text exposition format).",
+                "summary": "Prometheus metrics (text exposition format), for the networks in "
+                "SHAREPROXY_METRICS_ALLOW (default: loopback) or with SHAREPROXY_METRICS_TOKEN.",
                 "responses": {
                     "200": {
                         "description": "Metrics.",
                         "content": {"text/plain": {"schema": {"type": "string"}}},
-                    }
+                    },
+                    "403": _error("Not an allowed network, and no right token."),
                 },
             }
         },
@@ -128,16 +201,20 @@ def _ops_paths() -> dict[str, Any]:
                 "responses": {"200": _json("OpenAPI 3 document.", {"type": "object"})},
             }
         },
-    }
-
-
-def _q(name: str, description: str, **schema: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": {"type": "string", **schema},
+        "/robots.txt": {
+            "get": {
+                "operationId": "robots",
+                "summary": "Asks crawlers to index nothing (a followed share link would count).",
+                "responses": {"200": _body("robots.txt", "text/plain")},
+            }
+        },
+        "/favicon.ico": {
+            "get": {
+                "operationId": "favicon",
+                "summary": "The site icon.",
+                "responses": {"200": _body("ICO image.", "image/vnd.microsoft.icon")},
+            }
+        },
     }
 
 
@@ -145,29 +222,58 @@ def _body(description: str, media: str) -> dict[str, Any]:
     return {"description": description, "content": {media: {"schema": {"type": "string"}}}}
 
 
-NETWORK_PATH_PARAM: dict[str, Any] = {
-    "name": "network",
-    "in": "path",
-    "required": True,
-    "description": "Network name, e.g. facebook.",
-    "schema": {"type": "string"},
-    "example": "pinterest",
-}
-BUTTON_PARAMS = [
-    URL_PARAM,
-    _q("networks", "Comma-separated networks to show, in order.", example="facebook,mail"),
-    _q("title", "Title shared with the URL (at most 300 characters)."),
-    _q("lang", "Interface language (default: from Accept-Language).", example="de"),
-    _q("orientation", "horizontal or vertical."),
-    _q("style", "Button style."),
-    _q("theme", "Colour theme."),
-    _q("counts", "on or off: show share counts."),
-    _q("mode", "share (plain links) or twoclick (official widgets after a first click)."),
-    _q("activate", "twoclick: networks whose widget loads on the first click."),
-    _q("info", "Absolute http(s) URL of an explanation page."),
-    _q("media", "Absolute http(s) URL of an image (pinterest)."),
-    _q("origin", "scheme://host[:port] of the embedding site (for postMessage)."),
-]
+def _choice(name: str, description: str, choices: tuple[str, ...]) -> dict[str, Any]:
+    return _param(name, description, _text(enum=list(choices)))
+
+
+def button_params(allowed: tuple[str, ...], *, snippet: bool = False) -> list[dict[str, Any]]:
+    from .views.buttons import CHOICES, MAX_TITLE
+
+    widgets = [n for n, net in NETWORKS.items() if net.widget is not None]
+    origin = rf"^https?://{hosts_pattern(allowed)}{_PORT}$"
+    modes = ("share",) if snippet else CHOICES["mode"]
+    params = [
+        url_param(allowed),
+        networks_param("Comma-separated networks to show, in order."),
+        _param(
+            "title",
+            f"Title shared with the URL (at most {MAX_TITLE} characters).",
+            _text(maxLength=MAX_TITLE),
+        ),
+        lang_param("Interface language (default: from Accept-Language)."),
+        _choice("orientation", "Orientation of the row.", CHOICES["orientation"]),
+        _choice("style", "Button style.", CHOICES["style"]),
+        _choice("theme", "Colour theme.", CHOICES["theme"]),
+        _choice("counts", "Show share counts.", CHOICES["counts"]),
+        _choice(
+            "mode",
+            "share (plain links)"
+            + ("." if snippet else " or twoclick (official widgets after a first click)."),
+            modes,
+        ),
+        _param(
+            "info", "Absolute http(s) URL of an explanation page.", _text(pattern=WEB_URL_PATTERN)
+        ),
+        _param(
+            "media", "Absolute http(s) URL of an image (pinterest).", _text(pattern=WEB_URL_PATTERN)
+        ),
+        _param(
+            "origin",
+            "scheme://host[:port] of the embedding site (for postMessage); an allowed site.",
+            _text(pattern=origin),
+        ),
+    ]
+    if not snippet:
+        params.append(
+            _param(
+                "activate",
+                "twoclick: networks whose widget loads at once (others are ignored).",
+                _text(pattern=names_pattern(widgets, 10)),
+            )
+        )
+    return params
+
+
 PAGE_ERRORS = {
     "400": _error("Bad parameter; one-line reason."),
     "403": _error("The page's host is not on the allowlist."),
@@ -176,16 +282,28 @@ PAGE_ERRORS = {
 }
 
 
-def _page_paths() -> dict[str, Any]:
+def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
     """The buttons (iframe, snippet, script), share links and badges."""
+    from .views.buttons import MAX_TITLE
+
     html = _body("HTML page.", "text/html")
+    shareable = [n for n, net in NETWORKS.items() if net.share_url is not None]
+    badge_lang = _param(
+        "lang",
+        "Language of the label: a language tag; unknown languages fall back to English.",
+        _text(pattern="^[A-Za-z0-9_-]{0,35}$"),
+    )
     return {
         "/": {
             "get": {
                 "operationId": "landing",
                 "summary": "Landing page for site owners: live previews and the snippet builder.",
                 "parameters": [
-                    _q("lang", "Language of the previews (unknown: the browser's, else en).")
+                    _param(
+                        "lang",
+                        "Language of the previews (unknown: the browser's, else en).",
+                        _text(),
+                    )
                 ],
                 "responses": {"200": html, **PAGE_ERRORS},
             }
@@ -195,7 +313,9 @@ def _page_paths() -> dict[str, Any]:
                 "operationId": "info",
                 "summary": "Info page for visitors: what the buttons send to whom, and when.",
                 "parameters": [
-                    _q("lang", "Language of the page (unknown: the browser's, else en).")
+                    _param(
+                        "lang", "Language of the page (unknown: the browser's, else en).", _text()
+                    )
                 ],
                 "responses": {"200": html, **PAGE_ERRORS},
             }
@@ -204,16 +324,23 @@ def _page_paths() -> dict[str, Any]:
             "get": {
                 "operationId": "buttons",
                 "summary": "The share buttons of one page, to embed in an iframe.",
-                "parameters": BUTTON_PARAMS,
+                "parameters": button_params(allowed),
                 "responses": {"200": html, **PAGE_ERRORS},
             }
         },
         "/snippet": {
             "get": {
                 "operationId": "snippet",
-                "summary": "The buttons as an HTML snippet to paste into a page.",
-                "parameters": BUTTON_PARAMS,
-                "responses": {"200": html, **PAGE_ERRORS},
+                "summary": "The buttons as an HTML snippet to paste into a page; its links "
+                "start with SHAREPROXY_PUBLIC_URL.",
+                "parameters": button_params(allowed, snippet=True),
+                "responses": {
+                    "200": html,
+                    **PAGE_ERRORS,
+                    "421": _error(
+                        "No SHAREPROXY_PUBLIC_URL, and the request's host is not an allowed one."
+                    ),
+                },
             }
         },
         "/embed.js": {
@@ -228,14 +355,21 @@ def _page_paths() -> dict[str, Any]:
                 "operationId": "asset",
                 "summary": "Static asset under a content digest (cached for a year).",
                 "parameters": [
-                    {
-                        "name": "digest",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                    },
-                    {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
-                ],  # fmt: skip
+                    _param(
+                        "digest",
+                        "First 16 hex digits of the file's SHA-256.",
+                        _text(pattern="^[0-9a-f]{16}$"),
+                        required=True,
+                        where="path",
+                    ),
+                    _param(
+                        "name",
+                        "File name.",
+                        _text(enum=sorted(FILES)),
+                        required=True,
+                        where="path",
+                    ),
+                ],
                 "responses": {"200": _body("The asset.", "*/*"), **PAGE_ERRORS},
             }
         },
@@ -244,12 +378,20 @@ def _page_paths() -> dict[str, Any]:
                 "operationId": "share",
                 "summary": "Count a click (first-party) and redirect to the network's share page.",
                 "parameters": [
-                    NETWORK_PATH_PARAM,
-                    URL_PARAM,
-                    _q("title", "Title shared with the URL."),
-                    _q("media", "Image URL (pinterest)."),
-                    _q("instance", "The visitor's fediverse server (mastodon)."),
-                    _q("lang", "Interface language (mastodon page)."),
+                    network_path_param(shareable),
+                    url_param(allowed),
+                    _param(
+                        "title",
+                        f"Title shared with the URL (at most {MAX_TITLE} characters).",
+                        _text(maxLength=MAX_TITLE),
+                    ),
+                    _param("media", "Image URL (pinterest).", _text(pattern=WEB_URL_PATTERN)),
+                    _param(
+                        "instance",
+                        "The visitor's fediverse server (mastodon), a host name.",
+                        _text(pattern=INSTANCE_PATTERN, maxLength=253),
+                    ),
+                    lang_param("Interface language (mastodon page)."),
                 ],
                 "responses": {
                     "200": _body("Page asking for the visitor's fediverse server.", "text/html"),
@@ -263,10 +405,10 @@ def _page_paths() -> dict[str, Any]:
                 "operationId": "badgeSvg",
                 "summary": "Share-count badge as SVG.",
                 "parameters": [
-                    NETWORK_PATH_PARAM,
-                    URL_PARAM,
-                    _q("theme", "color, grey, white, dark or auto."),
-                    _q("lang", "Language of the label."),
+                    network_path_param(list(NETWORKS)),
+                    url_param(allowed, required=False),
+                    _choice("theme", "Colour theme (auto: color).", (*THEMES, "auto")),
+                    badge_lang,
                 ],
                 "responses": {"200": _body("SVG image.", "image/svg+xml"), **PAGE_ERRORS},
             }
@@ -276,11 +418,15 @@ def _page_paths() -> dict[str, Any]:
                 "operationId": "badgePng",
                 "summary": "Share-count badge as PNG.",
                 "parameters": [
-                    NETWORK_PATH_PARAM,
-                    URL_PARAM,
-                    _q("theme", "color, grey, white or dark."),
-                    _q("scale", "1 to 4."),
-                    _q("lang", "Language of the label."),
+                    network_path_param(list(NETWORKS)),
+                    url_param(allowed, required=False),
+                    _choice("theme", "Colour theme (auto: color).", (*THEMES, "auto")),
+                    _param(
+                        "scale",
+                        "Pixel density, 1 to 4.",
+                        {"type": "integer", "minimum": SCALES[0], "maximum": SCALES[-1]},
+                    ),
+                    badge_lang,
                 ],
                 "responses": {"200": _body("PNG image.", "image/png"), **PAGE_ERRORS},
             }
@@ -288,13 +434,21 @@ def _page_paths() -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=1)
-def spec() -> dict[str, Any]:
-    """The OpenAPI document (built once; treat as read-only)."""
+def network_path_param(names: list[str]) -> dict[str, Any]:
+    return {
+        **_param("network", "Network name.", _text(enum=names), required=True, where="path"),
+        "example": "pinterest",
+    }
+
+
+@lru_cache(maxsize=8)
+def spec(allowed: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The OpenAPI document for a server that allows the page hosts ``allowed`` (built once
+    per list; treat as read-only)."""
     paths: dict[str, Any] = {}
-    paths.update(_counts_paths())
+    paths.update(_counts_paths(allowed))
     paths.update(_ops_paths())
-    paths.update(_page_paths())
+    paths.update(_page_paths(allowed))
     return {
         "openapi": "3.0.3",
         "info": {

@@ -150,6 +150,43 @@ def _password_hash(raw: Any) -> str:
     return value
 
 
+MIN_SECRET = 32  # characters of a bearer token or signing key
+
+
+def _secret(raw: Any) -> str:
+    """A secret (token or key): empty (off) or at least MIN_SECRET characters. The value
+    never appears in the error."""
+    value = _text(raw)
+    if value and len(value) < MIN_SECRET:
+        raise ValueError(
+            f"must be at least {MIN_SECRET} characters, got {len(value)} (make one with "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    return value
+
+
+def _networks(raw: Any) -> tuple[str, ...]:
+    """Comma-separated IP networks (``10.0.0.0/8``, ``::1``), normalised."""
+    import ipaddress
+
+    out = []
+    for item in _list(raw):
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ValueError(f"{_show(item)} is not an IP address or network") from None
+    return tuple(out)
+
+
+def _public_url(raw: Any) -> str:
+    value = _text(raw).rstrip("/")
+    if not value:
+        return ""
+    if not re.match(r"^https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$", value):
+        raise ValueError(f"expected scheme://host[:port][/path], got {_show(raw)}")
+    return value
+
+
 def _show(raw: Any) -> str:
     text = str(raw)
     return repr(text if len(text) <= 60 else text[:57] + "...")
@@ -352,17 +389,45 @@ def _base_settings() -> list[Setting]:
             "text",
             "",
             "Bearer token of the JSON admin API "
-            "(`/admin/api/…`); the API answers 401 to everyone while it is empty.",
-            _text,
+            "(`/admin/api/…`), at least 32 characters; the API answers 401 to everyone "
+            "while it is empty.",
+            _secret,
             secret=True,
         ),
         Setting(
             "SECRET_KEY",
             "text",
             "",
-            "Signs the admin session cookie (default: a random "
+            "Signs the admin session cookie, at least 32 characters (default: a random "
             "key generated once and kept in the store, so every worker shares it).",
-            _text,
+            _secret,
+            secret=True,
+        ),
+        Setting(
+            "PUBLIC_URL",
+            "url",
+            "",
+            "Where visitors reach shareproxy, e.g. `https://share.example.org`: the "
+            "links of `/snippet` start with it. Without it, `/snippet` builds them from "
+            "the request's host only when that host is in `SHAREPROXY_ALLOWED_DOMAINS`, "
+            "and refuses otherwise.",
+            _public_url,
+        ),
+        Setting(
+            "METRICS_ALLOW",
+            "list",
+            ("127.0.0.0/8", "::1/128"),
+            "Client networks that may read `/metrics` (comma-separated addresses or "
+            "CIDR networks); everyone else gets 403 unless they send the metrics token.",
+            _networks,
+        ),
+        Setting(
+            "METRICS_TOKEN",
+            "text",
+            "",
+            "Bearer token that opens `/metrics` from any address (at least 32 "
+            "characters; empty: only `SHAREPROXY_METRICS_ALLOW`).",
+            _secret,
             secret=True,
         ),
         Setting(

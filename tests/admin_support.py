@@ -16,7 +16,7 @@ from shareproxy import metrics
 from shareproxy.store.redis import RedisStore
 
 PASSWORD = "correct horse battery staple"
-TOKEN = "t0ken-for-the-admin-api"
+TOKEN = "t0ken-for-the-admin-api-0123456789abcdef"
 # Made once: scrypt is slow on purpose. pbkdf2 with few rounds keeps the tests fast; the
 # scrypt path is exercised by the hash-password test.
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
@@ -72,5 +72,10 @@ def use_store(app: Flask, store: Any) -> Flask:
 
 
 def redis_app(make_app: Callable[..., Flask], store: RedisStore, **overrides: Any) -> Flask:
-    config = {"STORE": REDIS_URL, "SECRET_KEY": "test-secret", **ADMIN, **overrides}
+    config = {
+        "STORE": REDIS_URL,
+        "SECRET_KEY": "test-secret-0123456789abcdef-0123456789",
+        **ADMIN,
+        **overrides,
+    }
     return use_store(make_app(**config), store)

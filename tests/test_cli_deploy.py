@@ -58,7 +58,7 @@ def test_serve_runs_gunicorn_with_the_shipped_config(tmp_path: Path) -> None:
         proc.terminate()
         proc.wait(timeout=20)
     errors = (tmp_path / "err.log").read_text()
-    assert "Using worker: gthread" in errors
+    assert "Using worker: shareproxy.gworker.Worker" in errors
     assert errors.count("Booting worker") == 1
     assert "GET /healthz HTTP/1.1" in access.read_text()
     assert ROOT.joinpath("gunicorn.conf.py").is_file()

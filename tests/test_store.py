@@ -123,3 +123,76 @@ def test_unreadable_entries_are_skipped(store: Any) -> None:
     else:
         store._client.hset(store._key(PAGE), "vk", garbage)
     assert store.get_entries(PAGE, ["buffer", "vk"]) == {"buffer": Entry(4, 1.0, 1.0)}
+
+
+# --- share counters with a limit, and the bound on stored pages
+
+
+def test_a_click_is_counted_once_per_dedup_key_and_within_its_limit(store: Any) -> None:
+    limit = ("net-a", 3, 3600.0)
+    assert store.record_click(PAGE, "x", ["k1"], 60, 1000.0, limit) == "counted"
+    assert store.record_click(PAGE, "x", ["k1"], 60, 1001.0, limit) == "repeat"
+    assert store.record_click(PAGE + "2", "x", ["k2"], 60, 1002.0, limit) == "counted"
+    assert store.record_click(PAGE + "3", "x", ["k3"], 60, 1003.0, limit) == "counted"
+    assert store.record_click(PAGE + "4", "x", ["k4"], 60, 1004.0, limit) == "limited"
+    assert store.record_click(PAGE + "4", "x", ["k4"], 60, 1004.0) == "counted"  # no limit
+    assert store.get_clicks(PAGE + "4", ["x"]) == {"x": 1}
+    assert store.click_networks() == {"x": 4}
+
+
+def test_parallel_clicks_never_pass_the_limit(store: Any, tmp_path: Path) -> None:
+    import threading
+
+    limit = ("net-b", 5, 3600.0)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def click(i: int) -> None:
+        got = store.record_click(f"{PAGE}/{i}", "x", [f"key{i}"], 60, 2000.0, limit)
+        with lock:
+            outcomes.append(got)
+
+    threads = [threading.Thread(target=click, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("counted") == 5 and outcomes.count("limited") == 35
+
+
+def test_the_page_bound_keeps_the_most_shared_pages(store: Any) -> None:
+    entry = Entry(5, 1.0, 1.0, None)
+    # page i has i shares (on one network or spread over two); all have counts
+    for i in range(10):
+        url = f"{PAGE}/{i}"
+        store.put_entry(url, "facebook", entry, 3600)
+        for j in range(i):
+            store.record_click(url, "x" if j % 2 else "y", [], 60, 3000.0 + i)
+    store.put_entry(f"{PAGE}/counts-only", "facebook", entry, 3600)
+    assert store.count_pages() == 11
+    assert store.bound_pages(6, 4000.0) == 5
+    assert store.count_pages() == 6
+    kept = [i for i in range(10) if store.get_entries(f"{PAGE}/{i}", ["facebook"])]
+    assert kept == [4, 5, 6, 7, 8, 9]
+    assert store.get_entries(f"{PAGE}/counts-only", ["facebook"]) == {}
+    for i in range(4):
+        assert store.get_clicks(f"{PAGE}/{i}", ["x", "y"]) == {}
+    # the totals follow: shares of pages 4..9 only
+    assert sum(store.click_networks().values()) == sum(range(4, 10))
+    assert store.bound_pages(6, 4000.0) == 0
+
+
+def test_a_bounded_store_bounds_itself(tmp_path: Path) -> None:
+    from shareproxy.store import sqlite
+
+    s = open_store(f"sqlite:///{tmp_path / 'bounded.db'}", str(tmp_path), max_pages=100)
+    try:
+        entry = Entry(1, 1.0, 1.0, None)
+        for i in range(1000):
+            s.put_entry(f"{PAGE}/{i}", "facebook", entry, 3600)
+        assert s.count_pages() <= 100 + sqlite.CHECK_EVERY
+        # the most recently used pages are the ones kept
+        assert s.get_entries(f"{PAGE}/999", ["facebook"])
+        assert not s.get_entries(f"{PAGE}/0", ["facebook"])
+    finally:
+        s.close()

@@ -28,21 +28,24 @@ def split_redis_url(url: str) -> tuple[str, str | None]:
     return urlunsplit(parts._replace(query=rest)), prefixes[0]
 
 
-def open_store(url: str, instance_path: str) -> Store:
-    """Open the store named by ``url``; an empty url means SQLite in the instance folder."""
+def open_store(url: str, instance_path: str, max_pages: int = 0) -> Store:
+    """Open the store named by ``url``; an empty url means SQLite in the instance folder.
+
+    ``max_pages`` bounds the pages it keeps (0: no bound), see ``Store.bound_pages``.
+    """
     if url.startswith("redis://"):
         from .redis import PREFIX, RedisStore
 
         plain, prefix = split_redis_url(url)
-        return RedisStore(plain, prefix=prefix or PREFIX)
+        return RedisStore(plain, prefix=prefix or PREFIX, max_pages=max_pages)
     from .sqlite import SQLiteStore
 
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///") :]
     else:
-        os.makedirs(instance_path, exist_ok=True)
+        os.makedirs(instance_path, mode=0o700, exist_ok=True)
         path = os.path.join(instance_path, "shareproxy.db")
-    return SQLiteStore(path)
+    return SQLiteStore(path, max_pages=max_pages)
 
 
 __all__ = ["Entry", "Store", "StoreError", "open_store", "split_redis_url"]

@@ -82,14 +82,23 @@ class Store(Protocol):
 
     def incr_meta(self, key: str) -> int: ...
 
-    # first-party share clicks (admin issue): one counter per (normalised URL, network)
+    # first-party share clicks: one counter per (normalised URL, network)
     def record_click(
-        self, url: str, network: str, dedup: list[str], keep: float, now: float
-    ) -> bool:
-        """Add one click unless one of the ``dedup`` keys is live; store ``dedup[0]``.
+        self,
+        url: str,
+        network: str,
+        dedup: list[str],
+        keep: float,
+        now: float,
+        limit: tuple[str, int, float] | None = None,
+    ) -> str:
+        """Add one click unless one of the ``dedup`` keys is live ("repeat") or the
+        ``limit`` counter (key, most, window in seconds) is full ("limited"); then store
+        ``dedup[0]`` (kept ``keep`` seconds), take one from the limit and answer "counted".
 
-        The check, the dedup key (kept ``keep`` seconds) and the increment are one atomic,
-        durable write: when this returns, the click survives a killed process.
+        The checks and the writes are one atomic, durable step: however many clicks arrive
+        at once, no more than the limit are counted, and when this returns "counted" the
+        click survives a killed process.
         """
         ...
 
@@ -99,6 +108,17 @@ class Store(Protocol):
 
     def click_networks(self) -> dict[str, int]:
         """Total clicks per network (networks with none are left out)."""
+        ...
+
+    # the pages kept (a page: a URL with counts or share counters)
+    def count_pages(self) -> int: ...
+
+    def bound_pages(self, most: int, now: float) -> int:
+        """Forget the pages beyond ``most`` with the fewest counted shares (then the least
+        recently used), with their counts and share counters; return how many went.
+
+        A store made with ``max_pages`` calls this itself every few hundred page writes.
+        """
         ...
 
     # small shared values that expire: salts, the session key, login throttling
@@ -111,6 +131,23 @@ class Store(Protocol):
         ...
 
     def hits(self, key: str, now: float) -> int: ...
+
+    def reserve(self, key: str, limit: int, window: float, now: float) -> bool:
+        """Take one of ``limit`` attempts of a counter that lives ``window`` seconds from its
+        first attempt; False (nothing taken) once all are taken.
+
+        The check and the increment are one atomic step: however many workers and instances
+        ask at once, no more than ``limit`` reservations succeed within a window.
+        """
+        ...
+
+    def unreserve(self, key: str, now: float) -> None:
+        """Give one attempt back (a reservation that turned out legitimate)."""
+        ...
+
+    def value(self, key: str, now: float) -> str | None:
+        """The live value ``claim`` set for ``key``, or None."""
+        ...
 
     def forget(self, key: str) -> None: ...
 

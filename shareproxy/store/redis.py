@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
 from typing import Any
 
@@ -9,7 +11,10 @@ import redis
 
 from .base import Entry, StoreError
 
+log = logging.getLogger(__name__)
+
 PREFIX = "shareproxy:"
+CHECK_EVERY = 256  # page writes per process between two checks of the page bound
 SOCKET_TIMEOUT = 0.5  # seconds; a slow Redis must not hold a request past its deadline
 
 _RELEASE = """
@@ -17,17 +22,60 @@ if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) 
 return 0
 """
 
-# KEYS: the dedup keys (ARGV[3] of them), then the network's ranking and the totals.
-# ARGV: dedup lifetime in ms, the URL, the number of dedup keys, the network.
+# KEYS: the dedup keys (ARGV[3] of them), the network's ranking, the totals, the shares per
+# page, the pages, then the limit counter when there is one.
+# ARGV: dedup lifetime in ms, the URL, the number of dedup keys, the network, now (seconds),
+# the limit's most, its window in ms.
 _CLICK = """
 local n = tonumber(ARGV[3])
 for i = 1, n do
-  if redis.call('exists', KEYS[i]) == 1 then return 0 end
+  if redis.call('exists', KEYS[i]) == 1 then return 'repeat' end
+end
+local limit = KEYS[n + 5]
+if limit then
+  local taken = tonumber(redis.call('get', limit) or '0')
+  if taken >= tonumber(ARGV[6]) then return 'limited' end
+  if redis.call('incr', limit) == 1 then redis.call('pexpire', limit, ARGV[7]) end
 end
 if n > 0 then redis.call('set', KEYS[1], '1', 'PX', ARGV[1]) end
 redis.call('zincrby', KEYS[n + 1], 1, ARGV[2])
 redis.call('hincrby', KEYS[n + 2], ARGV[4], 1)
-return 1
+local shares = tonumber(redis.call('zincrby', KEYS[n + 3], 1, ARGV[2]))
+redis.call('zadd', KEYS[n + 4], shares + tonumber(ARGV[5]) / 1e10, ARGV[2])
+return 'counted'
+"""
+
+# A page's rank in KEYS[3] (the pages): its shares (KEYS[2]), then when it was last used,
+# in one score: shares + seconds / 1e10 (sorted by shares first, then by age).
+# KEYS: the page's counts hash, the shares per page, the pages.
+# ARGV: network, packed entry, keep (seconds), URL, now (seconds).
+_PUT = """
+redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+redis.call('expire', KEYS[1], ARGV[3])
+local shares = tonumber(redis.call('zscore', KEYS[2], ARGV[4]) or '0')
+redis.call('zadd', KEYS[3], shares + tonumber(ARGV[5]) / 1e10, ARGV[4])
+return 0
+"""
+
+# Forget the ARGV[2] lowest-ranked pages: their counts, share counters and totals.
+# KEYS: the pages, the shares per page, the totals. ARGV: the key prefix, how many.
+_EVICT = """
+local urls = redis.call('zrange', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+local networks = redis.call('hkeys', KEYS[3])
+for _, url in ipairs(urls) do
+  redis.call('del', ARGV[1] .. 'c:' .. url)
+  for _, network in ipairs(networks) do
+    local ranking = ARGV[1] .. 'k:' .. network
+    local n = redis.call('zscore', ranking, url)
+    if n then
+      redis.call('zrem', ranking, url)
+      redis.call('hincrby', KEYS[3], network, -tonumber(n))
+    end
+  end
+  redis.call('zrem', KEYS[2], url)
+  redis.call('zrem', KEYS[1], url)
+end
+return #urls
 """
 
 _CLAIM = """
@@ -44,14 +92,31 @@ if n == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end
 return n
 """
 
+# KEYS: the counter. ARGV: the limit, the window in ms. 1 when an attempt was taken.
+_RESERVE = """
+local n = tonumber(redis.call('get', KEYS[1]) or '0')
+if n >= tonumber(ARGV[1]) then return 0 end
+n = redis.call('incr', KEYS[1])
+if n == 1 then redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 1
+"""
+
+_UNRESERVE = """
+local n = tonumber(redis.call('get', KEYS[1]) or '0')
+if n > 0 then redis.call('decr', KEYS[1]) end
+return 0
+"""
+
 STATS_STEP = {"m": 60, "h": 3600}
 
 
 class RedisStore:
     kind = "redis"
 
-    def __init__(self, url: str, prefix: str = PREFIX):
+    def __init__(self, url: str, prefix: str = PREFIX, max_pages: int = 0):
         self.prefix = prefix
+        self.max_pages = max_pages  # 0: unbounded
+        self._page_writes = 0
         self._client = redis.Redis.from_url(
             url,
             socket_timeout=SOCKET_TIMEOUT,
@@ -62,8 +127,12 @@ class RedisStore:
         self._tokens: dict[str, str] = {}
         self._release = self._client.register_script(_RELEASE)
         self._click = self._client.register_script(_CLICK)
+        self._put = self._client.register_script(_PUT)
+        self._evict = self._client.register_script(_EVICT)
         self._claim = self._client.register_script(_CLAIM)
         self._hit = self._client.register_script(_HIT)
+        self._reserve = self._client.register_script(_RESERVE)
+        self._unreserve = self._client.register_script(_UNRESERVE)
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -92,18 +161,49 @@ class RedisStore:
         return Entry.unpack_all(zip(networks, values, strict=True))
 
     def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None:
-        key = self._key(url)
-        pipe = self._client.pipeline()
-        pipe.hset(key, network, entry.pack())
-        pipe.expire(key, max(1, int(keep)))
-        self._call(pipe.execute)
+        keys = [self._key(url), f"{self.prefix}ku", f"{self.prefix}pages"]
+        args = [network, entry.pack(), max(1, int(keep)), url, f"{time.time():.3f}"]
+        self._call(self._put, keys=keys, args=args)
+        self._wrote_page(time.time())
+
+    # --- the bound on stored pages
+
+    def _wrote_page(self, now: float) -> None:
+        self._page_writes += 1
+        if self.max_pages and self._page_writes >= CHECK_EVERY:
+            self._page_writes = 0
+            self.bound_pages(self.max_pages, now)
+
+    def count_pages(self) -> int:
+        return int(self._call(self._client.zcard, f"{self.prefix}pages"))
+
+    def bound_pages(self, most: int, now: float) -> int:
+        """Forget pages beyond the ``most`` that matter most: fewest counted shares first,
+        then least recently used; their counts and share counters go with them."""
+        excess = self.count_pages() - most
+        if excess <= 0:
+            return 0
+        keys = [f"{self.prefix}pages", f"{self.prefix}ku", f"{self.prefix}kt"]
+        removed = 0
+        while excess > 0:
+            step = min(excess, 500)
+            removed += int(self._call(self._evict, keys=keys, args=[self.prefix, step]))
+            excess -= step
+        if removed:
+            log.warning("store full: forgot %d pages (SHAREPROXY_STORE_MAX_PAGES)", removed)
+        return removed
 
     def purge(self, url: str | None = None) -> int:
+        pages = f"{self.prefix}pages"
         if url is not None:
-            return int(self._call(self._client.delete, self._key(url)))
+            removed = int(self._call(self._client.delete, self._key(url)))
+            if self._call(self._client.zscore, f"{self.prefix}ku", url) is None:
+                self._call(self._client.zrem, pages, url)  # no share counter keeps it
+            return removed
         removed = 0
         for key in self._scan(f"{self.prefix}c:*"):
             removed += int(self._call(self._client.delete, key))
+        self._call(self._client.zremrangebyscore, pages, "-inf", "(1")  # pages without shares
         return removed
 
     def count_entries(self) -> int:
@@ -141,12 +241,30 @@ class RedisStore:
     # --- first-party clicks (durability: see the README, Redis persistence)
 
     def record_click(
-        self, url: str, network: str, dedup: list[str], keep: float, now: float
-    ) -> bool:
+        self,
+        url: str,
+        network: str,
+        dedup: list[str],
+        keep: float,
+        now: float,
+        limit: tuple[str, int, float] | None = None,
+    ) -> str:
         keys = [f"{self.prefix}d:{k}" for k in dedup]
-        keys += [f"{self.prefix}k:{network}", f"{self.prefix}kt"]
-        args = [max(1, int(keep * 1000)), url, len(dedup), network]
-        return bool(self._call(self._click, keys=keys, args=args))
+        keys += [
+            f"{self.prefix}k:{network}",
+            f"{self.prefix}kt",
+            f"{self.prefix}ku",
+            f"{self.prefix}pages",
+        ]
+        args: list[Any] = [max(1, int(keep * 1000)), url, len(dedup), network, f"{now:.3f}"]
+        if limit is not None:
+            key, most, window = limit
+            keys.append(f"{self.prefix}h:{key}")
+            args += [most, max(1, int(window * 1000))]
+        outcome = str(self._call(self._click, keys=keys, args=args))
+        if outcome == "counted":
+            self._wrote_page(now)
+        return outcome
 
     def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]:
         pipe = self._client.pipeline(transaction=False)
@@ -178,6 +296,18 @@ class RedisStore:
     def hits(self, key: str, now: float) -> int:
         value = self._call(self._client.get, f"{self.prefix}h:{key}")
         return int(value) if value else 0
+
+    def reserve(self, key: str, limit: int, window: float, now: float) -> bool:
+        ms = max(1, int(window * 1000))
+        taken = self._call(self._reserve, keys=[f"{self.prefix}h:{key}"], args=[limit, ms])
+        return bool(taken)
+
+    def unreserve(self, key: str, now: float) -> None:
+        self._call(self._unreserve, keys=[f"{self.prefix}h:{key}"])
+
+    def value(self, key: str, now: float) -> str | None:
+        found = self._call(self._client.get, f"{self.prefix}v:{key}")
+        return None if found is None else str(found)
 
     def forget(self, key: str) -> None:
         self._call(self._client.delete, f"{self.prefix}h:{key}", f"{self.prefix}v:{key}")

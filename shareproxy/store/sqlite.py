@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -10,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from .base import Entry, StoreError
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS counts (
@@ -32,6 +35,10 @@ CREATE TABLE IF NOT EXISTS dedup (key TEXT PRIMARY KEY, expires REAL NOT NULL) W
 CREATE TABLE IF NOT EXISTS kv (
     key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pages (
+    url TEXT PRIMARY KEY, shares INTEGER NOT NULL, used REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS pages_rank ON pages (shares, used);
 CREATE TABLE IF NOT EXISTS stats (
     res TEXT NOT NULL,
     bucket INTEGER NOT NULL,
@@ -43,22 +50,59 @@ CREATE TABLE IF NOT EXISTS stats (
 ) WITHOUT ROWID;
 """
 
+CHECK_EVERY = 256  # page writes per process between two checks of the page bound
 CLEAN_EVERY = 600.0  # seconds between sweeps of expired dedup keys, values and stats
 
 BUSY_TIMEOUT = 2.0  # seconds a statement waits for another writer
 
 
+def create_private(path: str) -> None:
+    """Create the database file readable and writable by its owner only (0600), unless it
+    exists. SQLite gives its -wal and -shm files the mode of the database file."""
+    if path in ("", ":memory:") or path.startswith("file:"):
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = os.stat(path).st_mode
+        if mode & 0o077:
+            log.warning(
+                "the store %s can be read by other users (mode %o): chmod 600 it",
+                os.path.basename(path),
+                mode & 0o777,
+            )
+        return
+    except OSError:
+        return  # sqlite3 says what is wrong when it opens the path
+    os.close(fd)
+
+
 class SQLiteStore:
     kind = "sqlite"
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, max_pages: int = 0):
         self.path = path
+        self.max_pages = max_pages  # 0: unbounded
+        self._page_writes = 0
         self._local = threading.local()
         self._pid = os.getpid()
         self._purged_at = 0.0
         self._swept_at = 0.0
+        create_private(path)
         with self._db() as db:
             db.executescript(SCHEMA)
+            if db.execute("SELECT 1 FROM pages LIMIT 1").fetchone() is None:
+                # a store made before pages were tracked: every page it holds, once
+                db.execute(
+                    "INSERT OR IGNORE INTO pages (url, shares, used) "
+                    "SELECT url, sum(n), ? FROM clicks GROUP BY url",
+                    (time.time(),),
+                )
+                db.execute(
+                    "INSERT OR IGNORE INTO pages (url, shares, used) "
+                    "SELECT DISTINCT url, 0, ? FROM counts",
+                    (time.time(),),
+                )
         self.sweep(time.time())
 
     def _conn(self) -> sqlite3.Connection:
@@ -110,14 +154,77 @@ class SQLiteStore:
     def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None:
         now = time.time()
         with self._db() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO counts (url, network, entry, expires) VALUES (?,?,?,?)",
-                (url, network, entry.pack(), now + keep),
-            )
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    "INSERT OR REPLACE INTO counts (url, network, entry, expires) VALUES (?,?,?,?)",
+                    (url, network, entry.pack(), now + keep),
+                )
+                db.execute(
+                    "INSERT INTO pages (url, shares, used) VALUES (?, 0, ?) "
+                    "ON CONFLICT(url) DO UPDATE SET used = excluded.used",
+                    (url, now),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
             if now - self._purged_at > 600:  # forget entries past their useful life
                 self._purged_at = now
                 db.execute("DELETE FROM counts WHERE expires < ?", (now,))
                 db.execute("DELETE FROM leases WHERE until < ?", (now,))
+                self._forget_empty_pages(db)
+        self._wrote_page(now)
+
+    # --- the bound on stored pages
+
+    def _wrote_page(self, now: float) -> None:
+        self._page_writes += 1
+        if self.max_pages and self._page_writes >= CHECK_EVERY:
+            self._page_writes = 0
+            self.bound_pages(self.max_pages, now)
+
+    @staticmethod
+    def _forget_empty_pages(db: sqlite3.Connection) -> None:
+        db.execute(
+            "DELETE FROM pages WHERE shares = 0 AND NOT EXISTS "
+            "(SELECT 1 FROM counts WHERE counts.url = pages.url)"
+        )
+
+    def count_pages(self) -> int:
+        with self._db() as db:
+            return int(db.execute("SELECT count(*) FROM pages").fetchone()[0])
+
+    def bound_pages(self, most: int, now: float) -> int:
+        """Forget pages beyond the ``most`` that matter most: fewest counted shares first,
+        then least recently used; their counts and share counters go with them."""
+        with self._db() as db:
+            total = int(db.execute("SELECT count(*) FROM pages").fetchone()[0])
+            if total <= most:
+                return 0
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                self._forget_empty_pages(db)
+                total = int(db.execute("SELECT count(*) FROM pages").fetchone()[0])
+                urls = [
+                    row[0]
+                    for row in db.execute(
+                        "SELECT url FROM pages ORDER BY shares, used LIMIT ?",
+                        (max(0, total - most),),
+                    )
+                ]
+                for i in range(0, len(urls), 500):
+                    chunk = urls[i : i + 500]
+                    marks = ",".join("?" * len(chunk))
+                    for table in ("counts", "clicks", "pages"):
+                        db.execute(f"DELETE FROM {table} WHERE url IN ({marks})", chunk)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        if urls:
+            log.warning("store full: forgot %d pages (SHAREPROXY_STORE_MAX_PAGES)", len(urls))
+        return len(urls)
 
     def purge(self, url: str | None = None) -> int:
         with self._db() as db:
@@ -125,7 +232,9 @@ class SQLiteStore:
                 cur = db.execute("DELETE FROM counts")
             else:
                 cur = db.execute("DELETE FROM counts WHERE url = ?", (url,))
-        return cur.rowcount
+            removed = cur.rowcount
+            self._forget_empty_pages(db)
+        return removed
 
     def count_entries(self) -> int:
         with self._db() as db:
@@ -174,8 +283,14 @@ class SQLiteStore:
     # --- first-party clicks
 
     def record_click(
-        self, url: str, network: str, dedup: list[str], keep: float, now: float
-    ) -> bool:
+        self,
+        url: str,
+        network: str,
+        dedup: list[str],
+        keep: float,
+        now: float,
+        limit: tuple[str, int, float] | None = None,
+    ) -> str:
         with self._db() as db:
             # A click must survive a crash once the redirect is sent: this one write is
             # synced to disk before COMMIT returns, whatever the connection's default.
@@ -183,23 +298,7 @@ class SQLiteStore:
             try:
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    for key in dedup:
-                        row = db.execute(
-                            "SELECT 1 FROM dedup WHERE key = ? AND expires > ?", (key, now)
-                        ).fetchone()
-                        if row is not None:
-                            db.execute("COMMIT")
-                            return False
-                    if dedup:
-                        db.execute(
-                            "INSERT OR REPLACE INTO dedup (key, expires) VALUES (?, ?)",
-                            (dedup[0], now + keep),
-                        )
-                    db.execute(
-                        "INSERT INTO clicks (network, url, n) VALUES (?, ?, 1) "
-                        "ON CONFLICT(network, url) DO UPDATE SET n = n + 1",
-                        (network, url),
-                    )
+                    outcome = self._click(db, url, network, dedup, keep, now, limit)
                     db.execute("COMMIT")
                 except BaseException:
                     db.execute("ROLLBACK")
@@ -207,7 +306,53 @@ class SQLiteStore:
             finally:
                 db.execute("PRAGMA synchronous=NORMAL")
         self.sweep(now)
-        return True
+        if outcome == "counted":
+            self._wrote_page(now)
+        return outcome
+
+    @staticmethod
+    def _click(
+        db: sqlite3.Connection,
+        url: str,
+        network: str,
+        dedup: list[str],
+        keep: float,
+        now: float,
+        limit: tuple[str, int, float] | None,
+    ) -> str:
+        for key in dedup:
+            row = db.execute(
+                "SELECT 1 FROM dedup WHERE key = ? AND expires > ?", (key, now)
+            ).fetchone()
+            if row is not None:
+                return "repeat"
+        if limit is not None:
+            key, most, window = limit
+            db.execute("DELETE FROM kv WHERE key = ? AND expires <= ?", (f"h:{key}", now))
+            row = db.execute("SELECT value FROM kv WHERE key = ?", (f"h:{key}",)).fetchone()
+            if row is not None and int(row[0]) >= most:
+                return "limited"
+            db.execute(
+                "INSERT INTO kv (key, value, expires) VALUES (?, '1', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                (f"h:{key}", now + window),
+            )
+        if dedup:
+            db.execute(
+                "INSERT OR REPLACE INTO dedup (key, expires) VALUES (?, ?)",
+                (dedup[0], now + keep),
+            )
+        db.execute(
+            "INSERT INTO clicks (network, url, n) VALUES (?, ?, 1) "
+            "ON CONFLICT(network, url) DO UPDATE SET n = n + 1",
+            (network, url),
+        )
+        db.execute(
+            "INSERT INTO pages (url, shares, used) VALUES (?, 1, ?) "
+            "ON CONFLICT(url) DO UPDATE SET shares = shares + 1, used = excluded.used",
+            (url, now),
+        )
+        return "counted"
 
     def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]:
         if not networks:
@@ -284,6 +429,43 @@ class SQLiteStore:
                 "SELECT value FROM kv WHERE key = ? AND expires > ?", (f"h:{key}", now)
             ).fetchone()
         return int(row[0]) if row else 0
+
+    def reserve(self, key: str, limit: int, window: float, now: float) -> bool:
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("DELETE FROM kv WHERE key = ? AND expires <= ?", (f"h:{key}", now))
+                row = db.execute("SELECT value FROM kv WHERE key = ?", (f"h:{key}",)).fetchone()
+                taken = int(row[0]) if row else 0
+                if taken >= limit:
+                    db.execute("COMMIT")
+                    return False
+                db.execute(
+                    "INSERT INTO kv (key, value, expires) VALUES (?, '1', ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                    (f"h:{key}", now + window),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return True
+
+    def unreserve(self, key: str, now: float) -> None:
+        with self._db() as db:
+            db.execute(
+                "UPDATE kv SET value = CAST(value AS INTEGER) - 1 "
+                "WHERE key = ? AND expires > ? AND CAST(value AS INTEGER) > 0",
+                (f"h:{key}", now),
+            )
+
+    def value(self, key: str, now: float) -> str | None:
+        with self._db() as db:
+            row = db.execute(
+                "SELECT value FROM kv WHERE key = ? AND (expires IS NULL OR expires > ?)",
+                (f"v:{key}", now),
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     def forget(self, key: str) -> None:
         with self._db() as db:

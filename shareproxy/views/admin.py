@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import os
 import secrets
@@ -22,6 +23,7 @@ from flask import (
     Blueprint,
     Flask,
     Response,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -32,6 +34,7 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -50,6 +53,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 LOGIN_LIMIT = 5  # failed logins per anonymised IP …
 LOGIN_WINDOW = 15 * 60  # … within this many seconds; then 429 until the window ends
 SESSION_HOURS = 8
+MAX_BODY = 4096  # bytes of an admin form or JSON body
+MAX_FORM_PARTS = 16
+MAX_JSON_DEPTH = 4
 TOP_LIMIT = 20
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -131,9 +137,44 @@ def session_mark() -> str:
     return hmac.new(b"shareproxy-admin", pw.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def session_key(sid: str) -> str:
+    """The store key of a session: a hash of its id, so reading the store (or a backup of
+    it) gives nobody a session to put in a cookie."""
+    return "session:" + hashlib.sha256(sid.encode("utf-8", "replace")).hexdigest()
+
+
+def start_session() -> None:
+    """A new server-side session: its id in the signed cookie, its record in the store.
+
+    Raises StoreError when the store cannot keep it.
+    """
+    sid = secrets.token_urlsafe(32)
+    services().store.claim(session_key(sid), session_mark(), SESSION_HOURS * 3600, time.time())
+    session.clear()
+    session.permanent = True
+    session["sid"] = sid
+    session["csrf"] = secrets.token_hex(32)
+
+
+def end_session() -> None:
+    """Forget this session in the store (every worker and instance refuses its cookie from
+    now on) and in the cookie."""
+    sid = session.get("sid")
+    session.clear()
+    if isinstance(sid, str):
+        services().store.forget(session_key(sid))
+
+
 def logged_in() -> bool:
-    mark = session.get("auth")
-    return isinstance(mark, str) and hmac.compare_digest(mark, session_mark())
+    """The cookie names a session the store still holds, made under the current password."""
+    sid = session.get("sid")
+    if not isinstance(sid, str) or not 16 <= len(sid) <= 64:
+        return False
+    try:
+        mark = services().store.value(session_key(sid), time.time())
+    except StoreError:
+        return False  # fail closed: a session cannot be checked without the store
+    return mark is not None and hmac.compare_digest(mark, session_mark())
 
 
 def csrf_token() -> str:
@@ -159,20 +200,66 @@ def template_helpers() -> dict[str, Any]:
     return {"csrf_token": csrf_token}
 
 
+def refuse(message: str, status: int) -> Response:
+    return api_error(message, status) if is_api() else page_error(message, status)
+
+
+def body_too_large() -> Response | None:
+    """Admin bodies are small forms and JSON objects: anything larger is refused (400)
+    before it is read; a body without a length is cut at the same size when read."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return None
+    length = request.content_length
+    if length is not None and length > MAX_BODY:
+        return refuse(f"request body larger than {MAX_BODY} bytes", 400)
+    request.max_content_length = MAX_BODY
+    request.max_form_parts = MAX_FORM_PARTS
+    return None
+
+
+def check_token(token: str) -> Response | None:
+    """The bearer token, throttled per client network like logins: an attempt is taken
+    before the token is compared and given back when it matched, so no more than
+    LOGIN_LIMIT wrong tokens per network are ever compared within LOGIN_WINDOW."""
+    store = services().store
+    try:
+        key = throttle_key("api")
+        if not store.reserve(key, LOGIN_LIMIT, LOGIN_WINDOW, time.time()):
+            resp = api_error("too many wrong tokens from your network: try again later", 429)
+            resp.headers["Retry-After"] = str(LOGIN_WINDOW)
+            return resp
+    except StoreError:
+        return api_error("store unavailable: the admin API refuses requests for now", 503)
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode("utf-8", "replace"), token.encode()
+    ):
+        return api_error("missing or wrong bearer token", 401)
+    try:
+        store.unreserve(key, time.time())
+    except StoreError:
+        pass
+    return None
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc: RequestEntityTooLarge) -> Response:
+    """A body without a length that grew past MAX_BODY (or a form with too many fields)."""
+    return refuse(f"request body larger than {MAX_BODY} bytes or too many fields", 400)
+
+
 @bp.before_request
 def guard() -> BaseResponse | None:
     settings = services().settings
+    refused = body_too_large()
+    if refused is not None:
+        return refused
     if is_api():
         token = str(settings.admin_token or "")
         if not token:
             return api_error("admin API is off: set SHAREPROXY_ADMIN_TOKEN", 401)
-        header = request.headers.get("Authorization", "")
-        scheme, _, given = header.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.strip().encode("utf-8", "replace"), token.encode()
-        ):
-            return api_error("missing or wrong bearer token", 401)
-        return None
+        return check_token(token)
     if not settings.admin_password_hash:
         return Response(render_template("admin/disabled.html"), status=404)
     if request.method == "POST" and not csrf_ok():
@@ -197,12 +284,13 @@ def admin_headers(resp: Response) -> Response:
 # --- login
 
 
-def throttle_key() -> str:
-    """Failed logins are counted per anonymised IP, hashed with the day's salt."""
-    now = time.time()
-    salt = counter().salt(int(now // 86400), now)
+def throttle_key(kind: str = "login") -> str:
+    """Attempts are counted per client network (IPv4 /24, IPv6 /48), keyed by an HMAC of
+    the anonymised address under the session signing key: the store never holds the
+    address, and the count does not start over at midnight."""
     anon = anonymize_ip(request.remote_addr or "")
-    return "login:" + hmac.new(bytes.fromhex(salt), anon.encode(), hashlib.sha256).hexdigest()
+    key = str(current_app.secret_key).encode()
+    return f"{kind}:" + hmac.new(key, anon.encode(), hashlib.sha256).hexdigest()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -211,8 +299,10 @@ def login() -> BaseResponse | str:
         return render_template("admin/login.html", error=None)
     store = services().store
     try:
+        # The attempt is taken before the password is checked: parallel guesses cannot
+        # slip in between a check of the counter and its increment.
         key = throttle_key()
-        if store.hits(key, time.time()) >= LOGIN_LIMIT:
+        if not store.reserve(key, LOGIN_LIMIT, LOGIN_WINDOW, time.time()):
             resp = page_error("Too many failed logins: wait 15 minutes and try again.", 429)
             resp.headers["Retry-After"] = str(LOGIN_WINDOW)
             return resp
@@ -222,23 +312,19 @@ def login() -> BaseResponse | str:
     if password and check_password_hash(services().settings.admin_password_hash, password):
         try:
             store.forget(key)
+            start_session()
         except StoreError:
-            pass
-        session.clear()
-        session.permanent = True
-        session["auth"] = session_mark()
-        session["csrf"] = secrets.token_hex(32)
+            return page_error("The store does not answer, so logins are refused for now.", 503)
         return redirect(url_for("admin.overview"))
-    try:
-        store.hit(key, LOGIN_WINDOW, time.time())
-    except StoreError:
-        pass
     return Response(render_template("admin/login.html", error="Wrong password."), status=401)
 
 
 @bp.post("/logout")
 def logout() -> BaseResponse:
-    session.clear()
+    try:
+        end_session()
+    except StoreError:
+        return page_error("The store does not answer: the session could not be ended.", 503)
     return redirect(url_for("admin.login"))
 
 
@@ -477,6 +563,41 @@ def api_stats() -> Response:
     return jsonify(stats_data())
 
 
+def json_depth_ok(raw: bytes, limit: int) -> bool:
+    """Whether brackets outside strings nest at most ``limit`` deep (checked before any
+    parser recurses into them)."""
+    depth = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return False
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return True
+
+
+def json_body() -> Any:
+    """The request body as JSON, or None when it is not JSON (or nests too deep)."""
+    raw = request.get_data(cache=True)
+    if not json_depth_ok(raw, MAX_JSON_DEPTH):
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+
+
 def api_network(network: str) -> Response | None:
     if network not in COUNT_NETWORKS:
         return api_error("unknown network, or one without a count API", 404)
@@ -498,7 +619,7 @@ def api_ttl_put(network: str) -> Response:
     refused = api_network(network)
     if refused is not None:
         return refused
-    body = request.get_json(force=True, silent=True)
+    body = json_body()
     if not isinstance(body, dict) or "seconds" not in body:
         return api_error('send a JSON object {"seconds": N}', 400)
     try:

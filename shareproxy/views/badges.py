@@ -101,6 +101,7 @@ def _badge(network: str, fmt: str) -> Response:
 
     resp = Response(rendered.body, mimetype=rendered.mimetype)
     resp.set_etag(rendered.etag)
+    resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"  # an image for any page
     if max_age > 0:
         resp.headers["Cache-Control"] = f"public, max-age={max_age}"
     else:

@@ -13,16 +13,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup, escape
 
-from .. import assets, i18n, icons, services
+from .. import assets, i18n, icons, permissions_policy, services
 from ..errors import ApiError
 from ..networks import NETWORKS
-from ..urls import BadURL, normalise, origin_allowed
-from .api import requested_networks, requested_url, single_arg
+from ..urls import BadURL, host_allowed, normalise, origin_allowed
+from .api import cors, requested_networks, requested_url, single_arg
 
 bp = Blueprint("buttons", __name__)
 
@@ -125,19 +125,16 @@ def networks_arg() -> list[str]:
 
 
 def activate_arg(mode: str, networks: list[str]) -> list[str]:
+    """Widgets to load at once in two-click mode. Names that do not apply (share mode, a
+    network not shown or without a widget) are ignored: the page still renders."""
     raw = single_arg("activate")
-    if raw is None or not raw.strip():
+    if raw is None or not raw.strip() or mode != "twoclick":
         return []
     widgets = [n for n in networks if NETWORKS[n].widget is not None]
     names: list[str] = []
     for part in raw.split(",")[:10]:
         name = part.strip().lower()
-        if mode != "twoclick" or name not in widgets:
-            raise ApiError(
-                "'activate' needs mode=twoclick and names networks with a widget among "
-                f"'networks': {', '.join(widgets) or '(none)'}"
-            )
-        if name not in names:
+        if name in widgets and name not in names:
             names.append(name)
     return names
 
@@ -358,7 +355,42 @@ def buttons_page() -> Response:
         **ctx,
     )
     resp = Response(html, mimetype="text/html")
+    # The copy and share buttons; the page is made to be framed by other sites.
+    resp.headers["Permissions-Policy"] = permissions_policy("clipboard-write")
+    resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return secure(resp, button_csp(opts.activate), vary_language=single_arg("lang") is None)
+
+
+def public_base() -> str:
+    """scheme://host[/prefix] the snippet's links start with: SHAREPROXY_PUBLIC_URL, else the
+    request's own host when the operator allowed it; never an arbitrary Host header."""
+    settings = services().settings
+    if settings.public_url:
+        return str(settings.public_url)
+    scheme = request.scheme if request.scheme in ("http", "https") else "http"
+    try:
+        parts = urlsplit(f"//{request.host}")
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.username or parts.password or parts.path:
+        host = ""
+    else:
+        host = (parts.hostname or "").lower().rstrip(".")
+    if not host or not host_allowed(host, settings.allowed_domains):
+        raise ApiError(
+            "this host is not configured: set SHAREPROXY_PUBLIC_URL to the address visitors "
+            "reach shareproxy at",
+            421,
+        )
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}" + (f":{port}" if port else "")
+
+
+SNIPPET_CSP = (
+    "default-src 'none'; img-src 'self' data:; style-src 'self'; form-action 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 @bp.get("/snippet")
@@ -368,7 +400,7 @@ def snippet() -> Response:
     if opts.mode != "share":
         raise ApiError("'mode' must be share for a snippet (two-click needs the iframe)")
     _ = i18n.translator(opts.lang).gettext
-    base = request.host_url.rstrip("/")
+    base = public_base()
     buttons = [
         b for b in buttons_for(opts, _, absolute=base) if b.kind in ("link", "mastodon", "info")
     ]
@@ -376,7 +408,10 @@ def snippet() -> Response:
     html = render_template("buttons/snippet.html", buttons=buttons, **page_context(opts))
     resp = Response(html, mimetype="text/html")
     resp.headers["Cache-Control"] = "public, max-age=300"
-    resp.headers["Access-Control-Allow-Origin"] = "*"
+    # A fragment for pages to include: opened on its own, it may load and run nothing.
+    resp.headers["Content-Security-Policy"] = SNIPPET_CSP
+    resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    cors(resp)  # allowed sites may fetch it from the browser; nobody else
     if single_arg("lang") is None:
         resp.vary.add("Accept-Language")
     return resp
@@ -393,6 +428,7 @@ def embed_js() -> Response:
     """The loader, at a stable address sites paste: cached for an hour, not a year."""
     resp = Response(embed_source(), mimetype="text/javascript")
     resp.headers["Cache-Control"] = "public, max-age=3600"
+    resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     resp.headers["Access-Control-Allow-Origin"] = "*"
     return resp
 
@@ -404,5 +440,6 @@ def asset(digest: str, name: str) -> Response:
         abort(404)
     resp = Response(found.body, mimetype=found.mimetype)
     resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     resp.headers["Access-Control-Allow-Origin"] = "*"
     return resp

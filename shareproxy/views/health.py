@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+import hmac
+import ipaddress
+from functools import lru_cache
+
+from flask import Blueprint, Response, jsonify, request
 
 from .. import metrics, services
+from ..errors import ApiError
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 bp = Blueprint("health", __name__)
 
@@ -19,7 +26,37 @@ def healthz() -> Response:
     return resp
 
 
+@lru_cache(maxsize=8)
+def _networks(allowed: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(n, strict=False) for n in allowed)
+
+
+def metrics_allowed() -> bool:
+    """The client is in SHAREPROXY_METRICS_ALLOW, or sent SHAREPROXY_METRICS_TOKEN."""
+    settings = services().settings
+    token = str(settings.metrics_token or "")
+    if token:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode("utf-8", "replace"), token.encode()
+        ):
+            return True
+    try:
+        addr = ipaddress.ip_address((request.remote_addr or "").split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return any(addr in net for net in _networks(tuple(settings.metrics_allow)))
+
+
 @bp.get("/metrics")
 def prometheus() -> Response:
+    if not metrics_allowed():
+        raise ApiError(
+            "metrics are served to the networks in SHAREPROXY_METRICS_ALLOW or with "
+            "SHAREPROXY_METRICS_TOKEN",
+            403,
+        )
     body, content_type = metrics.exposition()
     return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})

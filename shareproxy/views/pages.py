@@ -16,7 +16,7 @@ from functools import lru_cache
 from babel import Locale
 from flask import Blueprint, Response, render_template, request
 
-from .. import __version__, assets, i18n, icons, services
+from .. import __version__, assets, i18n, icons, permissions_policy, services
 from ..networks import NETWORKS
 from .api import single_arg
 from .buttons import CHOICES, DEFAULT_NETWORKS, secure
@@ -118,6 +118,8 @@ def landing() -> Response:
         js=assets.url("landing.js"),
     )
     resp = Response(html, mimetype="text/html")
+    # the "Copy code" buttons, and the same-origin previews of the buttons
+    resp.headers["Permissions-Policy"] = permissions_policy("clipboard-write")
     return secure(resp, PAGE_CSP, vary_language=single_arg("lang") is None)
 
 

@@ -17,6 +17,7 @@ import pytest
 from browser_support import (
     AXE_JS,
     CHROMIUM,
+    SHARE_HOST,
     Env,
     FakeNetworks,
     RequestLog,
@@ -58,8 +59,12 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     config["API_BASE_PINTEREST"] = f"http://127.0.0.1:{upstream.port}"
     config["STORE"] = f"sqlite:///{tmp / 'shareproxy.db'}"
     config["ALLOWED_DOMAINS"] = "site.test"
-    app = create_app(config, log_summary=False)
-    share_server = ServerThread(app)
+    # the server first (its port makes the public URL /snippet's links start with), the
+    # app it serves then
+    served: dict[str, Any] = {}
+    share_server = ServerThread(lambda environ, start: served["app"](environ, start))
+    config["PUBLIC_URL"] = f"http://{SHARE_HOST}:{share_server.port}"
+    app = served["app"] = create_app(config, log_summary=False)
     try:
         yield Env(share_server.port, site, fake, app, upstream)
     finally:
