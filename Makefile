@@ -18,10 +18,18 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-run: $(VENV)/.runtime
-	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+# The package itself, editable: `.venv/bin/shareproxy` (the admin commands, `serve`) runs
+# this checkout's code, and `make run` serves with it. The store is instance/shareproxy.db
+# of this checkout unless SHAREPROXY_STORE says otherwise (README, "Where the data is").
+$(VENV)/.installed: pyproject.toml $(VENV)/.runtime
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
 
-test: $(VENV)/.dev
+run: $(VENV)/.installed
+	@echo "shareproxy command: $(BIN)/shareproxy (or: . $(BIN)/activate)"
+	PORT=$(PORT) $(BIN)/shareproxy serve
+
+test: $(VENV)/.dev $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

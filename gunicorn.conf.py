@@ -98,9 +98,9 @@ else:
 
 
 def on_starting(server: Any) -> None:
-    """Refuse to start on a bad configuration; log what is configured, once."""
-    from shareproxy import summary
-    from shareproxy.fetch import Fetcher
+    """Refuse to start on a bad configuration; log what is configured, once (the workers,
+    forked from here, know it was said)."""
+    from shareproxy import startup
     from shareproxy.settings import ConfigError, load
 
     try:
@@ -108,9 +108,11 @@ def on_starting(server: Any) -> None:
     except ConfigError as exc:
         sys.stderr.write(f"shareproxy: configuration error: {exc}\n")
         sys.exit(1)
-    for line in summary(settings, Fetcher(settings)):
-        server.log.info("%s", line)
-    os.environ["SHAREPROXY__SUMMARY_LOGGED"] = "1"
+    startup.say_in_master(settings, lambda line: server.log.info("%s", line))
+    problem = startup.store_problem(settings)
+    if problem:
+        sys.stderr.write(f"shareproxy: configuration error: {problem}\n")
+        sys.exit(1)
     # Static files compressed once here: every worker forks with them (shareproxy/compress.py)
     from shareproxy import assets, compress
     from shareproxy.paths import data_dir

@@ -2,7 +2,8 @@
 one run on this machine. Each part starts its own servers and stops them; every load run
 lasts seconds (``BENCH_SECONDS``, 3) and ratios are medians of paired rounds
 (``BENCH_ROUNDS``, 5). Usage: ``python bench/run.py [part ...]``, the parts being
-cached inprocess pages edge hotset first memory amplification hang (default: all)."""
+cached inprocess pages edge hotset first memory amplification hang embed
+(default: all)."""
 
 from __future__ import annotations
 
@@ -529,6 +530,50 @@ def bench_first() -> None:
                       f"(goal <= 30 ms: 20 ms upstream + 10 ms)")  # fmt: skip
 
 
+# --- 6. a cached embed placeholder against the buttons page
+
+
+def bench_embed(rounds: int = 3) -> None:
+    print("\n## 6. cached /embed placeholder vs /buttons, same gunicorn")
+    from embed_fakes import YOUTUBE_ID, FakeProviders
+
+    fake = FakeNetworks()
+    providers = FakeProviders()
+    store = f"sqlite:///{tempfile.mkdtemp(prefix='shareproxy-bench-')}/e.db"
+    extra = {f"SHAREPROXY_API_BASE_{n}": providers.base for n in ("YOUTUBE", "VIMEO")}
+    app = Gunicorn(env_for(fake, store, **extra), workers=2)
+    with servers(app, fake, providers):
+        page = quote("https://example.org/embeds", safe="")
+        video = quote(f"https://www.youtube.com/watch?v={YOUTUBE_ID}", safe="")
+        buttons = f"/buttons?url={page}&lang=en"
+        embed = f"/embed?url={video}&lang=en"
+        deadline = time.monotonic() + 60
+        while 'data-state="placeholder"' not in requests.get(app.base + embed, timeout=30).text:
+            assert time.monotonic() < deadline, "the placeholder never became ready"
+            time.sleep(0.5)
+        for _ in range(4):  # every worker holds the preview and has rendered both pages
+            requests.get(app.base + embed, timeout=5)
+            requests.get(app.base + buttons, timeout=5)
+        calls = providers.calls()
+        print(f"gunicorn: {app.config}, 2 workers x 8 threads; wrk -t2 -c32 {DURATION:g} s")
+        pairs = []
+        for i in range(rounds):
+            order = [("buttons", buttons), ("embed", embed)]
+            if i % 2:
+                order.reverse()
+            got = {name: wrk(app.base + path) for name, path in order}
+            pairs.append(got)
+            print(f"  round {i + 1}: /buttons {fmt(got['buttons'])}")
+            print(f"           /embed   {fmt(got['embed'])}  non-2xx {got['embed']['non2xx']}, "
+                  f"socket errors {got['embed']['socket_errors']}")  # fmt: skip
+        ratios = sorted(p["embed"]["rps"] / p["buttons"]["rps"] for p in pairs)
+        print(f"per-round ratios: {', '.join(f'{r:.2f}' for r in ratios)}")
+        print(f"upstream calls during the load: {providers.calls() - calls}")
+        print(f"RATIO embed/buttons req/s = {statistics.median(ratios):.2f} "
+              f"(median of {rounds} paired rounds)")  # fmt: skip
+
+
+
 def bench_memory() -> None:
     print("\n## 3c. memory: one worker serving 100 000 pages x 6 networks (URLs of 80-200 "
           "characters)")  # fmt: skip
@@ -683,6 +728,7 @@ PARTS = {
     "memory": bench_memory,
     "amplification": bench_amplification,
     "hang": bench_hang,
+    "embed": bench_embed,
 }
 
 

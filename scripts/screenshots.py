@@ -4,16 +4,18 @@ each theme, and the admin console.
 
     python scripts/screenshots.py [--root CHECKOUT] [--out docs/screenshots]
 
-Starts a local fake of the networks' count APIs (so the buttons show counts) and shareproxy
-itself (gunicorn with gunicorn.conf.py, a throw-away SQLite store, a throw-away admin
-password), then drives headless Chromium (/usr/bin/chromium, or $CHROMIUM) with Playwright.
-Nothing leaves the machine. A page that does not exist yet (404) is skipped with a note.
+Starts the tests' fake of the networks' count APIs (tests/fakes.py) and shareproxy itself
+(gunicorn with gunicorn.conf.py, a throw-away SQLite store, a throw-away admin password),
+plays tests/console_scene.py against it (real count lookups with working, failing and
+rate-limited networks, shares from many visitors, a TTL override), then drives headless
+Chromium (/usr/bin/chromium, or $CHROMIUM) with Playwright: the landing and info pages,
+the buttons in each theme and every console page at 1280 px. Nothing leaves the machine.
+A page that does not exist yet (404) is skipped with a note.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import signal
@@ -21,16 +23,14 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 THEMES = ("color", "grey", "white", "dark")
@@ -39,7 +39,7 @@ SHOTS = [(theme, {"theme": theme}) for theme in THEMES]
 NETWORKS = "facebook,twitter,linkedin,pinterest,mastodon,bluesky,mail,info"
 PAGE = "https://example.org/blog/privacy-friendly-share-buttons"
 TITLE = "Privacy-friendly share buttons"
-FAKE_COUNTS = {"facebook": 1452, "pinterest": 37}
+PAGE_LOOKUP = "https://example.org/blog/privacy"  # a page the console scene looked up
 # (path, file name, viewport width, clip height or None for the full page)
 PAGES = [
     ("/?lang=en", "landing.png", 1440, None),
@@ -47,28 +47,6 @@ PAGES = [
     ("/info?lang=de", "info-de.png", 1440, None),
     ("/info?lang=ar", "info-ar-phone.png", 375, None),
 ]
-
-
-class FakeNetworks(BaseHTTPRequestHandler):
-    """Answers Facebook's Graph call and Pinterest's JSONP count with fixed numbers."""
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        parts = urlsplit(self.path)
-        page = parse_qs(parts.query).get("id", [PAGE])[0]
-        if parts.path.endswith("/urls/count.json"):
-            body = f'x({{"count": {FAKE_COUNTS["pinterest"]}}})'
-        else:
-            engagement = {"count": FAKE_COUNTS["facebook"]}
-            body = json.dumps({"id": page, "og_object": {"engagement": engagement}})
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
 
 
 def free_port() -> int:
@@ -86,36 +64,42 @@ def status_of(url: str) -> int:
 
 
 @contextmanager
-def fake_networks() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeNetworks)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def fake_networks(root: Path) -> Iterator[Any]:
+    sys.path.insert(0, str(root / "tests"))
+    from console_scene import stage
+    from fakes import FakeNetworks
+
+    fake = FakeNetworks()
+    stage(fake)
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield fake
     finally:
-        server.shutdown()
-        server.server_close()
+        fake.close()
 
 
 @contextmanager
-def shareproxy(root: Path, upstream: str, password: str, tmp: Path) -> Iterator[str]:
+def shareproxy(
+    root: Path, upstream: str, password: str, tmp: Path, providers: Any = None
+) -> Iterator[str]:
     from werkzeug.security import generate_password_hash
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHAREPROXY_")}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    from console_scene import settings
+
     env.update({
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",
         "PYTHONPATH": str(root),
         "SHAREPROXY_STORE": f"sqlite:///{tmp / 'screenshots.db'}",
-        "SHAREPROXY_ALLOWED_DOMAINS": "example.org,localhost,127.0.0.1",
-        "SHAREPROXY_FACEBOOK_APP_ID": "screenshots",
-        "SHAREPROXY_FACEBOOK_APP_SECRET": "screenshots",
-        "SHAREPROXY_API_BASE_FACEBOOK": upstream,
-        "SHAREPROXY_API_BASE_PINTEREST": upstream,
         "SHAREPROXY_PRIVACY_URL": "https://example.org/privacy",
     })  # fmt: skip
+    env.update({f"SHAREPROXY_{k}": v for k, v in settings(upstream).items()})
+    if providers is not None:  # the embed providers' fake, with pictures worth looking at
+        for name in ("YOUTUBE", "VIMEO", "BLUESKY"):
+            env[f"SHAREPROXY_API_BASE_{name}"] = providers.base
+        env["SHAREPROXY_FEDIVERSE_RESOLVE"] = providers.resolve_map()
     from shareproxy.settings import BY_NAME
 
     if "ADMIN_PASSWORD_HASH" in BY_NAME:
@@ -169,7 +153,7 @@ def shoot_pages(browser: Any, base: str, out: Path) -> list[str]:
     return made
 
 
-def shoot(base: str, out: Path, password: str) -> list[str]:
+def shoot(base: str, out: Path, password: str, width: int = 1280) -> list[str]:
     from playwright.sync_api import sync_playwright
 
     made: list[str] = []
@@ -202,24 +186,87 @@ def shoot(base: str, out: Path, password: str) -> list[str]:
             if status_of(f"{base}/admin/login") == 404:
                 print("skipped the admin console: /admin/login does not exist in this checkout")
             else:
-                page = browser.new_page(viewport={"width": 1360, "height": 800})
-                page.goto(f"{base}/buttons?{query}")  # something for the statistics
-                page.goto(f"{base}/admin/login")
-                page.fill("input[name=password]", password)
-                page.click("button[type=submit], input[type=submit]")
-                page.wait_for_load_state("networkidle")
-                for path, name in (("/admin/", "admin-overview.png"),
-                                   ("/admin/cache", "admin-cache.png"),
-                                   ("/admin/ttl", "admin-ttl.png")):  # fmt: skip
-                    if status_of(base + path) == 404:
-                        continue
-                    page.goto(base + path)
-                    page.wait_for_load_state("networkidle")
-                    page.screenshot(path=str(out / name), full_page=True)
-                    made.append(name)
-                page.close()
+                made += shoot_console(browser, base, out, password, width)
+            made += shoot_embeds(browser, base, out)
         finally:
             browser.close()
+    return made
+
+
+# (file name, path, what to do on the page first) of each console screenshot
+CONSOLE = [
+    ("admin-overview.png", "/admin/", None),
+    ("admin-ttl.png", "/admin/ttl", "refuse"),
+    ("admin-cache.png", "/admin/cache?" + urlencode({"url": PAGE_LOOKUP}), None),
+    ("admin-cache-purged.png", "/admin/cache?" + urlencode({"url": PAGE_LOOKUP}), "purge"),
+    ("admin-top.png", "/admin/top", None),
+]
+
+
+def shoot_console(
+    browser: Any, base: str, out: Path, password: str, width: int = 1280
+) -> list[str]:
+    """Every console page, logged in, at ``width`` px (the README's are 1280 px wide)."""
+    made = []
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{base}/admin/login")
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    for name, path, action in CONSOLE:
+        if status_of(base + path.split("?")[0]) == 404:
+            continue
+        page.goto(base + path)
+        if action == "refuse":  # a value below the floor, refused on the page itself
+            page.fill("#ttl-facebook input[name=seconds]", "10min")
+            page.click("#ttl-facebook button[value=save]")
+        elif action == "purge":
+            page.click("button:has-text('Purge this page')")
+        page.wait_for_load_state("networkidle")
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide > width:
+            print(f"{name}: {wide} px wide, more than the {width} px window")
+        if width != 1280:
+            name = name.replace(".png", f"-{width}.png")
+        page.screenshot(path=str(out / name), full_page=True)
+        made.append(name)
+    page.close()
+    return made
+
+
+# (file name, content URL, theme, language, width)
+EMBED_SHOTS = [
+    ("embed-video", "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "color", "en", 720),
+    ("embed-video-dark", "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "dark", "en", 720),
+    ("embed-post", "https://social.example/@alice/109364219296290339", "color", "en", 640),
+    ("embed-post-ar", "https://social.example/@alice/109364219296290339", "white", "ar", 375),
+]
+
+
+def shoot_embeds(browser: Any, base: str, out: Path) -> list[str]:
+    made: list[str] = []
+    if status_of(f"{base}/embed?url=https://example.org/") == 404:
+        print("skipped the embeds: /embed does not exist in this checkout")
+        return made
+    for name, url, theme, lang, width in EMBED_SHOTS:
+        scheme = "dark" if theme == "dark" else "light"
+        page = browser.new_page(
+            viewport={"width": width, "height": 40}, color_scheme=scheme,
+            device_scale_factor=2, bypass_csp=True,
+        )  # fmt: skip
+        address = f"{base}/embed?{urlencode({'url': url, 'theme': theme, 'lang': lang})}"
+        for _ in range(60):  # the first request fetches the preview; wait for it
+            with urllib.request.urlopen(address, timeout=30) as resp:
+                if b'data-state="placeholder"' in resp.read():
+                    break
+            time.sleep(0.5)
+        page.goto(address)
+        page.wait_for_load_state("networkidle")
+        backdrop = "#1e1e1e" if theme == "dark" else "#ffffff"
+        page.add_style_tag(content=f"html{{background:{backdrop}}}")
+        page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+        made.append(f"{name}.png")
+        page.close()
     return made
 
 
@@ -227,14 +274,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--root", type=Path, default=ROOT, help="checkout to serve")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument(
+        "--width", type=int, default=1280, help="window width of the console shots (px)"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(args.root))
     password = secrets.token_urlsafe(18)
     with tempfile.TemporaryDirectory(prefix="shareproxy-shots-") as tmp:
-        with fake_networks() as upstream:
-            with shareproxy(args.root, upstream, password, Path(tmp)) as base:
-                made = shoot(base, args.out, password)
+        sys.path.insert(0, str(args.root / "tests"))
+        from embed_fakes import FakeProviders
+
+        providers = FakeProviders(pretty=True)
+        try:
+            with fake_networks(args.root) as fake:
+                with shareproxy(args.root, fake.base, password, Path(tmp), providers) as base:
+                    from console_scene import drive
+
+                    drive(base, fake)
+                    made = shoot(base, args.out, password, args.width)
+        finally:
+            providers.close()
     for name in made:
         print(args.out / name)
     return 0 if made else 1

@@ -3,109 +3,35 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, compress, errors, metrics
+from . import assets, compress, container, errors, headers, metrics, presence, startup
 from ._version import __version__
-from .cache import CountCache
 from .fastpath import FastPath
-from .fetch import Fetcher
-from .networks import COUNT_NETWORKS
 from .paths import data_dir, instance_dir
-from .privacy import AddressFilter
-from .settings import ConfigError, Settings, load
-from .store import Store, open_store
+from .settings import ConfigError, load
+from .views import BLUEPRINTS
+from .views.admin import init_app as init_admin
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_QUERY_BYTES = 32768  # gunicorn.conf.py and deploy/nginx let such a request line through
-log = logging.getLogger("shareproxy")
 
-__all__ = ["ConfigError", "Services", "__version__", "create_app", "services"]
-
-
-@dataclass
-class Services:
-    """Everything a request may need, made once per process."""
-
-    settings: Settings
-    store: Store
-    fetcher: Fetcher
-    cache: CountCache
-
-    @cached_property
-    def _enabled(self) -> list[str]:
-        return [n for n, net in COUNT_NETWORKS.items() if not self.fetcher.missing_credentials(net)]
-
-    def enabled_counts(self) -> list[str]:
-        """Networks whose counts are on (count API known and credentials present)."""
-        return list(self._enabled)  # credentials are read once, at start-up
-
-    @cached_property
-    def deadline(self) -> float:
-        """SHAREPROXY_REQUEST_DEADLINE in seconds."""
-        return float(self.settings.request_deadline)
+__all__ = ["ConfigError", "__version__", "create_app"]
 
 
-def services() -> Services:
-    svc: Services = current_app.extensions["shareproxy"]
-    return svc
-
-
-def summary(settings: Settings, fetcher: Fetcher) -> list[str]:
-    """What is configured and what is not, one line each (logged at start-up)."""
-    lines = [
-        f"shareproxy {__version__}: store {settings.store or 'sqlite (instance folder)'}",
-        f"allowed domains: {', '.join(settings.allowed_domains)}",
-    ]
-    for name, net in COUNT_NETWORKS.items():
-        missing = fetcher.missing_credentials(net)
-        if missing:
-            lines.append(f"{name} counts off: no SHAREPROXY_{missing[0]}")
-    return lines
-
-
-# Browser features an HTML answer may use: none, unless a view allows some to itself.
-# Only features Chromium knows (an unknown one is a console error on every page); web-share
-# is left at the browsers' default (this origin only), as Chromium on Linux lacks it.
-POLICY_FEATURES = (
-    "accelerometer", "autoplay", "camera", "clipboard-read", "clipboard-write",
-    "display-capture", "encrypted-media", "fullscreen", "geolocation", "gyroscope", "hid",
-    "idle-detection", "magnetometer", "microphone", "midi", "payment", "picture-in-picture",
-    "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
-)  # fmt: skip
-
-
-def permissions_policy(*own: str) -> str:
-    """A Permissions-Policy denying every feature but ``own`` (allowed to this origin)."""
-    return ", ".join(f"{f}=(self)" if f in own else f"{f}=()" for f in POLICY_FEATURES)
-
-
-def _ensure_log_handler() -> None:
-    """Send shareproxy's log to stderr when nobody configured logging (gunicorn does not
-    for application loggers): otherwise the start-up summary would be lost."""
-    logger = logging.getLogger("shareproxy")
-    if logger.handlers or logging.getLogger().handlers:
-        return
-    handler = logging.StreamHandler()
-    handler.setFormatter(
-        logging.Formatter(
-            "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
-            "%Y-%m-%d %H:%M:%S %z",
-        )
-    )
-    handler.addFilter(AddressFilter())  # no full address in any line, whoever logs it
-    logger.addHandler(handler)
-
-
-def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool = True) -> Flask:
+def create_app(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    log_summary: bool = True,
+    check_in: bool = True,
+) -> Flask:
     """Build the app. ``overrides`` (tests) win over the environment and the TOML file.
+
+    ``check_in=False`` (the ``shareproxy`` command) keeps the process off the list of
+    servers using the store (shareproxy/presence.py).
 
     Raises ConfigError, naming the setting, when a value cannot be used.
     """
@@ -124,27 +50,21 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.getLogger("shareproxy").setLevel(settings.log_level.upper())
-    _ensure_log_handler()
+    startup.ensure_log_handler()
 
-    store = open_store(settings.store, app.instance_path)
-    fetcher = Fetcher(settings)
-    cache = CountCache(settings, store, fetcher)
-    app.extensions["shareproxy"] = Services(settings, store, fetcher, cache)
+    svc = container.build(settings, app.instance_path)
+    app.extensions["shareproxy"] = svc
     # cached GET /api/counts answered before Flask (ProxyFix, when set, is inside: unused there)
-    fast = FastPath(app.wsgi_app, cache, settings.allowed_domains)
-    app.wsgi_app = fast  # type: ignore[method-assign]
-    app.extensions["shareproxy.fastpath"] = fast
-    metrics.attach(store)  # admin overview figures, flushed to the store off the request path
+    svc.fastpath = FastPath(app.wsgi_app, svc.counts)
+    app.wsgi_app = svc.fastpath  # type: ignore[method-assign]
+    if check_in:
+        presence.attach(svc)  # "a server uses this store", every 2 s
 
-    if log_summary and not os.environ.get("SHAREPROXY__SUMMARY_LOGGED"):
-        for line in summary(settings, fetcher):
-            log.info("%s", line)
+    if log_summary:
+        startup.say(settings)
 
     errors.register(app)
-
-    from .views import admin
-
-    admin.init_app(app)  # session settings, the shared secret key, the /admin blueprint
+    init_admin(app, svc)  # session settings and the shared secret key
 
     @app.before_request
     def limit_query() -> Response | None:
@@ -154,27 +74,12 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, log_summary: bool 
 
     @app.after_request
     def common_headers(resp: Response) -> Response:
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("Referrer-Policy", "no-referrer")
-        if resp.mimetype == "text/html":
-            # pages use no powerful feature, open no window that may reach back, and are
-            # not to be loaded by other sites (views that are embedded say otherwise)
-            resp.headers.setdefault("Permissions-Policy", permissions_policy())
-            resp.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-            resp.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-        endpoint = request.endpoint or "unknown"
-        metrics.request(endpoint, resp.status_code)
+        headers.security(resp)
+        metrics.request(request.endpoint or "unknown", resp.status_code)
         return resp
 
-    from .views import api, badges, buttons, docs, health, pages, share
-
-    app.register_blueprint(api.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(buttons.bp)
-    app.register_blueprint(share.bp)
-    app.register_blueprint(badges.bp)
-    app.register_blueprint(docs.bp)
-    app.register_blueprint(pages.bp)
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
     # brotli/gzip for every text answer; the buttons' assets compressed now, once
     compress.install(app, preload=[asset.body for asset in assets.assets().values()])
     return app

@@ -1,35 +1,51 @@
 """The admin commands of ``shareproxy``: ttl get|set, cache purge, stats, hash-password.
 
 ``shareproxy/cli.py`` adds them to its group with :func:`register`. Every command reads
-the same settings as the server (environment, ``SHAREPROXY_CONFIG``) and works on the same
-store, so a change made here reaches every running worker within a few seconds, like one
-made in the console.
+the same settings as the server (environment, ``SHAREPROXY_CONFIG``) and finds the store by
+the same rule (shareproxy/paths.py), and says which store it used. A change is confirmed
+only when the running servers of that store applied it (shareproxy/presence.py); a change
+no running server can see is reported as such, with exit status 1.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
 from werkzeug.security import generate_password_hash
 
-from .settings import TTL_CEILING, ConfigError, ttl_floor
+from . import console, human, presence
+from .container import Services, build
+from .paths import instance_dir
+from .settings import TTL_CEILING, ConfigError, load, ttl_floor
+from .startup import store_location
 from .store import StoreError
 from .urls import BadURL, normalise
 
 MIN_PASSWORD = 12
+CONFIRM_WITHIN = 8.0  # seconds to wait for every running server to apply a change
+NOT_REACHED = 1  # exit status of a change that no running server uses
 
 
-def _services() -> Any:
-    from . import create_app
-
+def _services() -> Services:
+    """The services on the server's store, made as the server makes them (without an app,
+    and without checking in as a server)."""
     try:
-        app = create_app(log_summary=False)
+        settings = load()
+        return build(settings, instance_dir())
     except ConfigError as exc:
         raise click.ClickException(f"configuration error: {exc}") from None
-    return app.extensions["shareproxy"]
+    except (StoreError, OSError) as exc:
+        where = store_location(settings)
+        raise click.ClickException(f"store unavailable: {where}: {exc}") from None
+
+
+def _where(svc: Services) -> str:
+    return store_location(svc.settings)
 
 
 def _count_network(name: str) -> str:
@@ -43,6 +59,62 @@ def _count_network(name: str) -> str:
     return name
 
 
+def _members(svc: Any) -> list[presence.Member]:
+    try:
+        return presence.members(svc.store)
+    except StoreError as exc:
+        raise click.ClickException(f"store unavailable: {exc}") from None
+
+
+def _header(svc: Any) -> None:
+    """Which store this command used, and which servers use it."""
+    click.echo(f"store: {_where(svc)}")
+    click.echo(f"servers: {presence.describe(_members(svc))}")
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> list[str]:
+    """Columns padded to their widest cell; the first ``left`` columns align left."""
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    lines = []
+    for row in [headers, *rows]:
+        cells = [
+            str(c).ljust(w) if i < left else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def _confirm(
+    svc: Any, what: str, applied: Callable[[presence.Member], bool], json_out: bool = False
+) -> None:
+    """Wait for the running servers of the store to apply a change, and say what happened."""
+    try:
+        done, pending = presence.wait_until(svc.store, applied, CONFIRM_WITHIN)
+    except StoreError as exc:
+        raise click.ClickException(f"store unavailable: {exc}") from None
+    if not done and not pending:
+        click.echo(
+            f"shareproxy: {what} in the store {_where(svc)}, but no running server uses "
+            f"this store (none checked in within {presence.KEEP:.0f} s). A server started on "
+            "it will apply the change; to reach a running server, run this command with the "
+            'server\'s settings (SHAREPROXY_STORE; README, "Where the data is").',
+            err=True,
+        )
+        sys.exit(NOT_REACHED)
+    if pending:
+        click.echo(
+            f"{what}; applied by {len(done)} of {len(done) + len(pending)} server processes "
+            f"so far (the others apply it within a few seconds).",
+            err=True,
+        )
+    else:
+        click.echo(f"{what}; applied by {presence.describe(done)}.", err=json_out)
+
+
+# --- hash-password
+
+
 @click.command("hash-password")
 def hash_password() -> None:
     """Print the SHAREPROXY_ADMIN_PASSWORD_HASH for a password typed at the prompt."""
@@ -52,6 +124,23 @@ def hash_password() -> None:
     click.echo(generate_password_hash(password, method="scrypt"))
 
 
+# --- ttl
+
+
+class Duration(click.ParamType):
+    """Seconds, or a number with a unit: 1800, 30min, 2h, 1d."""
+
+    name = "SECONDS"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int):
+            return value
+        seconds = human.parse_duration(str(value))
+        if seconds is None:
+            self.fail(f"{value!r} is not a duration (1800, 30min, 2h or 1d)", param, ctx)
+        return seconds
+
+
 @click.group()
 def ttl() -> None:
     """Read or change how long a network's counts stay fresh."""
@@ -59,37 +148,67 @@ def ttl() -> None:
 
 @ttl.command("get")
 @click.argument("network", required=False)
-def ttl_get(network: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def ttl_get(network: str | None, as_json: bool) -> None:
     """Print the TTL of NETWORK (or of every network with a count API)."""
     from .networks import COUNT_NETWORKS
 
-    svc = _services()
-    svc.cache.sync(force=True)
     names = [_count_network(network)] if network else list(COUNT_NETWORKS)
-    for name in names:
-        click.echo(f"{name}\t{svc.cache.ttl(name)}\t(floor {ttl_floor(name)})")
+    svc = _services()
+    try:
+        svc.cache.sync(force=True)
+    except StoreError:
+        pass  # sync counts the failure; the configured values are shown
+    rows = console.ttl_rows(svc, names)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    _header(svc)
+    click.echo()
+    body = [
+        (
+            r["network"],
+            f"{human.duration(r['seconds'])} ({r['seconds']} s)",
+            "override" if r["override"] is not None else f"{r['source']} (setting)",
+            human.duration(r["floor"]),
+        )
+        for r in rows
+    ]
+    for line in table(("network", "TTL", "set by", "floor"), body, left=3):
+        click.echo(line)
+    click.echo(f"\nOverrides stay between each network's floor and {human.duration(TTL_CEILING)}.")
 
 
 @ttl.command("set")
 @click.argument("network")
-@click.argument("seconds", required=False, type=int)
+@click.argument("seconds", required=False, type=Duration())
 @click.option("--reset", is_flag=True, help="Go back to the configured lifetime.")
 def ttl_set(network: str, seconds: int | None, reset: bool) -> None:
-    """Set the TTL of NETWORK to SECONDS on every worker and instance (kept in the store)."""
+    """Set the TTL of NETWORK on every worker and instance (kept in the store).
+
+    SECONDS is a number of seconds or a duration with a unit: 1800, 30min, 2h, 1d.
+    """
     name = _count_network(network)
     if reset == (seconds is not None):
         raise click.UsageError("give SECONDS or --reset")
     if seconds is not None and not ttl_floor(name) <= seconds <= TTL_CEILING:
         raise click.BadParameter(
-            f"must be between {ttl_floor(name)} (floor) and {TTL_CEILING}",
+            f"must be between {ttl_floor(name)} (the floor of {name}, "
+            f"{human.duration(ttl_floor(name))}) and {TTL_CEILING} ({human.duration(TTL_CEILING)})",
             param_hint="SECONDS",
         )
     svc = _services()
     try:
         svc.cache.set_ttl(name, None if reset else seconds)
     except StoreError as exc:
-        raise click.ClickException(f"store unavailable: {exc}") from None
-    click.echo(f"{name}\t{svc.cache.ttl(name)}")
+        raise click.ClickException(f"store unavailable, nothing changed: {exc}") from None
+    now = svc.cache.ttl(name)
+    how = "back to its setting" if reset else "saved"
+    what = f"{name}: TTL {human.duration(now)} ({now} s) {how}"
+    _confirm(svc, what, lambda m: m.ttl.get(name) == now)
+
+
+# --- cache
 
 
 @click.group()
@@ -114,48 +233,88 @@ def cache_purge(url: str | None, everything: bool) -> None:
     try:
         removed = svc.cache.purge(target)
     except StoreError as exc:
-        raise click.ClickException(f"store unavailable: {exc}") from None
-    click.echo(f"purged {removed} entries")
+        raise click.ClickException(f"store unavailable, nothing purged: {exc}") from None
+    generation = svc.cache.generation
+    scope = target if target else "every URL"
+    what = f"purged {removed} cached entries of {scope}"
+    _confirm(svc, what, lambda m: m.generation == generation)
+
+
+# --- stats
+
+
+def _stats_lines(summary: dict[str, Any], span: str, title: str) -> list[str]:
+    from .metrics import ALL
+
+    figures = summary[span]
+    whole = figures.get(ALL, {})
+    lines = [
+        f"{title}: {whole.get('requests', 0)} HTTP requests, "
+        f"{whole.get('server_errors', 0)} server errors (5xx)"
+    ]
+    rows = [
+        (
+            name,
+            str(f["requests"]),
+            human.percent(f["hit_ratio"]),
+            str(f["stale"]),
+            str(f["calls"]),
+            str(f["errors"]),
+            human.latency(f["p50"]),
+            human.latency(f["p95"]),
+            str(f["clicks"]),
+        )
+        for name, f in sorted(figures.items())
+        if name != ALL
+    ]
+    if not rows:
+        return [*lines, "  no count lookups, upstream calls or shares"]
+    head = ("network", "lookups", "hit ratio", "stale", "calls", "errors", "p50", "p95", "shares")
+    return lines + ["  " + line for line in table(head, rows)]
 
 
 @click.command("stats")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON, as GET /admin/api/stats.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (as /admin/api/stats).")
 def stats(as_json: bool) -> None:
-    """Requests, hit ratio, upstream calls and errors per network (last hour and day)."""
+    """Requests, hit ratio, upstream calls and errors per network (last hour and day).
+
+    Latencies are the upper bound of the bucket holding the 50th and 95th percentile; the
+    JSON gives them in seconds (null when there was no call).
+    """
     from . import metrics
 
     svc = _services()
     try:
         summary = metrics.summary(svc.store)
         clicks = svc.store.click_networks()
+        svc.cache.sync(force=True)  # the circuits open now
     except StoreError as exc:
         raise click.ClickException(f"store unavailable: {exc}") from None
+    states = console.network_states(svc, summary["hour"])
     if as_json:
-        json.dump(
-            {"hour": summary["hour"], "day": summary["day"], "clicks": clicks}, sys.stdout, indent=2
-        )
+        out = {"hour": summary["hour"], "day": summary["day"], "clicks": clicks}
+        out["networks"] = [
+            {k: row[k] for k in ("network", "level", "state", "ttl")} for row in states
+        ]
+        json.dump(out, sys.stdout, indent=2)
         click.echo()
         return
-    click.echo("network\tspan\tlookups\thit_ratio\tstale\tcalls\terrors\tp50\tp95\tclicks")
-    for span in ("hour", "day"):
-        for name, f in sorted(summary[span].items()):
-            click.echo(
-                "\t".join(
-                    str(v)
-                    for v in (
-                        name,
-                        span,
-                        f["requests"],
-                        f["hit_ratio"],
-                        f["stale"],
-                        f["calls"],
-                        f["errors"],
-                        f["p50"],
-                        f["p95"],
-                        f["clicks"],
-                    )
-                )
-            )
+    _header(svc)
+    click.echo(f"networks: {console.headline(states)}")
+    for row in states:
+        if row["level"] not in ("ok", "idle"):
+            click.echo(f"  {row['network']}: {row['state']}")
+    click.echo()
+    for line in _stats_lines(summary, "hour", "Last hour"):
+        click.echo(line)
+    click.echo()
+    for line in _stats_lines(summary, "day", "Last day"):
+        click.echo(line)
+    if clicks:
+        total = ", ".join(f"{name} {n}" for name, n in clicks.items())
+        click.echo(f"\nShares through shareproxy, all time: {total}")
+    when = time.strftime("%Y-%m-%d %H:%M:%S %z")
+    click.echo(f"\nFigures as of {when}, summed over every worker and instance.")
 
 
 def register(group: click.Group) -> None:

@@ -20,7 +20,10 @@ from .paths import data_dir
 STATIC = os.path.join(data_dir("static"), "buttons")
 FONTS = os.path.join(data_dir("static"), "fonts")
 MIMETYPES = {".js": "text/javascript", ".css": "text/css", ".woff2": "font/woff2"}
-FILES = ("buttons.js", "buttons.css", "landing.js", "landing.css", "info.css")
+FILES = (
+    "buttons.js", "buttons.css", "landing.js", "landing.css", "info.css",
+    "embed-page.js", "embed-page.css",
+)  # fmt: skip
 FONT_FILES = ("inter-latin.woff2",)
 # In a stylesheet, ``url(font:NAME)`` becomes the content-hashed URL of that font.
 _FONT_REF = re.compile(rb"url\(font:([a-z0-9.-]+)\)")
@@ -68,6 +71,15 @@ def readable_on_white(color: str) -> str:
     return out
 
 
+def provider_css() -> str:
+    """Each embed provider's accent, dark enough for white text on it."""
+    from .embeds import PROVIDERS
+
+    return "".join(
+        f".sp-p-{name}{{--brand:{readable_on_white(p.color)}}}" for name, p in PROVIDERS.items()
+    )
+
+
 def network_css() -> str:
     return "".join(
         f".sp-{name}{{--c:{readable_on_white(net.color)}}}" for name, net in NETWORKS.items()
@@ -85,6 +97,8 @@ def assets() -> dict[str, Asset]:
             body = fh.read()
         if name in ("buttons.css", "landing.css"):
             body = body.rstrip() + b"\n" + network_css().encode() + b"\n"
+        elif name == "embed-page.css":
+            body = body.rstrip() + b"\n" + provider_css().encode() + b"\n"
         body = _FONT_REF.sub(lambda m: b"url(" + out[m.group(1).decode()].url.encode() + b")", body)
         out[name] = Asset(name, body, MIMETYPES[os.path.splitext(name)[1]])
     return out

@@ -53,9 +53,7 @@ LANGS = i18n.LANGUAGES
 LABEL_MSGIDS = {"print": "Print", "mail": "Mail", "copy": "Copy link", "info": "Info"}
 
 
-def resolve_lang(raw: str | None) -> str:
-    """The catalog language for a ``lang`` value: ``de-AT`` → ``de``; unknown → ``en``."""
-    return (i18n.known(raw) if raw else None) or i18n.DEFAULT
+resolve_lang = i18n.resolve  # the catalog language of a ``lang`` value; unknown → ``en``
 
 
 def label_for(network: str, lang: str) -> str:

@@ -1,5 +1,11 @@
 """The count cache: the one place that decides when a network is asked.
 
+It receives the function that asks (``fetch(network, url) -> count``, raising a
+:class:`CountError`) and the :class:`~shareproxy.circuit.Circuit` that says whether a
+network may be asked now; it knows nothing of HTTP or of the networks' modules. Higher
+pieces (the answer memo of :mod:`shareproxy.counts`) follow its changes through
+:meth:`CountCache.on_change`.
+
 Two levels. Each worker keeps a bounded LRU of entries in memory (packed per URL); behind it
 the store (SQLite for the workers of one host, Redis for every instance) holds the same
 entries for everyone. The in-memory level is private to one process: anything that must
@@ -12,13 +18,16 @@ Guarantees:
   holds the lease re-reads the store before calling, whoever does not waits for it;
 - stale-while-revalidate: an expired count is served at once while one refresh runs;
 - stale-if-error: a failure keeps the last good count and is itself remembered for
-  FAILURE_TTL; a 429 opens the network's circuit for Retry-After (or longer on repeats);
+  FAILURE_TTL; the circuit hears of every failure (a 429 opens it);
 - a lookup never waits past its deadline; late fetches still fill the cache.
+
+The refresh machinery (:class:`Refreshes`: one refresh per key in a process, a lease in
+the store across processes) is not tied to counts: the embed previews
+(shareproxy/embeds/service.py) run on it too.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import struct
 import threading
@@ -28,20 +37,20 @@ from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from . import metrics
-from .fetch import Fetcher
-from .networks import NETWORKS
-from .networks.base import CountError, RateLimited
+from .circuit import Circuit
+from .networks.base import CountError
 from .settings import TTL_CEILING, Settings, ttl_floor
 from .store import Entry, Store, StoreError
 
 log = logging.getLogger(__name__)
 
 SYNC_INTERVAL = 2.0  # seconds between reads of the shared settings (TTLs, purges, circuits)
-MAX_BACKOFF = 24 * 3600.0
 Key = tuple[str, str]  # (normalised URL, network)
-AnswerKey = tuple[str, tuple[str, ...], Hashable]  # (URL, networks, variant)
+Fetch = Callable[[str, str], int]  # (network, normalised URL) -> count; raises CountError
+Listener = Callable[[str | None], None]  # a URL whose counts changed, None: any may have
 
 
 _RECORD = struct.Struct("<HHBqdd")  # network, error, has count, count, fetched_at, checked_at
@@ -50,8 +59,8 @@ _RECORD = struct.Struct("<HHBqdd")  # network, error, has count, count, fetched_
 class LocalEntries:
     """The in-memory level: an LRU of URLs, each holding its entries packed in one ``bytes``.
 
-    One record per URL (about 27 bytes per network, plus the URL and one ordered-dict
-    slot) instead of a key tuple, an ``Entry`` and three dict slots per (URL, network).
+    One record per URL (``_RECORD.size`` bytes per network, plus the URL and one
+    ordered-dict slot) instead of a key tuple, an ``Entry`` and three dict slots per (URL, network).
     ``maxsize`` bounds the (URL, network) entries held; a URL's entries are kept and
     forgotten together, least recently used URL first (the URL just written stays even
     if it alone holds more than ``maxsize``). Not thread-safe: the cache's lock guards it.
@@ -127,14 +136,116 @@ class LocalEntries:
         return self._size
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """A lookup's answer serialised once, reused until its first count expires."""
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
-    body: bytes
-    expires: float  # clock time
-    hits: tuple[tuple[str, str], ...]  # (network, outcome) a lookup would have counted
-    version: object  # what the merged-in figures were built from (None: nothing merged)
+
+class Refreshes(Generic[K, V]):
+    """The one refresh of an item at a time, whatever the item (a count, an embed preview).
+
+    In a process, a key has at most one refresh in flight: whoever asks while it runs
+    joins it (:meth:`start`). Across processes and instances, a short lease in the store
+    decides who calls upstream (:meth:`under_lease`): the holder re-reads the store first
+    (someone may have refreshed the item just now) and shares what it fetched; the others
+    wait for that answer in the store, at most the lease and ``patience`` seconds. When the
+    store does not answer, each process asks for itself and keeps the result in memory.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        workers: int,
+        name: str,
+        lease_seconds: float,
+        patience: float,
+        first_wait: float = 0.01,
+        longest_wait: float = 0.1,
+    ) -> None:
+        self.store = store
+        self.lease_seconds = lease_seconds
+        self.patience = patience
+        self.first_wait = first_wait
+        self.longest_wait = longest_wait
+        self._lock = threading.Lock()
+        self._inflight: dict[K, Future[V | None]] = {}
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+
+    def start(self, key: K, label: str, run: Callable[[], V | None]) -> Future[V | None]:
+        """Start ``run`` for ``key`` on the pool, or join the run already in flight. The
+        future gives its result (None when it failed: logged under ``label``)."""
+        with self._lock:
+            future = self._inflight.get(key)
+            if future is not None:
+                return future
+            future = Future()
+            self._inflight[key] = future
+        try:
+            self.executor.submit(self._run, key, label, run, future)
+        except RuntimeError:  # shut down
+            with self._lock:
+                self._inflight.pop(key, None)
+            future.set_result(None)
+        return future
+
+    def _run(
+        self, key: K, label: str, run: Callable[[], V | None], future: Future[V | None]
+    ) -> None:
+        result: V | None = None
+        try:
+            result = run()
+        except Exception:  # never let a refresh die silently
+            log.exception("refresh of %s failed", label)
+        finally:
+            with self._lock:
+                self._inflight.pop(key, None)
+            future.set_result(result)
+
+    def under_lease(
+        self,
+        lease: str,
+        *,
+        shared: Callable[[], V | None],
+        local: Callable[[], V | None],
+        fresh: Callable[[V], bool],
+        keep: Callable[[V], V],
+        fetch: Callable[[V | None, bool], V | None],
+    ) -> V | None:
+        """Refresh one item, one process at a time: ``shared()`` reads the store's copy,
+        ``local()`` this worker's, ``fresh(v)`` says whether a copy needs no call,
+        ``keep(v)`` puts a copy in memory (returning the newer one), and ``fetch(old,
+        share)`` calls upstream (writing to the store when ``share``)."""
+        give_up = time.monotonic() + self.lease_seconds + self.patience
+        delay = self.first_wait
+        while True:
+            try:
+                got = self.store.acquire_lease(lease, self.lease_seconds)
+            except StoreError:
+                metrics.store_error("lease")
+                # The store is down: coalesce in this process only, and keep the result here.
+                return fetch(local(), False)
+            if got:
+                try:
+                    current = shared()
+                    if current is not None and fresh(current):
+                        return keep(current)  # someone refreshed it just now
+                    return fetch(current or local(), True)
+                finally:
+                    try:
+                        self.store.release_lease(lease)
+                    except StoreError:
+                        metrics.store_error("lease")
+            # Another process is asking upstream: wait for its answer in the store.
+            time.sleep(delay)
+            delay = min(delay * 2, self.longest_wait)
+            current = shared()
+            if current is not None and fresh(current):
+                return keep(current)
+            if time.monotonic() > give_up:
+                return current or local()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass(frozen=True)
@@ -149,29 +260,30 @@ class CountCache:
         self,
         settings: Settings,
         store: Store,
-        fetcher: Fetcher,
+        fetch: Fetch,
+        circuit: Circuit,
         clock: Callable[[], float] = time.time,
     ):
         self.settings = settings
         self.store = store
-        self.fetcher = fetcher
+        self.fetch = fetch
+        self.circuit = circuit
         self.clock = clock
         self.failure_ttl = float(settings.failure_ttl)
         self.stale_max = float(settings.cache_stale_max)
         self.lease_seconds = 2 * float(settings.upstream_timeout) + 1.0
         self._local = LocalEntries(int(settings.cache_size))
         self._lock = threading.Lock()
-        self._inflight: dict[Key, Future[Entry | None]] = {}
-        self._executor = ThreadPoolExecutor(
-            max_workers=int(settings.upstream_workers), thread_name_prefix="shareproxy-fetch"
+        self._refreshes: Refreshes[Key, Entry] = Refreshes(
+            store,
+            workers=int(settings.upstream_workers),
+            name="shareproxy-fetch",
+            lease_seconds=self.lease_seconds,
+            patience=float(settings.upstream_timeout),
         )
         self._ttl_overrides: dict[str, int] = {}
         self._ttls: dict[str, int] = {}  # ttl() memo, emptied whenever overrides change
-        # Serialised answers, per (URL, networks), while every count in them is fresh.
-        self._answers: OrderedDict[AnswerKey, Answer] = OrderedDict()
-        self._answers_max = max(1, min(int(settings.cache_size) // 4, 20_000))
-        self._circuits: dict[str, float] = {}
-        self._strikes: dict[str, int] = {}
+        self._listeners: list[Listener] = []
         self._generation: str | None = None
         self._synced_at = 0.0
         self._sync_lock = threading.Lock()
@@ -200,84 +312,27 @@ class CountCache:
     def keep_seconds(self, network: str) -> float:
         return self.ttl(network) + self.stale_max + self.failure_ttl
 
-    def circuit_open_until(self, network: str) -> float:
-        return self._circuits.get(network, 0.0)
+    @property
+    def generation(self) -> str | None:
+        """The purge generation this worker follows (None before the first sync)."""
+        return self._generation
+
+    def ttl_override(self, network: str) -> int | None:
+        """The shared override of a network's TTL, if an admin set one."""
+        return self._ttl_overrides.get(network)
+
+    # --- who follows the changes
+
+    def on_change(self, listener: Listener) -> None:
+        """Call ``listener(url)`` when a URL's counts were purged, ``listener(None)`` when
+        any count may have changed its value or lifetime (purge of all, TTL change)."""
+        self._listeners.append(listener)
+
+    def _changed(self, url: str | None) -> None:
+        for listener in self._listeners:
+            listener(url)
 
     # --- the lookup a request makes
-
-    def answer(
-        self,
-        url: str,
-        networks: tuple[str, ...],
-        timeout: float,
-        merge: Callable[[dict[str, int]], dict[str, int]] | None = None,
-        version: object = None,
-        variant: Hashable = None,
-    ) -> tuple[bytes, int]:
-        """The JSON body (``{"network": count}``) and its max-age for ``url``.
-
-        While every count of an answer is fresh nothing can change it (no refresh starts
-        before the first one expires; purges and TTL changes empty this memo), so it is
-        serialised once and served as bytes until then. ``merge`` adds other figures to
-        the counts (click counts); its answer is reused only while the caller's
-        ``version`` of those figures is the very object it was built with, and per
-        ``variant`` (whatever else the merge depends on).
-        """
-        now = self.clock()
-        self.sync(now)
-        key = (url, networks, variant)
-        hit = self._memo(key, version, now)
-        if hit is not None:
-            return hit
-        result = self.lookup(url, networks, timeout)
-        merged = merge(result.counts) if merge is not None else result.counts
-        body = json.dumps(merged, separators=(",", ":")).encode()
-        if result.complete and result.max_age > 0:
-            with self._lock:
-                entries = [self._local.get(url, name) for name in networks]
-            if any(entry is None for entry in entries):
-                return body, result.max_age
-            hits = tuple(
-                (name, "hit" if entry.error is None else "error")
-                for name, entry in zip(networks, entries, strict=True)
-                if entry is not None
-            )
-            answer = Answer(body, now + result.max_age, hits, version)
-            with self._lock:
-                self._answers[key] = answer
-                if len(self._answers) > self._answers_max:
-                    self._answers.popitem(last=False)
-        return body, result.max_age
-
-    def memoised(self, url: str, networks: tuple[str, ...]) -> tuple[bytes, int] | None:
-        """``answer(url, networks, ...)`` when it is in the memo and fresh (counting the
-        same metrics), else None: never fetches or waits (the WSGI fast path, fastpath.py)."""
-        now = self.clock()
-        self.sync(now)
-        return self._memo((url, networks, None), None, now)
-
-    def _memo(self, key: AnswerKey, version: object, now: float) -> tuple[bytes, int] | None:
-        """A fresh memoised answer for ``key`` built from ``version`` (counting its cache
-        metrics), else None; a stale or outdated one is dropped."""
-        with self._lock:
-            found = self._answers.get(key)
-            if found is None:
-                return None
-            if not (now < found.expires and found.version is version):
-                del self._answers[key]
-                return None
-            self._answers.move_to_end(key)
-        for network, outcome in found.hits:
-            metrics.cache_result(network, outcome)
-        return found.body, int(found.expires - now)
-
-    def _forget_answers(self, url: str | None = None) -> None:
-        with self._lock:
-            if url is None:
-                self._answers.clear()
-            else:
-                for key in [k for k in self._answers if k[0] == url]:
-                    del self._answers[key]
 
     def lookup(self, url: str, networks: Iterable[str], timeout: float) -> Lookup:
         """Counts of ``url`` for ``networks``, waiting at most ``timeout`` seconds."""
@@ -345,6 +400,18 @@ class CountCache:
                 found[name] = self._remember(url, name, entry)
         return found
 
+    def outcomes(self, url: str, networks: Iterable[str]) -> tuple[tuple[str, str], ...] | None:
+        """How a lookup of ``networks`` would count each of them in memory now ("hit" or
+        "error"), or None when one is not in this worker's memory."""
+        out: list[tuple[str, str]] = []
+        with self._lock:
+            for name in networks:
+                entry = self._local.get(url, name)
+                if entry is None:
+                    return None
+                out.append((name, "hit" if entry.error is None else "error"))
+        return tuple(out)
+
     def _remember(self, url: str, name: str, entry: Entry) -> Entry:
         """Keep ``entry`` in memory unless memory already has a newer one; return the newer."""
         with self._lock:
@@ -358,65 +425,17 @@ class CountCache:
 
     def refresh(self, url: str, network: str) -> Future[Entry | None]:
         """Start (or join) the one refresh of this key in this process."""
-        key = (url, network)
-        with self._lock:
-            future = self._inflight.get(key)
-            if future is not None:
-                return future
-            future = Future()
-            self._inflight[key] = future
-        try:
-            self._executor.submit(self._run, key, future)
-        except RuntimeError:  # executor shut down
-            with self._lock:
-                self._inflight.pop(key, None)
-            future.set_result(None)
-        return future
-
-    def _run(self, key: Key, future: Future[Entry | None]) -> None:
-        entry: Entry | None = None
-        try:
-            entry = self._refresh(*key)
-        except Exception:  # never let a refresh die silently
-            log.exception("refresh of %s failed", key[1])
-        finally:
-            with self._lock:
-                self._inflight.pop(key, None)
-            future.set_result(entry)
+        return self._refreshes.start((url, network), network, lambda: self._refresh(url, network))
 
     def _refresh(self, url: str, network: str) -> Entry | None:
-        lease = f"{network}|{url}"
-        give_up = time.monotonic() + self.lease_seconds + float(self.settings.upstream_timeout)
-        delay = 0.01
-        while True:
-            try:
-                got = self.store.acquire_lease(lease, self.lease_seconds)
-            except StoreError:
-                metrics.store_error("lease")
-                # The store is down: coalesce in this process only, and keep the result here.
-                return self._fetch(url, network, self._peek(url, network), share=False)
-            if got:
-                try:
-                    return self._refresh_holding_lease(url, network)
-                finally:
-                    try:
-                        self.store.release_lease(lease)
-                    except StoreError:
-                        metrics.store_error("lease")
-            # Another process is asking the network: wait for its answer in the store.
-            time.sleep(delay)
-            delay = min(delay * 2, 0.1)
-            current = self._shared(url, network)
-            if current is not None and self.clock() < self.fresh_until(network, current):
-                return self._remember(url, network, current)
-            if time.monotonic() > give_up:
-                return current or self._peek(url, network)
-
-    def _refresh_holding_lease(self, url: str, network: str) -> Entry | None:
-        current = self._shared(url, network)
-        if current is not None and self.clock() < self.fresh_until(network, current):
-            return self._remember(url, network, current)  # someone refreshed it just now
-        return self._fetch(url, network, current or self._peek(url, network), share=True)
+        return self._refreshes.under_lease(
+            f"{network}|{url}",
+            shared=lambda: self._shared(url, network),
+            local=lambda: self._peek(url, network),
+            fresh=lambda entry: self.clock() < self.fresh_until(network, entry),
+            keep=lambda entry: self._remember(url, network, entry),
+            fetch=lambda old, share: self._fetch(url, network, old, share=share),
+        )
 
     def _shared(self, url: str, network: str) -> Entry | None:
         try:
@@ -431,24 +450,22 @@ class CountCache:
 
     def _fetch(self, url: str, network: str, old: Entry | None, *, share: bool) -> Entry | None:
         now = self.clock()
-        if self.circuit_open_until(network) > now:
+        if not self.circuit.allows(network, now):
             metrics.cache_result(network, "circuit_open")
             return old
-        net = NETWORKS[network]
         started = time.monotonic()
         error: str | None = None
         count = 0
         try:
-            count = self.fetcher.count(net, url)
-        except RateLimited as exc:
-            error = exc.kind
-            self._open_circuit(network, exc.retry_after)
+            count = self.fetch(network, url)
         except CountError as exc:
             error = exc.kind
+            self.circuit.failed(network, exc, self.clock())
+        else:
+            self.circuit.succeeded(network)
         metrics.upstream_call(network, time.monotonic() - started, error)
         now = self.clock()
         if error is None:
-            self._strikes.pop(network, None)
             entry = Entry(count, now, now, None)
         else:
             log.info("%s count failed: %s", network, error)
@@ -460,18 +477,6 @@ class CountCache:
             except StoreError:
                 metrics.store_error("put")
         return entry
-
-    def _open_circuit(self, network: str, retry_after: float) -> None:
-        strikes = self._strikes.get(network, 0)
-        self._strikes[network] = strikes + 1
-        backoff = min(max(retry_after, 30.0 * (2**strikes)), MAX_BACKOFF)
-        until = self.clock() + backoff
-        self._circuits[network] = until
-        log.warning("%s is rate limiting: no calls for %.0f s", network, backoff)
-        try:
-            self.store.set_meta(f"circuit:{network}", f"{until:.3f}")
-        except StoreError:
-            metrics.store_error("meta")
 
     # --- what every worker follows
 
@@ -490,30 +495,29 @@ class CountCache:
                 metrics.store_error("meta")
                 return
             overrides: dict[str, int] = {}
-            circuits: dict[str, float] = {}
             for key, value in meta.items():
                 kind, _, name = key.partition(":")
+                if kind != "ttl":
+                    continue
                 try:
-                    if kind == "ttl" and name in NETWORKS:
-                        overrides[name] = int(value)
-                    elif kind == "circuit" and name in NETWORKS:
-                        circuits[name] = float(value)
+                    overrides[name] = int(value)
                 except ValueError:
                     log.warning("ignoring malformed shared setting %s", key)
-            if overrides != self._ttl_overrides:
+            self.circuit.absorb(meta)
+            changed = overrides != self._ttl_overrides
+            if changed:
                 self._ttl_overrides = overrides
                 self._ttls = {}
-                self._forget_answers()
-            for name, until in circuits.items():
-                self._circuits[name] = max(self._circuits.get(name, 0.0), until)
             generation = meta.get("generation", "0")
             if self._generation is not None and generation != self._generation:
                 with self._lock:
                     self._local.clear()
-                    self._answers.clear()
+                changed = True
             self._generation = generation
         finally:
             self._sync_lock.release()
+        if changed:
+            self._changed(None)
 
     def set_ttl(self, network: str, seconds: int | None) -> None:
         """Share a TTL override with every worker and instance (None removes it)."""
@@ -532,7 +536,7 @@ class CountCache:
                 self._local.clear()
             else:
                 self._local.forget(url)
-        self._forget_answers(url)
+        self._changed(url)
         self.sync(force=True)
         return removed
 
@@ -563,4 +567,4 @@ class CountCache:
             return len(self._local)
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._refreshes.close()

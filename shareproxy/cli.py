@@ -56,17 +56,21 @@ def serve(bind: str | None, workers: int | None) -> None:
 
 @main.command("check-config")
 def check_config() -> None:
-    """Validate the settings and print what is configured; exit 1 on a bad setting."""
-    from . import summary
-    from .fetch import Fetcher
+    """Validate the settings and print what is configured (the store in full, the networks
+    that are off); exit 1 on a bad setting or a SQLite store that cannot be written."""
+    from .startup import store_problem, summary
 
     try:
         settings = load()
     except ConfigError as exc:
         click.echo(f"shareproxy: configuration error: {exc}", err=True)
         sys.exit(1)
-    for line in summary(settings, Fetcher(settings)):
+    for line in summary(settings):
         click.echo(line)
+    problem = store_problem(settings)
+    if problem:
+        click.echo(f"shareproxy: configuration error: {problem}", err=True)
+        sys.exit(1)
 
 
 register(main)  # ttl get|set, cache purge, stats, hash-password (shareproxy/admin_cli.py)

@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable
 
 from cachetools import TTLCache
-from flask import current_app
 
 from . import metrics
 from .networks import NETWORKS
@@ -94,6 +93,18 @@ class ClickCounter:
                 self._read.pop(url, None)  # this worker shows its own click at once
         return counted
 
+    def record_share(self, url: str, network: str, remote_addr: str, user_agent: str) -> None:
+        """Count one share made through shareproxy, as :meth:`record`, for a share view.
+
+        Call it before sending the redirect: when it returns, the click is on disk. A store
+        failure is logged and counted, never raised: the visitor still gets their share.
+        """
+        try:
+            self.record(url, network, remote_addr or "", user_agent or "")
+        except StoreError as exc:
+            metrics.store_error("click")
+            log.warning("click not counted: %s", exc)
+
     def counts(self, url: str, networks: list[str]) -> dict[str, int]:
         """Click counts of ``url``; read from the store at most every 10 s per worker."""
         with self._read_lock:
@@ -144,27 +155,3 @@ class ClickCounter:
             for name, value in upstream.items():
                 out.setdefault(name, value)
         return out
-
-
-def counter() -> ClickCounter:
-    """The app's click counter (made on first use)."""
-    found = current_app.extensions.get("shareproxy.clicks")
-    if found is None:
-        svc = current_app.extensions["shareproxy"]
-        found = ClickCounter(svc.settings, svc.store)
-        current_app.extensions["shareproxy.clicks"] = found
-    assert isinstance(found, ClickCounter)
-    return found
-
-
-def record(url: str, network: str, remote_addr: str, user_agent: str) -> None:
-    """Count one share of normalised ``url`` on ``network`` (de-duplicated per visitor).
-
-    Call it before sending the redirect: when it returns, the click is on disk. A store
-    failure is logged and counted, never raised: the visitor still gets their share.
-    """
-    try:
-        counter().record(url, network, remote_addr or "", user_agent or "")
-    except StoreError as exc:
-        metrics.store_error("click")
-        log.warning("click not counted: %s", exc)

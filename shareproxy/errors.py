@@ -7,6 +7,8 @@ import logging
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from . import headers
+
 log = logging.getLogger(__name__)
 
 
@@ -22,7 +24,7 @@ class ApiError(Exception):
 def error_response(message: str, status: int) -> Response:
     resp = jsonify(error=message)
     resp.status_code = status
-    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Cache-Control"] = headers.NO_STORE
     return resp
 
 

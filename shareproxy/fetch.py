@@ -11,13 +11,15 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any, Protocol
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from ._version import __version__
+from .guard import Guard, GuardError
+from .networks import COUNT_NETWORKS
 from .networks.base import (
     CountError,
     Credentials,
@@ -31,6 +33,16 @@ from .networks.base import (
 from .settings import Settings
 
 CHUNK = 16 * 1024
+
+
+class Upstream(Protocol):
+    """Whatever requests are sent for: a network, or an embed provider on fixed hosts.
+    Its ``name`` picks the API_BASE_<NAME> setting that replaces scheme, host and port."""
+
+    @property
+    def name(self) -> str: ...
+
+
 DEFAULT_RETRY_AFTER = 60.0
 MAX_RETRY_AFTER = 24 * 3600.0
 
@@ -47,6 +59,18 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float:
     except (TypeError, ValueError, IndexError, OverflowError):
         return DEFAULT_RETRY_AFTER
     return min(max(when - (now or time.time()), 1.0), MAX_RETRY_AFTER)
+
+
+def credentials(settings: Settings) -> Credentials:
+    """The values of every setting a count API declares it reads (networks/<name>.py)."""
+    return Credentials(
+        {
+            option.name: str(settings.get(option.name) or "")
+            for net in COUNT_NETWORKS.values()
+            if net.count is not None
+            for option in net.count.options
+        }
+    )
 
 
 class Fetcher:
@@ -71,18 +95,11 @@ class Fetcher:
         )
         self._tokens: dict[str, tuple[str, float]] = {}
         self._token_lock = threading.Lock()
-        self.credentials = Credentials({
-            s: str(settings.get(s) or "")
-            for s in (
-                "FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET", "FACEBOOK_GRAPH_VERSION",
-                "REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET",
-                "BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD",
-            )
-        })  # fmt: skip
+        self.credentials = credentials(settings)
 
     def missing_credentials(self, network: Network) -> list[str]:
         assert network.count is not None
-        return [name for name in network.count.requires if not self.credentials[name]]
+        return network.count.missing(self.credentials)
 
     def count(self, network: Network, url: str) -> int:
         """Ask ``network`` for the count of ``url``. Raises a CountError subclass."""
@@ -111,7 +128,7 @@ class Fetcher:
             self._tokens[network.name] = (token.value, time.monotonic() + token.expires_in - 60)
         return token.value
 
-    def target(self, network: Network, url: str) -> str:
+    def target(self, network: Upstream, url: str) -> str:
         """The request URL, with scheme, host and port replaced by API_BASE_<NETWORK>."""
         base = self.settings.api_base(network.name)
         if not base:
@@ -120,9 +137,13 @@ class Fetcher:
         parts = urlsplit(url)
         return urlunsplit((over.scheme, over.netloc, parts.path, parts.query, ""))
 
-    def send(self, network: Network, req: UpstreamRequest) -> UpstreamResponse:
+    def send(
+        self, network: Upstream, req: UpstreamRequest, max_bytes: int | None = None
+    ) -> UpstreamResponse:
         """Send one request. 429 raises RateLimited; 5xx and transport failures raise
-        UpstreamFailure; other answers are returned for the network to read."""
+        UpstreamFailure; other answers are returned for the network to read. The body
+        is read up to ``max_bytes`` (default UPSTREAM_MAX_BYTES)."""
+        limit = self.max_bytes if max_bytes is None else max_bytes
         deadline = time.monotonic() + self.timeout
         kwargs: dict[str, Any] = {
             "params": dict(req.params) or None,
@@ -144,12 +165,12 @@ class Fetcher:
                 if r.status_code >= 500:
                     raise UpstreamFailure(f"HTTP {r.status_code}", kind="http_5xx")
                 length = r.headers.get("Content-Length", "")
-                if length.isdigit() and int(length) > self.max_bytes:
+                if length.isdigit() and int(length) > limit:
                     raise UpstreamFailure("answer too large", kind="too_large")
                 body = bytearray()
                 for chunk in r.iter_content(CHUNK):
                     body += chunk
-                    if len(body) > self.max_bytes:
+                    if len(body) > limit:
                         raise UpstreamFailure("answer too large", kind="too_large")
                     if time.monotonic() > deadline:
                         raise UpstreamFailure("answer too slow", kind="timeout")
@@ -166,3 +187,28 @@ class Fetcher:
 
     def close(self) -> None:
         self.session.close()
+
+
+def embed_sender(fetcher: Fetcher, guard: Guard) -> Any:
+    """How embed previews reach their providers: providers on fixed hosts through
+    ``fetcher`` (API_BASE_<NAME> applies); providers on any host (PeerTube, the
+    fediverse) only through the address guard (public addresses only, no redirect
+    elsewhere, bounded bodies). Both raise the same typed failures."""
+
+    def send(provider: Any, req: UpstreamRequest, max_bytes: int) -> UpstreamResponse:
+        if provider.api_base is not None:
+            return fetcher.send(provider, req, max_bytes)
+        url = req.url + ("?" + urlencode(dict(req.params)) if req.params else "")
+        try:
+            resp = guard.fetch(
+                url, headers=dict(req.headers), max_bytes=max_bytes, timeout=fetcher.timeout
+            )
+        except GuardError as exc:
+            raise UpstreamFailure(exc.reason, kind=f"guard_{exc.kind}") from None
+        if resp.status == 429:
+            raise RateLimited(parse_retry_after(resp.headers.get("retry-after")))
+        if resp.status >= 500:
+            raise UpstreamFailure(f"HTTP {resp.status}", kind="http_5xx")
+        return UpstreamResponse(resp.status, resp.body, dict(resp.headers))
+
+    return send

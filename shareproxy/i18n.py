@@ -36,6 +36,11 @@ def known(code: str) -> str | None:
     return primary if primary in LANGUAGES else None
 
 
+def resolve(code: str | None) -> str:
+    """Our code for a language tag, English for none or one we lack: ``de-AT`` → ``de``."""
+    return (known(code) if code else None) or DEFAULT
+
+
 def negotiate(accept: LanguageAccept) -> str:
     """The visitor's most preferred language we have, else English."""
     ranked = sorted(accept, key=lambda pair: -pair[1])  # stable: header order breaks ties

@@ -58,6 +58,7 @@ STEP = {"m": 60, "h": 3600}
 LATENCY_BOUNDS = (0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 SLOWEST = 60.0  # reported for the bucket past the last bound (the longest timeout allowed)
 ALL = "_all"  # the pseudo-network of whole-server figures (HTTP requests, 5xx)
+ERROR_KIND = "err_"  # field prefix of failed upstream calls by kind: err_timeout, err_http_500
 
 
 class StatsBuffer:
@@ -156,6 +157,7 @@ def upstream_call(network: str, seconds: float, error: str | None) -> None:
     if error:
         UPSTREAM_ERRORS.labels(network, error).inc()
         STATS.add(network, "errors")
+        STATS.add(network, ERROR_KIND + error)
 
 
 def click(network: str, counted: bool) -> None:
@@ -200,7 +202,8 @@ def summary(store: Any, now: float | None = None) -> dict[str, Any]:
 
     ``{"hour": {net: {...}}, "day": {...}, "series": {"hour": {net: [60 values]},
     "day": {net: [24 values]}}}``; each figure set has requests (count lookups), hit,
-    stale, miss, hit_ratio, calls, errors, p50 and p95 (seconds), clicks.
+    stale, miss, hit_ratio, calls, errors, error_kinds (failed calls per kind, most first),
+    p50 and p95 (seconds), clicks.
     """
     now = time.time() if now is None else now
     out: dict[str, Any] = {"hour": {}, "day": {}, "series": {"hour": {}, "day": {}}}
@@ -229,6 +232,7 @@ def figures(fields: dict[str, float]) -> dict[str, Any]:
         int(k[3:]): v for k, v in fields.items() if k.startswith("lat") and k[3:].isdigit()
     }
     hits = fields.get("hit", 0.0)
+    kinds = {k[len(ERROR_KIND) :]: int(v) for k, v in fields.items() if k.startswith(ERROR_KIND)}
     return {
         "requests": int(lookups) or int(fields.get("requests", 0.0)),
         "hit": int(fields.get("hit", 0.0)),
@@ -237,6 +241,7 @@ def figures(fields: dict[str, float]) -> dict[str, Any]:
         "hit_ratio": round(hits / lookups, 3) if lookups else None,
         "calls": int(fields.get("calls", 0.0)),
         "errors": int(fields.get("errors", 0.0)),
+        "error_kinds": dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
         "p50": percentile(histogram, 0.5),
         "p95": percentile(histogram, 0.95),
         "clicks": int(fields.get("clicks", 0.0)),

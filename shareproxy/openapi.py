@@ -15,6 +15,7 @@ from .badges import SCALES, THEMES
 from .i18n import LANGUAGES
 from .networks import COUNT_NETWORKS, NETWORKS
 from .urls import MAX_URL_LENGTH
+from .views.params import CHOICES, MAX_TITLE
 
 _ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
@@ -109,6 +110,32 @@ def lang_param(description: str) -> dict[str, Any]:
     return _param("lang", description, _text(enum=sorted(LANGUAGES)))
 
 
+# The Shariff Wrapper plugin's request (shareproxy/wordpress.py). The code ignores names it
+# does not know and any timestamp; the patterns say what the plugin sends.
+SERVICES_PARAM = {
+    **_param(
+        "services",
+        "The Shariff Wrapper WordPress plugin's request: service names separated by `|` "
+        "(or `,`), in the plugin's names (`mailto`, `mailform` and `printer` are `mail` "
+        "and `print`). Names without a count are ignored; `totalnumber` alone (or no name) "
+        "asks for every network. The answer uses the names as asked and adds `total`, the "
+        "sum of the counts in it; `networks` is then ignored. `url` may then also come "
+        "unencoded as the first parameter, its own query running to the last `&services=`.",
+        _text(pattern=r"^[a-z]{1,20}([|,][a-z]{1,20}){0,29}$"),
+    ),
+    "example": "facebook|pinterest|reddit",
+}
+TIMESTAMP_PARAM = {
+    **_param(
+        "timestamp",
+        "The post's modification time, as the Shariff Wrapper plugin sends it; accepted and "
+        "ignored (the counts of a page are cached once, whatever its timestamp).",
+        _text(pattern=r"^[0-9]{1,12}$"),
+    ),
+    "example": "1764000000",
+}
+
+
 BAD_INPUT = {
     "400": _error("Bad input (missing, malformed or repeated parameter); one-line reason."),
     "414": _error("Query string too long."),
@@ -118,9 +145,20 @@ BAD_INPUT = {
 def _counts_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
     counts_schema = {
         "type": "object",
-        "description": "Share count per network; a network whose count is unknown is absent.",
-        "properties": {name: {"type": "integer", "minimum": 0} for name in COUNT_NETWORKS},
-        "additionalProperties": False,
+        "description": (
+            "Share count per network; a network whose count is unknown is absent. First-party "
+            "counts (SHAREPROXY_CLICK_COUNTS) can add networks without a count API; with "
+            "`services` the names are those asked, and `total` is their sum."
+        ),
+        "properties": {
+            **{name: {"type": "integer", "minimum": 0} for name in COUNT_NETWORKS},
+            "total": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Only with `services`: the sum of the counts in the answer.",
+            },
+        },
+        "additionalProperties": {"type": "integer", "minimum": 0},
     }
     cors_header = {
         "Access-Control-Allow-Origin": {
@@ -132,7 +170,10 @@ def _counts_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
         "/api/counts": {
             "get": {
                 "operationId": "getCounts",
-                "summary": "Cached share counts of one page (Shariff backend format).",
+                "summary": (
+                    "Cached share counts of one page (Shariff backend format, or as the "
+                    "Shariff Wrapper WordPress plugin asks with `services`)."
+                ),
                 "parameters": [
                     url_param(allowed),
                     networks_param(
@@ -140,6 +181,8 @@ def _counts_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
                         "are on). Networks without a count API are accepted and left out of "
                         "the answer."
                     ),
+                    SERVICES_PARAM,
+                    TIMESTAMP_PARAM,
                 ],
                 "responses": {
                     "200": {
@@ -226,9 +269,42 @@ def _choice(name: str, description: str, choices: tuple[str, ...]) -> dict[str, 
     return _param(name, description, _text(enum=list(choices)))
 
 
-def button_params(allowed: tuple[str, ...], *, snippet: bool = False) -> list[dict[str, Any]]:
-    from .views.buttons import CHOICES, MAX_TITLE
+# Content URLs /embed accepts, in their usual forms (it accepts more: watch URLs with other
+# parameters, shorts, channel pages, PeerTube and fediverse hosts, which the server would
+# ask for real, so they are described in words only).
+EMBED_URL_PATTERN = (
+    r"^https://(www\.youtube\.com/watch\?v=[A-Za-z0-9_-]{11}|youtu\.be/[A-Za-z0-9_-]{11}"
+    r"|vimeo\.com/[1-9][0-9]{0,11}"
+    r"|bsky\.app/profile/[a-z][a-z0-9]{0,15}\.bsky\.social/post/[a-z2-7]{13})$"
+)
 
+
+def embed_params(allowed: tuple[str, ...]) -> list[dict[str, Any]]:
+    origin = rf"^https?://{hosts_pattern(allowed)}{_PORT}$"
+    return [
+        {
+            **_param(
+                "url",
+                "The video or post: YouTube (watch, youtu.be, shorts, live, embed), Vimeo, "
+                "PeerTube (https://<instance>/w/<id>), a fediverse post (Mastodon, Pleroma, "
+                "Akkoma, GoToSocial, Misskey …) or a Bluesky post.",
+                _text(pattern=EMBED_URL_PATTERN),
+                required=True,
+            ),
+            "example": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        },
+        lang_param("Interface language (default: from Accept-Language)."),
+        _choice("theme", "Colour theme.", CHOICES["theme"]),
+        _choice("activate", "1: load the provider's player or post (after a click).", ("1",)),
+        _param(
+            "origin",
+            "scheme://host[:port] of the embedding site (for postMessage); an allowed site.",
+            _text(pattern=origin),
+        ),
+    ]
+
+
+def button_params(allowed: tuple[str, ...], *, snippet: bool = False) -> list[dict[str, Any]]:
     widgets = [n for n, net in NETWORKS.items() if net.widget is not None]
     origin = rf"^https?://{hosts_pattern(allowed)}{_PORT}$"
     modes = ("share",) if snippet else CHOICES["mode"]
@@ -284,8 +360,6 @@ PAGE_ERRORS = {
 
 def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
     """The buttons (iframe, snippet, script), share links and badges."""
-    from .views.buttons import MAX_TITLE
-
     html = _body("HTML page.", "text/html")
     shareable = [n for n, net in NETWORKS.items() if net.share_url is not None]
     badge_lang = _param(
@@ -397,6 +471,49 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
                     "200": _body("Page asking for the visitor's fediverse server.", "text/html"),
                     "302": {"description": "Redirect to the network's share page."},
                     **PAGE_ERRORS,
+                },
+            }
+        },
+        "/embed": {
+            "get": {
+                "operationId": "embed",
+                "summary": "A two-click video or post: the preview from shareproxy, the "
+                "provider's player only after the click (activate=1).",
+                "parameters": embed_params(allowed),
+                "responses": {
+                    "200": html,
+                    "400": _body(
+                        "Not a supported address, or a bad parameter: the one-line "
+                        "reason as a small page.",
+                        "text/html",
+                    ),  # fmt: skip
+                    "414": _error("Query string too long."),
+                },
+            }
+        },
+        "/embed/image/{name}": {
+            "get": {
+                "operationId": "embedImage",
+                "summary": "A picture of an embed, re-encoded without metadata, by pixel hash "
+                "(cached for a year).",
+                "parameters": [
+                    {
+                        "name": "name",
+                        "in": "path",
+                        "required": True,
+                        "description": "<32 hex digits>.<avif|webp|jpg|png>",
+                        "schema": {"type": "string"},
+                    },
+                ],  # fmt: skip
+                "responses": {
+                    "200": {
+                        "description": "The picture.",
+                        "content": {
+                            m: {"schema": {"type": "string", "format": "binary"}}
+                            for m in ("image/avif", "image/webp", "image/jpeg", "image/png")
+                        },
+                    },
+                    "404": _error("No such picture."),
                 },
             }
         },

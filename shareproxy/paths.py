@@ -5,6 +5,17 @@ copies them into the package (``shareproxy/static``, ``shareproxy/templates``; s
 pyproject.toml), where nothing is beside it. Build paths to them with :func:`data_dir`,
 never from the checkout root, so both layouts work. This module imports nothing from the
 package, so any module may use it.
+
+The instance folder (the default SQLite store, the fallback session key) follows one rule
+that the server and the ``shareproxy`` command share: it depends only on the Python
+environment that runs shareproxy (``sys.prefix``), never on the current folder nor on
+where the package was imported from (a checkout and an installed copy of it can both be
+importable from one environment):
+
+- a virtual environment whose folder sits in a shareproxy checkout (``make run``'s
+  ``.venv``): the checkout's ``instance/`` folder;
+- any other environment: ``<environment>/var/shareproxy-instance``, as Flask does for
+  installed packages.
 """
 
 from __future__ import annotations
@@ -25,13 +36,44 @@ def data_dir(name: str) -> str:
     return os.path.join(ROOT, name)
 
 
+def looks_like_checkout(folder: str) -> bool:
+    """True when ``folder`` holds shareproxy's sources (its pyproject.toml and wsgi.py)."""
+    try:
+        with open(os.path.join(folder, "pyproject.toml"), encoding="utf-8") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return 'name = "shareproxy"' in head and os.path.isfile(os.path.join(folder, "wsgi.py"))
+
+
 def is_checkout() -> bool:
-    return os.path.isfile(os.path.join(ROOT, "pyproject.toml"))
+    """True when this copy of the package was imported from a checkout."""
+    return looks_like_checkout(ROOT)
 
 
-def instance_dir() -> str:
-    """The instance folder (the default SQLite store): ``instance/`` of a checkout, else
-    ``<prefix>/var/shareproxy-instance`` as Flask does for installed packages."""
-    if is_checkout():
-        return os.path.join(ROOT, "instance")
-    return os.path.join(sys.prefix, "var", "shareproxy-instance")
+def environment_checkout(prefix: str | None = None, base_prefix: str | None = None) -> str | None:
+    """The checkout holding the virtual environment ``prefix`` (default: the running one)."""
+    prefix = os.path.abspath(sys.prefix if prefix is None else prefix)
+    base = os.path.abspath(sys.base_prefix if base_prefix is None else base_prefix)
+    if prefix == base:  # not a virtual environment
+        return None
+    parent = os.path.dirname(prefix)
+    return parent if looks_like_checkout(parent) else None
+
+
+def instance_dir(prefix: str | None = None, base_prefix: str | None = None) -> str:
+    """The instance folder by the rule above."""
+    checkout = environment_checkout(prefix, base_prefix)
+    if checkout is not None:
+        return os.path.join(checkout, "instance")
+    prefix = os.path.abspath(sys.prefix if prefix is None else prefix)
+    return os.path.join(prefix, "var", "shareproxy-instance")
+
+
+def instance_rule(prefix: str | None = None, base_prefix: str | None = None) -> str:
+    """Why :func:`instance_dir` chose its folder, in a few words."""
+    prefix = os.path.abspath(sys.prefix if prefix is None else prefix)
+    checkout = environment_checkout(prefix, base_prefix)
+    if checkout is not None:
+        return f"the instance folder of the checkout holding the environment {prefix}"
+    return f"the instance folder of the environment {prefix}"

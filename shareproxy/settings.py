@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .embeds import PROVIDERS
 from .networks import COUNT_NETWORKS
 
 PREFIX = "SHAREPROXY_"
@@ -135,12 +136,29 @@ def _resolve_map(raw: Any) -> tuple[str, ...]:
 def _store(raw: Any) -> str:
     value = _text(raw)
     if value and not (value.startswith("sqlite:///") or value.startswith("redis://")):
-        raise ValueError(f"expected sqlite:///path.db or redis://host:port/db, got {_show(raw)}")
+        raise ValueError(
+            "expected sqlite:////absolute/path.db or redis://host:port/db, got "
+            + _show(value.split("@")[-1])
+        )
+    if value.startswith("sqlite:///") and not value.startswith("sqlite:////"):
+        raise ValueError(
+            "the SQLite file needs an absolute path, e.g. sqlite:////var/lib/shareproxy/"
+            f"shareproxy.db (four slashes); a relative one would depend on the current "
+            f"folder, got {_show(value)}"
+        )
     if value.startswith("redis://"):
         from .store import split_redis_url
 
         split_redis_url(value)  # raises ValueError for a bad prefix
     return value
+
+
+def _providers(raw: Any) -> tuple[str, ...]:
+    names = tuple(n.lower() for n in _list(raw))
+    for name in names:
+        if name not in PROVIDERS:
+            raise ValueError(f"unknown provider {_show(name)} (known: {', '.join(PROVIDERS)})")
+    return names
 
 
 def _password_hash(raw: Any) -> str:
@@ -243,8 +261,8 @@ def _base_settings() -> list[Setting]:
             "STORE",
             "url",
             "",
-            "`sqlite:///path.db` (default: `shareproxy.db` in the "
-            "instance folder, shared by the workers of one host) or "
+            "`sqlite:////absolute/path.db` (default: `shareproxy.db` in the "
+            'instance folder, see "Where the data is"; shared by the workers of one host) or '
             "`redis://host:port/db` (shared by every instance; add `?prefix=name:` to "
             "give its keys another prefix than `shareproxy:`).",
             _store,
@@ -335,39 +353,6 @@ def _base_settings() -> list[Setting]:
             "page (`/info`, the default target of the Info button) links to it.",
             _web_url,
         ),
-        Setting(
-            "FACEBOOK_APP_ID",
-            "text",
-            "",
-            "Facebook app id; facebook counts are off without it and the secret.",
-            _text,
-        ),
-        Setting("FACEBOOK_APP_SECRET", "text", "", "Facebook app secret.", _text, secret=True),
-        Setting(
-            "FACEBOOK_GRAPH_VERSION",
-            "text",
-            "v25.0",
-            "Graph API version (versions expire about two years after release).",
-            _text,
-        ),
-        Setting(
-            "REDDIT_CLIENT_ID",
-            "text",
-            "",
-            "Reddit OAuth app id (client credentials); "
-            "reddit counts are off without it and the secret.",
-            _text,
-        ),
-        Setting("REDDIT_CLIENT_SECRET", "text", "", "Reddit OAuth app secret.", _text, secret=True),
-        Setting(
-            "BLUESKY_HANDLE",
-            "text",
-            "",
-            "Bluesky handle for the search API; bluesky "
-            "counts are off without it and an app password.",
-            _text,
-        ),
-        Setting("BLUESKY_APP_PASSWORD", "text", "", "Bluesky app password.", _text, secret=True),
         Setting(
             "LOG_LEVEL",
             "choice",
@@ -463,11 +448,86 @@ def _base_settings() -> list[Setting]:
     ]
 
 
+def _embed_settings() -> list[Setting]:
+    out = [
+        Setting(
+            "EMBED_PROVIDERS",
+            "list",
+            tuple(PROVIDERS),
+            "Providers whose content `/embed` shows (the others answer 400): "
+            f"{', '.join(PROVIDERS)}.",
+            _providers,
+        ),
+        Setting(
+            "EMBED_DEADLINE",
+            "seconds",
+            3.0,
+            "The most an embed placeholder waits for a provider it has no preview of; "
+            "after it, a link to the content is shown and the preview is fetched on.",
+            _float(0.05, 30),
+        ),
+        Setting(
+            "EMBED_CACHE_BYTES",
+            "bytes",
+            256 * 1_048_576,
+            "Most bytes of embed previews and pictures kept in the store (those closest "
+            "to expiry go first).",
+            _int(1_048_576, 64 * 1024 * 1_048_576),
+        ),
+        Setting(
+            "EMBED_IMAGE_MAX_BYTES",
+            "bytes",
+            4 * 1_048_576,
+            "Largest picture (poster, avatar, thumbnail) downloaded for an embed.",
+            _int(64 * 1024, 64 * 1_048_576),
+        ),
+    ]
+    for provider in PROVIDERS.values():
+        upper = provider.name.upper()
+        out.append(
+            Setting(
+                f"EMBED_TTL_{upper}",
+                "seconds",
+                provider.ttl,
+                f"How long a {provider.label} preview is fresh (floor {provider.ttl_floor}).",
+                _int(provider.ttl_floor, TTL_CEILING),
+            )
+        )
+        if provider.api_base is not None and provider.name not in COUNT_NETWORKS:
+            out.append(
+                Setting(
+                    f"API_BASE_{upper}",
+                    "url",
+                    "",
+                    f"Replaces scheme, host and port of every {provider.label} host "
+                    f"embeds use (default {', '.join(provider.hosts)}).",
+                    _base_url,
+                )
+            )
+    return out
+
+
+def _credential_settings() -> list[Setting]:
+    """What the networks' count APIs read, as each network module declares it."""
+    return [
+        Setting(o.name, "text", o.default, o.help, _text, secret=o.secret)
+        for net in COUNT_NETWORKS.values()
+        if net.count is not None
+        for o in net.count.options
+    ]
+
+
 def _network_settings() -> list[Setting]:
     out: list[Setting] = []
     for net in COUNT_NETWORKS.values():
         assert net.count is not None
         upper = net.name.upper()
+        shared = PROVIDERS.get(net.name)
+        also = (
+            f" Also every host {shared.label} embeds use ({', '.join(shared.hosts)})."
+            if shared is not None and shared.api_base is not None
+            else ""
+        )
         out.append(
             Setting(
                 f"CACHE_TTL_{upper}",
@@ -484,14 +544,20 @@ def _network_settings() -> list[Setting]:
                 "url",
                 "",
                 f"Replaces scheme, host and port of the {net.label} API endpoints "
-                f"(default {net.count.api_base}).",
+                f"(default {net.count.api_base}).{also}",
                 _base_url,
             )
         )
     return out
 
 
-SETTINGS: tuple[Setting, ...] = tuple(_base_settings() + _network_settings())
+def _all_settings() -> list[Setting]:
+    base = _base_settings()
+    at = [s.name for s in base].index("LOG_LEVEL")  # credentials before the log level
+    return base[:at] + _credential_settings() + base[at:] + _network_settings() + _embed_settings()
+
+
+SETTINGS: tuple[Setting, ...] = tuple(_all_settings())
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
 
@@ -523,12 +589,30 @@ class Settings:
         seconds = int(own if own is not None else self._values["CACHE_TTL"])
         return max(seconds, ttl_floor(network))
 
+    def embed_ttl(self, provider: str) -> int:
+        """How long a provider's previews are fresh (its setting, never below its floor)."""
+        found = PROVIDERS[provider]
+        seconds = int(self._values.get(f"EMBED_TTL_{provider.upper()}") or found.ttl)
+        return max(seconds, found.ttl_floor)
+
     def as_dict(self, *, hide_secrets: bool = True) -> dict[str, Any]:
         out = {}
         for s in SETTINGS:
             value = self._values.get(s.name)
             out[s.name] = "********" if (s.secret and value and hide_secrets) else value
         return out
+
+
+def counts_off(settings: Settings) -> dict[str, str]:
+    """Networks whose counts are off for lack of a setting, with the reason:
+    ``{"facebook": "no SHAREPROXY_FACEBOOK_APP_ID"}`` (the first setting missing)."""
+    out: dict[str, str] = {}
+    for name, net in COUNT_NETWORKS.items():
+        assert net.count is not None
+        missing = net.count.missing({n: str(settings.get(n) or "") for n in net.count.requires})
+        if missing:
+            out[name] = f"no {PREFIX}{missing[0]}"
+    return out
 
 
 def ttl_floor(network: str) -> int:

@@ -66,7 +66,8 @@ def use_store(app: Flask, store: Any) -> Flask:
     svc.store.close()
     svc.store = store
     svc.cache.store = store
-    app.extensions.pop("shareproxy.clicks", None)
+    svc.circuit.store = store
+    svc.clicks.store = store
     metrics.attach(store)
     return app
 

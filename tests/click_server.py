@@ -7,7 +7,7 @@ here: count the click, then answer 302.
 from flask import redirect, request
 from werkzeug.wrappers import Response
 
-from shareproxy import clicks, create_app
+from shareproxy import create_app
 
 app = create_app(log_summary=False)
 
@@ -15,5 +15,8 @@ app = create_app(log_summary=False)
 @app.get("/test-share/<network>")
 def share(network: str) -> Response:
     url = request.args.get("url", "")
-    clicks.record(url, network, request.remote_addr or "", request.headers.get("User-Agent", ""))
+    counter = app.extensions["shareproxy"].clicks
+    counter.record_share(
+        url, network, request.remote_addr or "", request.headers.get("User-Agent", "")
+    )
     return redirect("https://example.org/shared", 302)

@@ -20,9 +20,10 @@ def make_app(tmp_path: Any) -> Iterator[Callable[..., Flask]]:
     apps: list[Flask] = []
 
     def make(**overrides: Any) -> Flask:
-        from shareproxy.networks import COUNT_NETWORKS
+        from shareproxy.settings import BY_NAME
 
-        config: dict[str, Any] = {f"API_BASE_{n.upper()}": CLOSED for n in COUNT_NETWORKS}
+        # every API base (networks and embed providers) at a closed port
+        config: dict[str, Any] = {n: CLOSED for n in BY_NAME if n.startswith("API_BASE_")}
         config["STORE"] = f"sqlite:///{tmp_path / 'shareproxy.db'}"
         config["ALLOWED_DOMAINS"] = "example.org,*.example.com,localhost,127.0.0.1"
         config.update(overrides)
@@ -35,6 +36,7 @@ def make_app(tmp_path: Any) -> Iterator[Callable[..., Flask]]:
     for app in apps:
         svc = app.extensions["shareproxy"]
         svc.cache.close()
+        svc.embeds.close()
         svc.store.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -74,6 +75,66 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         return self.errors.read_text()
+
+
+def get_ttl(port: int, token: str, network: str) -> int | None:
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/admin/api/ttl/{network}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return int(json.load(resp)["seconds"])
+    except OSError:
+        return None
+
+
+def wait_for_ttl(port: int, token: str, network: str, seconds: int, within: float) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < within:
+        if get_ttl(port, token, network) == seconds:
+            return time.monotonic() - start
+        time.sleep(0.1)
+    raise AssertionError(f"the server did not report {network} = {seconds} s within {within} s")
+
+
+def ttl_set_reaches_server(
+    command: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    db: Path,
+    port: int,
+    token: str,
+    network: str,
+    seconds: int,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``shareproxy ttl set NETWORK SECONDS``; the server must report the new TTL within
+    5 s of the moment the command wrote it to the store (seen by reading the SQLite file)."""
+    from shareproxy.store.sqlite import SQLiteStore
+
+    proc = subprocess.Popen(
+        [*command, "ttl", "set", network, str(seconds)], cwd=cwd, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        store = SQLiteStore(str(db))
+        try:
+            while store.get_meta().get(f"ttl:{network}") != str(seconds):
+                assert proc.poll() is None or store.get_meta().get(f"ttl:{network}") == str(
+                    seconds
+                ), proc.communicate()
+                assert time.monotonic() < deadline, "the command did not write the TTL"
+                time.sleep(0.02)
+        finally:
+            store.close()
+        wait_for_ttl(port, token, network, seconds, within=5.0)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 # --- nginx with the shipped site (deploy/nginx/shareproxy.conf), made local

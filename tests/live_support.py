@@ -57,7 +57,6 @@ class Gunicorn:
             "PROMETHEUS_MULTIPROC_DIR": self.metrics_dir,
             "PYTHONPATH": os.pathsep.join(p for p in (pythonpath, ROOT) if p),
         })  # fmt: skip
-        full.pop("SHAREPROXY__SUMMARY_LOGGED", None)
         self.config = "gunicorn.conf.py" if os.path.exists(CONF) else "command-line flags"
         if os.path.exists(CONF):
             args = [GUNICORN, "-c", CONF, app]

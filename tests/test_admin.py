@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ from admin_support import (
 )
 from flask import Flask
 
+from shareproxy.networks.base import RateLimited
 from shareproxy.settings import TTL_CEILING, ttl_floor
 from shareproxy.store import Entry
 from shareproxy.store.redis import RedisStore
@@ -144,8 +146,15 @@ def test_admin_pages_load_nothing_from_elsewhere(logged_in: Any) -> None:
 
     for path in PAGES:
         html = logged_in.get(path).get_data(as_text=True)
-        for ref in re.findall(r'(?:src|href|action)="([^"]*)"', html):
+        for ref in re.findall(r'(?:src|action)="([^"]*)"', html):
             assert ref.startswith("/") or ref.startswith("?"), (path, ref)
+        for tag in re.findall(r"<(?:link|a)\b[^>]*>", html):
+            ref = re.search(r'href="([^"]*)"', tag)
+            if ref is None or ref.group(1)[:1] in ("/", "?", "#"):
+                continue
+            # a link to a counted page (top shared) is followed only when clicked, and
+            # then without a Referer
+            assert tag.startswith("<a ") and 'rel="noreferrer noopener"' in tag, (path, tag)
     with logged_in.get("/static/admin/admin.css") as css:
         assert css.status_code == 200
         assert b"url(" not in css.data and b"@import" not in css.data
@@ -425,10 +434,12 @@ def test_cache_lookup_shows_counts_age_and_next_refresh(admin: Flask, logged_in:
     put(admin, "https://example.org/post", "pinterest", 41)
     html = logged_in.get("/admin/cache?url=https://example.org/post?utm_source=x").text
     assert "https://example.org/post" in html and "utm_source" not in html
-    row = html[html.index(">pinterest<") :]
+    row = html[html.index(">Pinterest<") :]
     row = row[: row.index("</tr>")]
     assert ">41<" in row
-    assert "s<" in row  # age and next refresh in seconds
+    # TTL 1 h, fetched 30 s ago (a second may pass while the test runs)
+    assert re.search(r"fresh, refreshed in 59 min (29|30) s<", row), row
+    assert re.search(r">3[01]\u00a0s ago<", row), row
 
 
 def test_cache_lookup_refuses_a_bad_url_without_reflecting_it(logged_in: Any) -> None:
@@ -467,8 +478,8 @@ def test_api_cache_delete(admin: Flask) -> None:
 
 def test_overview_shows_networks_off_and_why(make_app: Callable[..., Flask]) -> None:
     app = make_app(**ADMIN)
-    cache = app.extensions["shareproxy"].cache
-    cache._open_circuit("pinterest", 120)
+    svc = app.extensions["shareproxy"]
+    svc.circuit.failed("pinterest", RateLimited(120), svc.cache.clock())
     client = app.test_client()
     login(client)
     html = client.get("/admin/").text

@@ -17,6 +17,11 @@ def counts(client: Any, networks: str = "buffer,pinterest") -> Any:
     return client.get(f"/api/counts?url={quote(PAGE, safe='')}&networks={networks}")
 
 
+def memo(app: Flask) -> Any:
+    """The memoised answers (shareproxy/counts.py)."""
+    return app.extensions["shareproxy"].counts._answers
+
+
 def make(fake_app: Callable[..., Flask]) -> tuple[Flask, Any, list[float]]:
     app = fake_app(CACHE_TTL=1000)
     clock = [1_800_000_000.0]
@@ -32,7 +37,7 @@ def test_a_fresh_answer_is_served_from_the_memo_until_it_expires(
     client = app.test_client()
     first = counts(client)
     assert first.get_json() == {"buffer": 7, "pinterest": 7}
-    assert len(cache._answers) == 1
+    assert len(memo(app)) == 1
     fake.set("buffer", value=9)
     fake.set("pinterest", value=9)
     clock[0] += 300
@@ -44,7 +49,7 @@ def test_a_fresh_answer_is_served_from_the_memo_until_it_expires(
     assert fake.calls() == 2
     clock[0] += 701  # expired: stale served at once, one refresh each
     assert counts(client).get_json() == {"buffer": 7, "pinterest": 7}
-    cache._executor.submit(lambda: None).result()  # let the refreshes run
+    cache._refreshes.executor.submit(lambda: None).result()  # let the refreshes run
     for _ in range(50):
         if counts(client).get_json() == {"buffer": 9, "pinterest": 9}:
             break
@@ -62,11 +67,11 @@ def test_purge_and_ttl_changes_forget_answers(
     fake.set("buffer", value=11)
     fake.set("pinterest", value=11)
     cache.purge(PAGE)
-    assert not cache._answers
+    assert not memo(app)
     assert counts(client).get_json() == {"buffer": 11, "pinterest": 11}
     assert counts(client).headers["Cache-Control"] == "public, max-age=1000"
     cache.set_ttl("buffer", 400)
-    assert not cache._answers
+    assert not memo(app)
     assert counts(client).headers["Cache-Control"] == "public, max-age=400"
 
 
@@ -78,11 +83,10 @@ def test_incomplete_or_stale_answers_are_not_memorised(
     gate = fake.set("buffer", gate=threading.Event()).gate
     assert gate is not None
     app = fake_app(REQUEST_DEADLINE=0.05)
-    cache = app.extensions["shareproxy"].cache
     resp = counts(app.test_client(), "buffer")
     gate.set()
     assert resp.get_json() == {}
-    assert not cache._answers
+    assert not memo(app)
 
 
 def test_memo_hits_are_counted_in_metrics(
@@ -108,7 +112,7 @@ def test_an_answer_with_click_counts_is_rebuilt_after_a_click(
     first = client.get(f"/api/counts?url={page}")
     assert "twitter" not in first.get_json()
     assert client.get(f"/api/counts?url={page}").get_data() == first.get_data()
-    assert len(cache._answers) == 1
+    assert len(memo(app)) == 1
     # a share through shareproxy on a network without a count API (SHAREPROXY_CLICK_COUNTS=fill)
     shared = client.get(f"/share/twitter?url={page}", headers={"User-Agent": "memo-test"})
     assert shared.status_code == 302

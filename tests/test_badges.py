@@ -192,7 +192,7 @@ def test_rendered_bytes_are_cached(app: Flask) -> None:
     for _ in range(3):
         assert client.get("/badge/telegram.png?scale=2").status_code == 200
     client.get("/badge/telegram.png?scale=2&theme=auto")  # auto is color: same badge
-    cache = app.extensions["shareproxy.badges"]
+    cache = app.extensions["shareproxy"].badges
     assert cache.renders == 1 and len(cache) == 1
 
 

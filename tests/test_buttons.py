@@ -343,7 +343,7 @@ def test_embed_js_checks_origin_and_source(client: Any) -> None:
     resp = client.get("/embed.js")
     assert resp.status_code == 200 and resp.mimetype == "text/javascript"
     js = body(resp)
-    assert "e.origin !== base" in js and "e.source !== frames[i].contentWindow" in js
+    assert "e.origin !== base" in js and "e.source !== f.contentWindow" in js
     assert 'link[rel="canonical"]' in js and 'meta[property="og:url"]' in js
 
 

@@ -263,7 +263,7 @@ def test_429_opens_the_circuit(fake_app: Callable[..., Flask], fake: FakeNetwork
     assert get(app) == {}
     assert get(other, url=PAGE + "/3") == {}
     assert fake.calls() == 1
-    assert app.extensions["shareproxy"].cache.circuit_open_until("buffer") == (
+    assert app.extensions["shareproxy"].circuit.open_until("buffer") == (
         pytest.approx(clock.now - 61 + 120)
     )
     # once Retry-After has passed, the network is asked again
@@ -276,13 +276,13 @@ def test_429_opens_the_circuit(fake_app: Callable[..., Flask], fake: FakeNetwork
 def test_repeated_429_backs_off_longer(fake_app: Callable[..., Flask], fake: FakeNetworks) -> None:
     clock = Clock()
     app = with_clock(fake_app(), clock)
-    cache = app.extensions["shareproxy"].cache
+    circuit = app.extensions["shareproxy"].circuit
     fake.set("buffer", "rate_limited", retry_after="1")
     get(app)
-    first = cache.circuit_open_until("buffer") - clock.now
+    first = circuit.open_until("buffer") - clock.now
     clock.advance(first + 1)
     get(app, url=PAGE + "/2")
-    second = cache.circuit_open_until("buffer") - clock.now
+    second = circuit.open_until("buffer") - clock.now
     assert fake.calls() == 2
     assert second > first >= 30
 

@@ -21,7 +21,7 @@ def setup(fake_app: Callable[..., Flask]) -> tuple[Flask, Any, list[float], list
     app = fake_app(CACHE_TTL=1000)
     clock = [1_800_000_000.0]
     app.extensions["shareproxy"].cache.clock = lambda: clock[0]
-    fast = app.extensions["shareproxy.fastpath"]
+    fast = app.extensions["shareproxy"].fastpath
     inner = fast.app
     flask_calls = [0]
 

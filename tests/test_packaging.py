@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from deploy_support import ROOT
+from deploy_support import ROOT, free_port, ttl_set_reaches_server, wait_for_ttl
 
 SKIP = shutil.ignore_patterns(
     ".git", ".venv", "venv", "instance", "build", "dist", "*.egg-info", "__pycache__",
@@ -108,3 +109,65 @@ def test_every_subpackage_is_listed_in_pyproject() -> None:
         for p in (ROOT / "shareproxy").rglob("__init__.py")
     }
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
+
+
+@pytest.mark.parametrize("mode", ["wheel", "editable"])
+def test_pip_install_leaves_a_shareproxy_command_that_finds_the_servers_store(
+    built: tuple[Path, Path], tmp_path: Path, mode: str
+) -> None:
+    """`pip install .` (or `-e .`) into a virtual environment: `shareproxy serve` in one
+    folder and `shareproxy ttl set` in another use the same store, the environment's
+    var/shareproxy-instance/shareproxy.db, and the server reports the change."""
+    src, wheel = built
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    # the dependencies come from the test environment; shareproxy itself is installed
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    import flask
+
+    deps = os.path.dirname(os.path.dirname(flask.__file__))  # where the test's packages are
+    Path(site, "test-deps.pth").write_text(deps + "\n")
+    target = str(wheel) if mode == "wheel" else "-e" + str(src)
+    args = [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
+            "--no-index", "--no-build-isolation", "-q", target]  # fmt: skip
+    result = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    command = venv / "bin" / "shareproxy"
+    assert command.is_file()
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHAREPROXY_")}
+    for name in ("PROMETHEUS_MULTIPROC_DIR", "BIND", "VIRTUAL_ENV", "PYTHONPATH"):
+        env.pop(name, None)
+    token = "pip-install-test-token-0123456789abcdef"
+    env.update(SHAREPROXY_ADMIN_TOKEN=token, SHAREPROXY_API_BASE_PINTEREST="http://127.0.0.1:9")
+    db = venv / "var" / "shareproxy-instance" / "shareproxy.db"
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    check = subprocess.run(
+        [str(command), "check-config"], cwd=there, env=env, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert f"store: SQLite {db} (default: the instance folder of the environment" in check.stdout
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(command), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+            cwd=here, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        wait_for_ttl(port, token, "pinterest", 3600, within=60)
+        assert f"store: SQLite {db} (default:" in log.read_text()
+        result = ttl_set_reaches_server(
+            [str(command)], there, env, db, port, token, "pinterest", 1900
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "applied by 1 server process" in result.stdout
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

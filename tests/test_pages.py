@@ -157,7 +157,7 @@ def test_landing_page_never_refuses_a_language(client: Any) -> None:
 
 
 def test_landing_page_previews_every_theme_and_both_modes(client: Any) -> None:
-    from shareproxy.views.buttons import CHOICES
+    from shareproxy.views.params import CHOICES
 
     html = body(client.get("/"))
     frames = [t for t in tags(html) if t.name == "iframe"]

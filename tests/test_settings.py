@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from shareproxy import summary
-from shareproxy.fetch import Fetcher
 from shareproxy.settings import ConfigError, load
+from shareproxy.startup import summary
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,7 +54,7 @@ def test_per_network_ttl_and_floor() -> None:
         ({"SHAREPROXY_CACHE_TTL": "0"}, "SHAREPROXY_CACHE_TTL: must be at least 1, got 0"),
         ({"SHAREPROXY_REQUEST_DEADLINE": "soon"},
          "SHAREPROXY_REQUEST_DEADLINE: expected a number of seconds, got 'soon'"),
-        ({"SHAREPROXY_STORE": "postgres://db"}, "SHAREPROXY_STORE: expected sqlite:///path.db"),
+        ({"SHAREPROXY_STORE": "postgres://db"}, "SHAREPROXY_STORE: expected sqlite:////absolute/path.db"),
         ({"SHAREPROXY_ALLOWED_DOMAINS": "example.org,exa mple.org"},
          "SHAREPROXY_ALLOWED_DOMAINS: 'exa mple.org' is not a host name"),
         ({"SHAREPROXY_API_BASE_BUFFER": "localhost:8000"},
@@ -92,8 +91,8 @@ def test_unknown_settings_are_refused(tmp_path: Path) -> None:
         load(environ={"SHAREPROXY_CONFIG": str(tmp_path / "missing.toml")})
     # the test suite's own variables are not settings, and not refused
     assert load(environ={"SHAREPROXY_TEST_REDIS": "required"}).cache_ttl == 3600
-    # nor is the marker create_app reads to log its summary once
-    assert load(environ={"SHAREPROXY__SUMMARY_LOGGED": "1"}).cache_ttl == 3600
+    # nor are shareproxy's own (gunicorn.conf.py marks a metrics folder it made)
+    assert load(environ={"SHAREPROXY__OWN_METRICS_DIR": "1"}).cache_ttl == 3600
 
 
 def test_secrets_are_hidden() -> None:
@@ -102,12 +101,7 @@ def test_secrets_are_hidden() -> None:
 
 
 def summary_of(**env: str) -> list[str]:
-    s = load(environ=env)
-    fetcher = Fetcher(s)
-    try:
-        return summary(s, fetcher)
-    finally:
-        fetcher.close()
+    return summary(load(environ=env))
 
 
 def test_summary_says_which_counts_are_off() -> None:

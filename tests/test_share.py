@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from buttons_support import PAGE
 
-from shareproxy import clicks
+from shareproxy.clicks import ClickCounter
 from shareproxy.networks import NETWORKS
 from shareproxy.urls import normalise
 
@@ -19,7 +19,7 @@ TITLE = 'Tom & Jerry: "50% off" <b>#1</b> ?a=b'
 @pytest.fixture
 def recorded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
     calls: list[tuple[str, ...]] = []
-    monkeypatch.setattr(clicks, "record", lambda *args: calls.append(args))
+    monkeypatch.setattr(ClickCounter, "record_share", lambda self, *args: calls.append(args))
     return calls
 
 

@@ -125,6 +125,97 @@ def test_unreadable_entries_are_skipped(store: Any) -> None:
     assert store.get_entries(PAGE, ["buffer", "vk"]) == {"buffer": Entry(4, 1.0, 1.0)}
 
 
+# --- embed values: bytes that expire, bounded in total size
+
+
+def test_blobs_round_trip_and_expire(store: Any) -> None:
+    now = 1_000_000.0
+    assert store.get_blob("i:abc.webp", now) is None
+    data = bytes(range(256)) * 4  # every byte value: stored as bytes, not text
+    store.put_blob("i:abc.webp", data, 60, 1 << 20, now)
+    assert store.get_blob("i:abc.webp", now) == data
+    assert store.blob_usage(now) == (1, len(data))
+    store.put_blob("i:abc.webp", b"new", 60, 1 << 20, now)
+    assert store.get_blob("i:abc.webp", now) == b"new"
+    assert store.blob_usage(now) == (1, 3)
+    if store.kind == "sqlite":  # Redis expires by its own clock: the time given is not used
+        assert store.get_blob("i:abc.webp", now + 61) is None
+
+
+def test_blobs_are_bounded_and_the_nearest_expiry_goes_first(store: Any) -> None:
+    now = 1_000_000.0
+    store.put_blob("p:a", b"a" * 400, 300, 1000, now)
+    store.put_blob("p:b", b"b" * 400, 100, 1000, now)  # expires first
+    store.put_blob("p:c", b"c" * 400, 200, 1000, now)
+    assert store.get_blob("p:b", now) is None
+    assert store.get_blob("p:a", now) == b"a" * 400
+    assert store.get_blob("p:c", now) == b"c" * 400
+    assert store.blob_usage(now) == (2, 800)
+    # a value larger than the limit is kept alone: everything else goes
+    store.put_blob("p:d", b"d" * 1500, 10, 1000, now)
+    assert store.get_blob("p:d", now) == b"d" * 1500
+    assert store.get_blob("p:a", now) is None and store.get_blob("p:c", now) is None
+    assert store.blob_usage(now) == (1, 1500)
+
+
+def test_blob_purge_by_prefix(store: Any) -> None:
+    now = 1_000_000.0
+    for key in ("p:youtube:1", "p:youtube:2", "p:vimeo:1", "i:x.jpg"):
+        store.put_blob(key, key.encode(), 60, 1 << 20, now)
+    assert store.purge_blobs("p:youtube:") == 2
+    assert store.get_blob("p:youtube:1", now) is None
+    assert store.get_blob("p:vimeo:1", now) == b"p:vimeo:1"
+    assert store.blob_usage(now) == (2, len(b"p:vimeo:1") + len(b"i:x.jpg"))
+    assert store.purge_blobs() == 2
+    assert store.blob_usage(now) == (0, 0)
+
+
+def test_check_ins_replace_and_expire(store: Any) -> None:
+    import time
+
+    now = time.time()  # Redis expires by its own clock
+    assert store.members(now) == {}
+    store.check_in("web-1:10", "first", 30, now)
+    store.check_in("web-1:10", "second", 30, now)
+    store.check_in("web-2:7", "other", 0.3, now)
+    assert store.members(now) == {"web-1:10": "second", "web-2:7": "other"}
+    time.sleep(0.4)
+    assert store.members(time.time()) == {"web-1:10": "second"}
+    assert store.get_meta() == {}  # check-ins are not shared settings
+
+
+def test_top_pages_overall_and_per_network_with_pages(store: Any) -> None:
+    shares = {
+        ("https://example.org/a", "twitter"): 5,
+        ("https://example.org/a", "mastodon"): 2,
+        ("https://example.org/b", "twitter"): 1,
+        ("https://example.org/c", "mastodon"): 4,
+        ("https://example.org/d", "bluesky"): 3,
+    }
+    for (url, network), n in shares.items():
+        for i in range(n):
+            assert store.record_click(url, network, [f"{url}{network}{i}"], 60, 1000.0) == "counted"
+    assert store.count_clicked() == 4
+    assert store.count_clicked("twitter") == 2 and store.count_clicked("nobody") == 0
+    assert store.top_pages(2) == [
+        ("https://example.org/a", 7, {"twitter": 5, "mastodon": 2}),
+        ("https://example.org/c", 4, {"mastodon": 4}),
+    ]
+    assert store.top_pages(2, offset=2) == [
+        ("https://example.org/d", 3, {"bluesky": 3}),
+        ("https://example.org/b", 1, {"twitter": 1}),
+    ]
+    assert store.top_pages(2, offset=4) == []
+    assert store.top_clicks("twitter", 1) == [("https://example.org/a", 5)]
+    assert store.top_clicks("twitter", 1, offset=1) == [("https://example.org/b", 1)]
+    if store.kind == "redis":  # the union made for the ranking is not left behind
+        assert store._scan(f"{store.prefix}ktop*") == []
+
+
+def test_top_pages_of_an_empty_store(store: Any) -> None:
+    assert store.top_pages(20) == [] and store.count_clicked() == 0
+
+
 # --- share counters with a limit, and the bound on stored pages
 
 

@@ -1,4 +1,9 @@
-"""What a network is: its share link, and (where it has one) its count API.
+"""What a network is: every fact about it, declared in its own module.
+
+Its name, label, colour and icon; its share link; where it has one, its count API with the
+settings that API reads; where it has one, the official widget two-click mode loads. The
+rest of shareproxy learns about networks from these declarations only (the registry in
+``networks/__init__.py`` lists the modules).
 
 A network module never sends a request. Its count API is a pair of pure functions:
 ``build`` makes the upstream request for a page URL and ``extract`` reads the count from
@@ -13,6 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
+
+from markupsafe import escape
 
 # --- typed failures of an upstream call
 
@@ -114,22 +121,70 @@ class Auth:
 
 
 @dataclass(frozen=True)
+class Option:
+    """A setting a count API reads (``SHAREPROXY_<name>``): a credential or a version.
+
+    The settings reference, the configuration checks and :class:`Credentials` are built
+    from these declarations. A ``required`` one must be set, else the network's counts
+    are off (and the start-up summary and the admin console say which one is missing).
+    """
+
+    name: str
+    help: str
+    default: str = ""
+    secret: bool = False
+    required: bool = True
+
+
+STATUSES = ("documented", "alive", "best effort", "doubtful", "probably dead")
+
+
+@dataclass(frozen=True)
 class CountAPI:
     api_base: str  # scheme://host[:port] of the default endpoint; the setting replaces it
     build: Callable[[str, Credentials, str | None], UpstreamRequest]  # (url, creds, token)
     extract: Callable[[UpstreamResponse, str], int]  # (answer, page url)
     ttl_floor: int = 60
-    requires: tuple[str, ...] = ()  # settings that must be set, else the network is off
+    options: tuple[Option, ...] = ()  # settings the API reads
     auth: Auth | None = None
-    status: str = "best effort"  # as documented: documented, alive, best effort, doubtful
+    status: str = "best effort"  # one of STATUSES: how far the endpoint can be trusted
+    name: str = ""  # what the endpoint is, for the README (e.g. "Graph API")
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        """Settings that must be set, else the network's counts are off."""
+        return tuple(o.name for o in self.options if o.required)
+
+    def missing(self, values: Mapping[str, str]) -> list[str]:
+        """The required settings ``values`` lacks, in declaration order."""
+        return [name for name in self.requires if not values.get(name)]
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a share button is about: the page, its title, the visitor's language and an
+    image (Pinterest)."""
+
+    url: str
+    title: str = ""
+    lang: str = "en"
+    media: str = ""
+
+
+def _no_locale(lang: str) -> str:
+    return lang
 
 
 @dataclass(frozen=True)
 class Widget:
     """An official widget a two-click button loads after the first click."""
 
-    scripts: tuple[str, ...]  # script URLs
+    name: str  # what it is, for the README
+    scripts: tuple[str, ...]  # script URLs; ``{locale}`` becomes ``locale(lang)``
     origins: tuple[str, ...]  # what the CSP must allow once activated
+    element: Callable[[Network, Page], str]  # the markup the scripts turn into the widget,
+    # every value in it HTML-escaped
+    locale: Callable[[str], str] = _no_locale
 
 
 @dataclass(frozen=True)
@@ -138,10 +193,11 @@ class Network:
     label: str  # the network's own name, e.g. "X"
     color: str  # brand colour, #rrggbb
     share_url: str | None  # template with {url} {title} {text}; None for local actions
+    icon: str = ""  # SVG path data, 24×24 viewBox, even-odd fill (see shareproxy/icons.py)
     count: CountAPI | None = None
     widget: Widget | None = None
     kind: str = "network"  # network, action (copy, print, share, info) or fediverse
-    note: str = ""
+    note: str = ""  # said in the README's table: what an action does, a parameter it takes
     text_limit: int | None = None  # most characters of a post (title + space + URL)
     url_weight: int | None = None  # what a URL counts towards text_limit (None: its length)
 
@@ -173,6 +229,23 @@ class Network:
             media=quote(media, safe=""),
             instance=instance,
         )
+
+    @property
+    def via_shareproxy(self) -> bool:
+        """Whether a share leaves through ``/share/<name>`` (and is counted there): links to
+        web pages do; app links (``sms:``, ``threema://``) and local actions do not."""
+        return self.share_url is not None and self.share_url.startswith("https://")
+
+    def widget_html(self, page: Page) -> str:
+        """The official widget's markup and scripts for ``page`` (two-click, activated)."""
+        if self.widget is None:
+            raise ValueError(f"{self.name} has no widget")
+        locale = self.widget.locale(page.lang)
+        scripts = "".join(
+            f'<script src="{escape(src.format(locale=locale))}" async></script>'
+            for src in self.widget.scripts
+        )
+        return self.widget.element(self, page) + scripts
 
 
 # --- small helpers for extract functions

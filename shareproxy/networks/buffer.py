@@ -23,10 +23,13 @@ def extract(resp: UpstreamResponse, url: str) -> int:
     return as_count(need(resp.json(), "shares"))
 
 
+ICON = "M12 2l10 4.8-10 4.8L2 6.8zM4.6 10.7l7.4 3.5 7.4-3.5L22 12l-10 4.8L2 12zM4.6 15.9l7.4 3.5 7.4-3.5 2.6 1.3L12 22l-10-4.8z"  # noqa: E501
+
 NETWORK = Network(
     name="buffer",
     label="Buffer",
     color="#231f20",
     share_url="https://buffer.com/add?url={url}&text={title}",
+    icon=ICON,
     count=CountAPI(api_base=API_BASE, build=build, extract=extract, ttl_floor=300),
 )

@@ -1,10 +1,14 @@
 """Facebook: share dialog; counts from the Graph API (app id and secret required)."""
 
+from markupsafe import escape
+
 from .base import (
     CountAPI,
     Credentials,
     MalformedResponse,
     Network,
+    Option,
+    Page,
     UpstreamRequest,
     UpstreamResponse,
     Widget,
@@ -14,10 +18,21 @@ from .base import (
 )
 
 API_BASE = "https://graph.facebook.com"
+# The Graph API version of the count calls (SHAREPROXY_FACEBOOK_GRAPH_VERSION replaces it)
+# and of the SDK the two-click button loads. Versions expire about two years after release.
+GRAPH_VERSION = "v25.0"
+# Facebook's SDK wants a locale with a region.
+LOCALES = {
+    "ar": "ar_AR", "bg": "bg_BG", "cs": "cs_CZ", "da": "da_DK", "de": "de_DE", "en": "en_US",
+    "es": "es_ES", "fa": "fa_IR", "fi": "fi_FI", "fr": "fr_FR", "he": "he_IL", "hr": "hr_HR",
+    "hu": "hu_HU", "it": "it_IT", "ja": "ja_JP", "ko": "ko_KR", "nl": "nl_NL", "no": "nb_NO",
+    "pl": "pl_PL", "pt": "pt_PT", "ro": "ro_RO", "ru": "ru_RU", "sk": "sk_SK", "sl": "sl_SI",
+    "sr": "sr_RS", "sv": "sv_SE", "tr": "tr_TR", "zh": "zh_CN",
+}  # fmt: skip
 
 
 def build(url: str, creds: Credentials, token: str | None) -> UpstreamRequest:
-    version = creds["FACEBOOK_GRAPH_VERSION"] or "v25.0"
+    version = creds["FACEBOOK_GRAPH_VERSION"] or GRAPH_VERSION
     return UpstreamRequest(
         f"{API_BASE}/{version}/",
         params={
@@ -38,26 +53,58 @@ def extract(resp: UpstreamResponse, url: str) -> int:
     return as_count(need(data, "og_object", "engagement", "count"))
 
 
+def locale(lang: str) -> str:
+    return LOCALES.get(lang, "en_US")
+
+
+def element(net: Network, page: Page) -> str:
+    return (
+        f'<div id="fb-root"></div><div class="fb-share-button" data-href="{escape(page.url)}" '
+        'data-layout="button_count" data-size="small"></div>'
+    )
+
+
+ICON = (
+    "M14 8V6.6c0-.8.4-1.6 1.6-1.6H17V2h-2.6C11.5 2 10 3.8 10 6.4V8H7.5v3.2H10V22h4V11.2h2.8L17.2 8z"  # noqa: E501
+)
+
 NETWORK = Network(
     name="facebook",
     label="Facebook",
     color="#1877f2",
     share_url="https://www.facebook.com/sharer/sharer.php?u={url}",
+    icon=ICON,
     count=CountAPI(
         api_base=API_BASE,
         build=build,
         extract=extract,
         ttl_floor=3600,  # Graph allows 10 calls per URL, per app, per hour
-        requires=("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET"),
+        options=(
+            Option(
+                "FACEBOOK_APP_ID",
+                "Facebook app id; facebook counts are off without it and the secret.",
+            ),
+            Option("FACEBOOK_APP_SECRET", "Facebook app secret.", secret=True),
+            Option(
+                "FACEBOOK_GRAPH_VERSION",
+                "Graph API version (versions expire about two years after release).",
+                default=GRAPH_VERSION,
+                required=False,
+            ),
+        ),
         status="alive",
+        name="Graph API",
     ),
     widget=Widget(
-        scripts=("https://connect.facebook.net/{locale}/sdk.js",),
+        name="Share button (the Like button was switched off in Feb 2026)",
+        scripts=("https://connect.facebook.net/{locale}/sdk.js#xfbml=1&version=" + GRAPH_VERSION,),
         origins=(
             "https://connect.facebook.net",
             "https://www.facebook.com",
             "https://web.facebook.com",
             "https://staticxx.facebook.com",
         ),
+        element=element,
+        locale=locale,
     ),
 )

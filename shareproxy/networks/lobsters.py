@@ -36,10 +36,15 @@ def extract(resp: UpstreamResponse, url: str) -> int:
     return as_count(max(total, 0))
 
 
+ICON = (
+    "M6 2h12a4 4 0 0 1 4 4v12a4 4 0 0 1-4 4H6a4 4 0 0 1-4-4V6a4 4 0 0 1 4-4zM8.5 6v12H16v-2.3h-5V6z"  # noqa: E501
+)
+
 NETWORK = Network(
     name="lobsters",
     label="Lobsters",
     color="#ac130d",
     share_url="https://lobste.rs/stories/new?url={url}&title={title}",
+    icon=ICON,
     count=CountAPI(api_base=API_BASE, build=build, extract=extract, ttl_floor=300, status="alive"),
 )

@@ -3,11 +3,14 @@
 import json
 import re
 
+from markupsafe import escape
+
 from .base import (
     CountAPI,
     Credentials,
     MalformedResponse,
     Network,
+    Page,
     UpstreamRequest,
     UpstreamResponse,
     Widget,
@@ -36,6 +39,14 @@ def extract(resp: UpstreamResponse, url: str) -> int:
     return as_count(need(data, "count"))
 
 
+def element(net: Network, page: Page) -> str:
+    href = escape(net.share_link(page.url, page.title, media=page.media))
+    title = escape(page.title)
+    return f'<a data-pin-do="buttonPin" data-pin-count="beside" href="{href}">{title}</a>'
+
+
+ICON = "M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zM9.6 6.5H13a3.7 3.7 0 0 1 0 7.4h-1.6L10.2 19H8.3zM11.7 8.6l-.7 3.3h1.9a1.65 1.65 0 0 0 0-3.3z"  # noqa: E501
+
 NETWORK = Network(
     name="pinterest",
     label="Pinterest",
@@ -43,8 +54,11 @@ NETWORK = Network(
     share_url=(
         "https://www.pinterest.com/pin/create/link/?url={url}&media={media}&description={title}"
     ),
+    icon=ICON,
+    note="`media` for the image",
     count=CountAPI(api_base=API_BASE, build=build, extract=extract, ttl_floor=300),
     widget=Widget(
+        name="Pin It button",
         scripts=("https://assets.pinterest.com/js/pinit.js",),
         origins=(
             "https://assets.pinterest.com",
@@ -52,5 +66,6 @@ NETWORK = Network(
             "https://log.pinterest.com",
             "https://www.pinterest.com",
         ),
+        element=element,
     ),
 )

@@ -6,6 +6,7 @@ from .base import (
     Credentials,
     MalformedResponse,
     Network,
+    Option,
     Token,
     UpstreamRequest,
     UpstreamResponse,
@@ -59,18 +60,29 @@ def extract(resp: UpstreamResponse, url: str) -> int:
     return as_count(max(total, 0))
 
 
+ICON = "M12 8a8 6 0 1 1 0 12 8 6 0 0 1 0-12zM8.8 12.3a1.6 1.6 0 1 0 0 3.2 1.6 1.6 0 0 0 0-3.2zM15.2 12.3a1.6 1.6 0 1 0 0 3.2 1.6 1.6 0 0 0 0-3.2zM8.6 17a5.5 5.5 0 0 0 6.8 0l-.6-.8a4.5 4.5 0 0 1-5.6 0zM3.6 8.6a1.6 1.6 0 1 0 0 3.2 1.6 1.6 0 0 0 0-3.2zM20.4 8.6a1.6 1.6 0 1 0 0 3.2 1.6 1.6 0 0 0 0-3.2zM17.5 2.3a1.7 1.7 0 1 0 0 3.4 1.7 1.7 0 0 0 0-3.4zM11.4 7.9l1.1-4.9 3.3.6v.9l-2.6-.5-.9 3.9z"  # noqa: E501
+
 NETWORK = Network(
     name="reddit",
     label="Reddit",
     color="#ff4500",
     share_url="https://www.reddit.com/submit?url={url}&title={title}",
+    icon=ICON,
     count=CountAPI(
         api_base=API_BASE,
         build=build,
         extract=extract,
         ttl_floor=300,
-        requires=("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET"),
+        options=(
+            Option(
+                "REDDIT_CLIENT_ID",
+                "Reddit OAuth app id (client credentials); "
+                "reddit counts are off without it and the secret.",
+            ),
+            Option("REDDIT_CLIENT_SECRET", "Reddit OAuth app secret.", secret=True),
+        ),
         auth=Auth(build=build_auth, extract=extract_auth),
-        status="alive (credentials)",
+        status="alive",
+        name="OAuth API",
     ),
 )

@@ -2,10 +2,14 @@
 
 from .base import Network
 
+ICON = "M12 2l5 5h-3.5v8h-3V7H7zM4 10h4v2H6v8h12v-8h-2v-2h4v12H4z"
+
 NETWORK = Network(
     name="share",
     label="Share",
     color="#555555",
     share_url=None,
+    icon=ICON,
     kind="action",
+    note="the browser's Web Share dialog, shown only where `navigator.share` exists",
 )

@@ -1,15 +1,27 @@
 """X (formerly Twitter): post intent; no count API (first-party clicks only)."""
 
-from .base import Network, Widget
+from markupsafe import escape
+
+from .base import Network, Page, Widget
+
+
+def element(net: Network, page: Page) -> str:
+    href = escape(net.share_link(page.url, page.title))
+    return f'<a class="twitter-share-button" href="{href}" data-lang="{page.lang}">X</a>'
+
+
+ICON = "M3 3h5.5l4.1 5.6L17.8 3h2.7l-6.5 7.5L21 21h-5.5l-4.3-5.8L5.6 21H2.9l7-8z"
 
 NETWORK = Network(
     name="twitter",
     label="X",
     color="#000000",
     share_url="https://x.com/intent/tweet?text={title}&url={url}",
+    icon=ICON,
     text_limit=280,
     url_weight=23,
     widget=Widget(
+        name="post button",
         scripts=("https://platform.x.com/widgets.js",),
         origins=(
             "https://platform.x.com",
@@ -17,5 +29,6 @@ NETWORK = Network(
             "https://syndication.twitter.com",
             "https://x.com",
         ),
+        element=element,
     ),
 )

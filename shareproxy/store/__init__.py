@@ -28,6 +28,58 @@ def split_redis_url(url: str) -> tuple[str, str | None]:
     return urlunsplit(parts._replace(query=rest)), prefixes[0]
 
 
+DEFAULT_FILE = "shareproxy.db"  # in the instance folder (shareproxy/paths.py) by default
+
+
+def sqlite_path(url: str, instance_path: str) -> str:
+    """The SQLite file of ``url`` (``sqlite:////abs/path.db``), or the default one."""
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///") :]
+    return os.path.join(instance_path, DEFAULT_FILE)
+
+
+def public_url(url: str) -> str:
+    """A Redis URL without its password (in the user part or a ``password=`` parameter)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    user = parts.username or ""
+    netloc = f"{user}@{host}" if user else host
+    pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"]
+    return urlunsplit(parts._replace(netloc=netloc, query=urlencode(pairs, safe=":")))
+
+
+def describe(url: str, instance_path: str) -> str:
+    """The store in full, for people: the SQLite file, or the Redis URL without password."""
+    if url.startswith("redis://"):
+        return f"Redis {public_url(url)}"
+    return f"SQLite {os.path.abspath(sqlite_path(url, instance_path))}"
+
+
+def sqlite_problem(url: str, instance_path: str) -> str | None:
+    """Why the SQLite store of ``url`` cannot be written, or None (Redis: None).
+
+    Creates nothing: for a file that does not exist yet, the nearest existing folder on its
+    path must be writable. SQLite keeps its -wal and -shm files beside the database, so the
+    folder must be writable too.
+    """
+    if url.startswith("redis://"):
+        return None
+    path = os.path.abspath(sqlite_path(url, instance_path))
+    folder = os.path.dirname(path)
+    if os.path.exists(path):
+        if not os.access(path, os.R_OK | os.W_OK):
+            return f"cannot write the SQLite file {path}"
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return f"cannot write in {folder} (SQLite keeps its -wal and -shm files there)"
+        return None
+    existing = folder
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
+        return f"cannot create {path}: {existing} is not a writable folder"
+    return None
+
+
 def open_store(url: str, instance_path: str, max_pages: int = 0) -> Store:
     """Open the store named by ``url``; an empty url means SQLite in the instance folder.
 
@@ -40,12 +92,13 @@ def open_store(url: str, instance_path: str, max_pages: int = 0) -> Store:
         return RedisStore(plain, prefix=prefix or PREFIX, max_pages=max_pages)
     from .sqlite import SQLiteStore
 
-    if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///") :]
-    else:
+    if not url.startswith("sqlite:///"):
         os.makedirs(instance_path, mode=0o700, exist_ok=True)
-        path = os.path.join(instance_path, "shareproxy.db")
-    return SQLiteStore(path, max_pages=max_pages)
+    return SQLiteStore(sqlite_path(url, instance_path), max_pages=max_pages)
 
 
-__all__ = ["Entry", "Store", "StoreError", "open_store", "split_redis_url"]
+__all__ = [
+    "Entry", "Store", "StoreError", "describe", "open_store", "public_url", "sqlite_path",
+    "sqlite_problem",
+    "split_redis_url",
+]  # fmt: skip

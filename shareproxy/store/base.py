@@ -104,7 +104,17 @@ class Store(Protocol):
 
     def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]: ...
 
-    def top_clicks(self, network: str, limit: int) -> list[tuple[str, int]]: ...
+    def top_clicks(self, network: str, limit: int, offset: int = 0) -> list[tuple[str, int]]:
+        """Pages of ``network`` by shares, most first (then by URL), from rank ``offset``."""
+        ...
+
+    def top_pages(self, limit: int, offset: int = 0) -> list[tuple[str, int, dict[str, int]]]:
+        """Pages by shares on every network together, most first: (url, total, per network)."""
+        ...
+
+    def count_clicked(self, network: str | None = None) -> int:
+        """How many pages were shared (on ``network``, or on any)."""
+        ...
 
     def click_networks(self) -> dict[str, int]:
         """Total clicks per network (networks with none are left out)."""
@@ -151,8 +161,35 @@ class Store(Protocol):
 
     def forget(self, key: str) -> None: ...
 
+    # the servers using this store: each worker checks in every few seconds
+    def check_in(self, member: str, info: str, keep: float, now: float) -> None:
+        """Set ``member``'s ``info`` (replacing the last one), kept ``keep`` seconds."""
+        ...
+
+    def members(self, now: float) -> dict[str, str]:
+        """Every member checked in within its ``keep`` seconds, with its info."""
+        ...
+
     def sweep(self, now: float) -> None:
         """Delete what has expired (salts, dedup keys, statistics) if the store must."""
+        ...
+
+    # embed previews and pictures: opaque bytes that expire, bounded in total size
+    def get_blob(self, key: str, now: float) -> bytes | None:
+        """The value kept under ``key``, unless it expired or was evicted."""
+        ...
+
+    def put_blob(self, key: str, value: bytes, keep: float, limit: int, now: float) -> None:
+        """Keep ``value`` under ``key`` for ``keep`` seconds. When all values then hold more
+        than ``limit`` bytes, those closest to expiry go first (never the one just put)."""
+        ...
+
+    def blob_usage(self, now: float) -> tuple[int, int]:
+        """How many values are kept, and their bytes."""
+        ...
+
+    def purge_blobs(self, prefix: str = "") -> int:
+        """Forget every value whose key starts with ``prefix``; return how many."""
         ...
 
     # statistics buckets: (resolution "m" or "h", bucket start, network, field) -> amount

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 import uuid
 from typing import Any
@@ -92,6 +93,38 @@ if n == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end
 return n
 """
 
+# Embed values: KEYS = the value's key, the expiry index (sorted set), the sizes (hash),
+# the total (integer). ARGV = name, value, lifetime in ms, expiry time, limit in bytes,
+# now, the prefix of value keys. Values past their expiry leave the index first, then
+# those closest to expiry while the total is over the limit (never the one just put).
+_PUT_BLOB = """
+local size = string.len(ARGV[2])
+local old = tonumber(redis.call('hget', KEYS[3], ARGV[1]) or '0')
+redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('zadd', KEYS[2], ARGV[4], ARGV[1])
+redis.call('hset', KEYS[3], ARGV[1], size)
+local total = redis.call('incrby', KEYS[4], size - old)
+local limit = tonumber(ARGV[5])
+local now = tonumber(ARGV[6])
+while true do
+  local first = redis.call('zrange', KEYS[2], 0, 0, 'WITHSCORES')
+  if #first == 0 then break end
+  local name, expires = first[1], tonumber(first[2])
+  if expires > now and total <= limit then break end
+  if name == ARGV[1] then
+    local second = redis.call('zrange', KEYS[2], 1, 1)
+    if #second == 0 then break end
+    name = second[1]
+  end
+  local s = tonumber(redis.call('hget', KEYS[3], name) or '0')
+  redis.call('zrem', KEYS[2], name)
+  redis.call('hdel', KEYS[3], name)
+  redis.call('del', ARGV[7] .. name)
+  total = redis.call('incrby', KEYS[4], -s)
+end
+return total
+"""
+
 # KEYS: the counter. ARGV: the limit, the window in ms. 1 when an attempt was taken.
 _RESERVE = """
 local n = tonumber(redis.call('get', KEYS[1]) or '0')
@@ -124,6 +157,14 @@ class RedisStore:
             health_check_interval=30,
             decode_responses=True,
         )
+        # values of embeds are bytes: a second client that does not decode them
+        self._bytes = redis.Redis.from_url(
+            url,
+            socket_timeout=SOCKET_TIMEOUT,
+            socket_connect_timeout=SOCKET_TIMEOUT,
+            health_check_interval=30,
+        )
+        self._put_blob = self._bytes.register_script(_PUT_BLOB)
         self._tokens: dict[str, str] = {}
         self._release = self._client.register_script(_RELEASE)
         self._click = self._client.register_script(_CLICK)
@@ -273,11 +314,55 @@ class RedisStore:
         scores = self._call(pipe.execute)
         return {n: int(s) for n, s in zip(networks, scores, strict=True) if s is not None}
 
-    def top_clicks(self, network: str, limit: int) -> list[tuple[str, int]]:
+    def top_clicks(self, network: str, limit: int, offset: int = 0) -> list[tuple[str, int]]:
         rows = self._call(
-            self._client.zrevrange, f"{self.prefix}k:{network}", 0, limit - 1, withscores=True
+            self._client.zrevrange,
+            f"{self.prefix}k:{network}",
+            offset,
+            offset + limit - 1,
+            withscores=True,
         )
         return [(str(url), int(score)) for url, score in rows]
+
+    def _clicked_networks(self) -> list[str]:
+        return sorted(self._call(self._client.hkeys, f"{self.prefix}kt"))
+
+    def top_pages(self, limit: int, offset: int = 0) -> list[tuple[str, int, dict[str, int]]]:
+        networks = self._clicked_networks()
+        if not networks:
+            return []
+        # One transaction: the union of every network's ranking, read, then dropped.
+        union = f"{self.prefix}ktop:{secrets.token_hex(8)}"
+        pipe = self._client.pipeline(transaction=True)
+        pipe.zunionstore(union, [f"{self.prefix}k:{n}" for n in networks])
+        pipe.zrevrange(union, offset, offset + limit - 1, withscores=True)
+        pipe.delete(union)
+        rows = self._call(pipe.execute)[1]
+        if not rows:
+            return []
+        pipe = self._client.pipeline(transaction=False)
+        for url, _ in rows:
+            for network in networks:
+                pipe.zscore(f"{self.prefix}k:{network}", url)
+        scores = iter(self._call(pipe.execute))
+        out = []
+        for url, total in rows:
+            split = {n: int(s) for n in networks if (s := next(scores)) is not None and s > 0}
+            ranked = dict(sorted(split.items(), key=lambda kv: (-kv[1], kv[0])))
+            out.append((str(url), int(total), ranked))
+        return out
+
+    def count_clicked(self, network: str | None = None) -> int:
+        if network is not None:
+            return int(self._call(self._client.zcard, f"{self.prefix}k:{network}"))
+        networks = self._clicked_networks()
+        if not networks:
+            return 0
+        union = f"{self.prefix}ktop:{secrets.token_hex(8)}"
+        pipe = self._client.pipeline(transaction=True)
+        pipe.zunionstore(union, [f"{self.prefix}k:{n}" for n in networks])
+        pipe.delete(union)
+        return int(self._call(pipe.execute)[0])
 
     def click_networks(self) -> dict[str, int]:
         totals = self._call(self._client.hgetall, f"{self.prefix}kt")
@@ -312,8 +397,57 @@ class RedisStore:
     def forget(self, key: str) -> None:
         self._call(self._client.delete, f"{self.prefix}h:{key}", f"{self.prefix}v:{key}")
 
+    # --- the servers using this store
+
+    def check_in(self, member: str, info: str, keep: float, now: float) -> None:
+        ms = max(1, int(keep * 1000))
+        self._call(self._client.set, f"{self.prefix}p:{member}", info, px=ms)
+
+    def members(self, now: float) -> dict[str, str]:
+        keys = sorted(self._scan(f"{self.prefix}p:*"))
+        if not keys:
+            return {}
+        values = self._call(self._client.mget, keys)
+        start = len(self.prefix) + 2
+        return {k[start:]: v for k, v in zip(keys, values, strict=True) if v is not None}
+
     def sweep(self, now: float) -> None:
         """Nothing to do: every expiring key carries its own TTL in Redis."""
+
+    # --- embed previews and pictures
+
+    def get_blob(self, key: str, now: float) -> bytes | None:
+        value = self._call(self._bytes.get, f"{self.prefix}b:{key}")
+        return bytes(value) if value is not None else None
+
+    def put_blob(self, key: str, value: bytes, keep: float, limit: int, now: float) -> None:
+        p = self.prefix
+        self._call(
+            self._put_blob,
+            keys=[f"{p}b:{key}", f"{p}bi", f"{p}bs", f"{p}bt"],
+            args=[key, value, max(1, int(keep * 1000)), now + keep, limit, now, f"{p}b:"],
+        )
+
+    def blob_usage(self, now: float) -> tuple[int, int]:
+        pipe = self._client.pipeline(transaction=False)
+        pipe.zcount(f"{self.prefix}bi", f"({now}", "+inf")
+        pipe.get(f"{self.prefix}bt")
+        count, total = self._call(pipe.execute)
+        return int(count), int(total or 0)
+
+    def purge_blobs(self, prefix: str = "") -> int:
+        p = self.prefix
+        names = [n for n in self._call(self._client.hkeys, f"{p}bs") if n.startswith(prefix)]
+        if not names:
+            return 0
+        sizes = self._call(self._client.hmget, f"{p}bs", names)
+        pipe = self._client.pipeline()
+        pipe.delete(*[f"{p}b:{n}" for n in names])
+        pipe.zrem(f"{p}bi", *names)
+        pipe.hdel(f"{p}bs", *names)
+        pipe.decrby(f"{p}bt", sum(int(s or 0) for s in sizes))
+        self._call(pipe.execute)
+        return len(names)
 
     # --- statistics buckets: one hash per (resolution, bucket), fields "network|field"
 
@@ -350,6 +484,7 @@ class RedisStore:
 
     def close(self) -> None:
         self._client.close()
+        self._bytes.close()
 
     def flush_prefix(self) -> None:
         """Remove every key of this store (tests use their own prefix or database)."""

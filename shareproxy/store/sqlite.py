@@ -35,6 +35,13 @@ CREATE TABLE IF NOT EXISTS dedup (key TEXT PRIMARY KEY, expires REAL NOT NULL) W
 CREATE TABLE IF NOT EXISTS kv (
     key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blobs (
+    key TEXT NOT NULL UNIQUE,
+    value BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS blobs_expiry ON blobs (expires);
 CREATE TABLE IF NOT EXISTS pages (
     url TEXT PRIMARY KEY, shares INTEGER NOT NULL, used REAL NOT NULL
 ) WITHOUT ROWID;
@@ -365,13 +372,45 @@ class SQLiteStore:
             ).fetchall()
         return {network: int(n) for network, n in rows}
 
-    def top_clicks(self, network: str, limit: int) -> list[tuple[str, int]]:
+    def top_clicks(self, network: str, limit: int, offset: int = 0) -> list[tuple[str, int]]:
         with self._db() as db:
             rows = db.execute(
-                "SELECT url, n FROM clicks WHERE network = ? ORDER BY n DESC, url LIMIT ?",
-                (network, limit),
+                "SELECT url, n FROM clicks WHERE network = ? ORDER BY n DESC, url LIMIT ? OFFSET ?",
+                (network, limit, offset),
             ).fetchall()
         return [(url, int(n)) for url, n in rows]
+
+    def top_pages(self, limit: int, offset: int = 0) -> list[tuple[str, int, dict[str, int]]]:
+        with self._db() as db:
+            pages = db.execute(
+                "SELECT url, sum(n) AS total FROM clicks GROUP BY url "
+                "ORDER BY total DESC, url LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+            if not pages:
+                return []
+            marks = ",".join("?" * len(pages))
+            rows = db.execute(
+                f"SELECT url, network, n FROM clicks WHERE url IN ({marks}) AND n > 0",
+                [url for url, _ in pages],
+            ).fetchall()
+        split: dict[str, dict[str, int]] = {url: {} for url, _ in pages}
+        for url, network, n in rows:
+            split[url][network] = int(n)
+        return [
+            (url, int(total), dict(sorted(split[url].items(), key=lambda kv: (-kv[1], kv[0]))))
+            for url, total in pages
+        ]
+
+    def count_clicked(self, network: str | None = None) -> int:
+        with self._db() as db:
+            if network is None:
+                row = db.execute("SELECT count(DISTINCT url) FROM clicks").fetchone()
+            else:
+                row = db.execute(
+                    "SELECT count(*) FROM clicks WHERE network = ?", (network,)
+                ).fetchone()
+        return int(row[0])
 
     def click_networks(self) -> dict[str, int]:
         with self._db() as db:
@@ -470,6 +509,79 @@ class SQLiteStore:
     def forget(self, key: str) -> None:
         with self._db() as db:
             db.execute("DELETE FROM kv WHERE key IN (?, ?)", (f"h:{key}", f"v:{key}"))
+
+    # --- embed previews and pictures
+
+    def get_blob(self, key: str, now: float) -> bytes | None:
+        with self._db() as db:
+            row = db.execute(
+                "SELECT value FROM blobs WHERE key = ? AND expires > ?", (key, now)
+            ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def put_blob(self, key: str, value: bytes, keep: float, limit: int, now: float) -> None:
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    "INSERT INTO blobs (key, value, size, expires) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
+                    "size = excluded.size, expires = excluded.expires",
+                    (key, value, len(value), now + keep),
+                )
+                db.execute("DELETE FROM blobs WHERE expires <= ?", (now,))
+                total = int(db.execute("SELECT total(size) FROM blobs").fetchone()[0])
+                while total > limit:
+                    rows = db.execute(
+                        "SELECT rowid, size FROM blobs WHERE key != ? ORDER BY expires LIMIT 64",
+                        (key,),
+                    ).fetchall()
+                    if not rows:
+                        break
+                    gone: list[int] = []
+                    for rowid, size in rows:
+                        if total <= limit:
+                            break
+                        gone.append(rowid)
+                        total -= int(size)
+                    db.executemany("DELETE FROM blobs WHERE rowid = ?", [(r,) for r in gone])
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def blob_usage(self, now: float) -> tuple[int, int]:
+        with self._db() as db:
+            count, size = db.execute(
+                "SELECT count(*), total(size) FROM blobs WHERE expires > ?", (now,)
+            ).fetchone()
+        return int(count), int(size)
+
+    def purge_blobs(self, prefix: str = "") -> int:
+        with self._db() as db:
+            if not prefix:
+                return int(db.execute("DELETE FROM blobs").rowcount)
+            # a range instead of LIKE: the prefix may hold % or _
+            end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            cur = db.execute("DELETE FROM blobs WHERE key >= ? AND key < ?", (prefix, end))
+            return int(cur.rowcount)
+
+    # --- the servers using this store
+
+    def check_in(self, member: str, info: str, keep: float, now: float) -> None:
+        with self._db() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO kv (key, value, expires) VALUES (?, ?, ?)",
+                (f"s:{member}", info, now + keep),
+            )
+
+    def members(self, now: float) -> dict[str, str]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT key, value FROM kv WHERE key >= 's:' AND key < 's;' AND expires > ?",
+                (now,),
+            ).fetchall()
+        return {str(key)[2:]: str(value) for key, value in rows}
 
     # --- statistics buckets
 

@@ -33,18 +33,20 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import metrics, services
-from ..clicks import counter
+from .. import console, headers, human, metrics, presence
+from ..container import Services
 from ..networks import COUNT_NETWORKS, NETWORKS
 from ..privacy import anonymize_ip
 from ..settings import TTL_CEILING, ttl_floor
+from ..startup import store_location
 from ..store import StoreError
 from ..urls import BadURL, normalise
+from .context import services
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +58,6 @@ SESSION_HOURS = 8
 MAX_BODY = 4096  # bytes of an admin form or JSON body
 MAX_FORM_PARTS = 16
 MAX_JSON_DEPTH = 4
-TOP_LIMIT = 20
-CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
 
 
 # --- set-up
@@ -73,9 +70,8 @@ class AdminSessionInterface(SecureCookieSessionInterface):
         return bool(request.is_secure)
 
 
-def init_app(app: Flask) -> None:
-    """Session settings and the shared secret key, then the blueprint."""
-    svc = app.extensions["shareproxy"]
+def init_app(app: Flask, svc: Services) -> None:
+    """Session settings and the shared secret key (create_app registers the blueprint)."""
     app.secret_key = svc.settings.secret_key or shared_secret_key(svc.store, app.instance_path)
     app.session_interface = AdminSessionInterface()
     app.config.update(
@@ -85,7 +81,6 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Strict",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
     )
-    app.register_blueprint(bp)
 
 
 def shared_secret_key(store: Any, instance_path: str) -> str:
@@ -275,9 +270,9 @@ def guard() -> BaseResponse | None:
 
 @bp.after_request
 def admin_headers(resp: Response) -> Response:
-    resp.headers["Content-Security-Policy"] = CSP
+    resp.headers["Content-Security-Policy"] = headers.ADMIN_CSP
     resp.headers["X-Frame-Options"] = "DENY"
-    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Cache-Control"] = headers.NO_STORE
     return resp
 
 
@@ -331,32 +326,30 @@ def logout() -> BaseResponse:
 # --- what the pages and the API show
 
 
-def network_states() -> list[dict[str, Any]]:
+def network_states(hour: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Every network with a count API and its state in words (console.network_states)."""
     svc = services()
     now = time.time()
     svc.cache.sync(now)
-    rows = []
-    for name, net in COUNT_NETWORKS.items():
-        missing = svc.fetcher.missing_credentials(net)
-        until = svc.cache.circuit_open_until(name)
-        if missing:
-            why = "off: no SHAREPROXY_" + missing[0]
-        elif until > now:
-            why = f"circuit open for {int(until - now)} s (rate limited)"
-        else:
-            why = ""
-        rows.append(
-            {
-                "network": name,
-                "label": net.label,
-                "on": not missing,
-                "circuit_open_until": until if until > now else None,
-                "why": why,
-                "ttl": svc.cache.ttl(name),
-                "floor": ttl_floor(name),
-            }
-        )
+    rows = console.network_states(svc, hour or {}, now)
+    for row in rows:  # "why": the state when it is not plainly on (kept for API clients)
+        row["why"] = "" if row["level"] in ("ok", "idle") else row["state"]
     return rows
+
+
+def servers_data() -> dict[str, Any]:
+    """The store in full and the server processes using it."""
+    svc = services()
+    try:
+        found = presence.members(svc.store)
+        servers: str = presence.describe(found)
+        members = [
+            {"host": m.host, "pid": m.pid, "version": m.version, "started": m.started}
+            for m in found
+        ]
+    except StoreError:
+        servers, members = "unknown: the store does not answer", []
+    return {"store": store_location(svc.settings), "servers": servers, "members": members}
 
 
 def stats_data() -> dict[str, Any]:
@@ -370,18 +363,19 @@ def stats_data() -> dict[str, Any]:
         summary = {"hour": {}, "day": {}, "series": {"hour": {}, "day": {}}}
         clicks, entries = {}, None
     return {
-        "networks": network_states(),
+        "networks": network_states(summary["hour"]),
         "hour": summary["hour"],
         "day": summary["day"],
         "series": summary["series"],
         "clicks": clicks,
         "cache_entries": entries,
         "click_counts": svc.settings.click_counts,
+        **servers_data(),
     }
 
 
-def sparkline(values: list[float], width: int = 180, height: int = 28) -> Markup:
-    """A bar chart as inline SVG (numbers only go into it)."""
+def sparkline(values: list[float], width: int = 180, height: int = 28, label: str = "") -> Markup:
+    """A bar chart as inline SVG (numbers only go into it, and an escaped label)."""
     if not values:
         values = [0.0]
     top = max(values) or 1.0
@@ -394,10 +388,11 @@ def sparkline(values: list[float], width: int = 180, height: int = 28) -> Markup
             f'height="{h:.2f}"/>'
         )
     total = int(sum(values))
+    words = escape(f"{label}: {total} in all, peak {int(top)}" if label else f"{total} in all")
     return Markup(
         f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{total} in all"><title>{total} in all, peak {int(top)}'
-        f'</title><line x1="0" y1="{height - 0.5}" x2="{width}" y2="{height - 0.5}"/>'
+        f'role="img" aria-label="{words}"><title>{words}</title>'
+        f'<line x1="0" y1="{height - 0.5}" x2="{width}" y2="{height - 0.5}"/>'
         + "".join(rects)
         + "</svg>"
     )
@@ -407,111 +402,143 @@ def check_ttl(network: str, raw: Any) -> tuple[int | None, str | None]:
     """(seconds, None) for a usable TTL of ``network``, else (None, reason)."""
     if isinstance(raw, bool) or not isinstance(raw, int | str):
         return None, "seconds must be a whole number"
-    try:
-        seconds = int(str(raw).strip())
-    except ValueError:
-        return None, "seconds must be a whole number"
+    seconds = raw if isinstance(raw, int) else human.parse_duration(raw)
+    if seconds is None:
+        return None, "give seconds, or a number with a unit: 1800, 30min, 2h, 1d"
     floor = ttl_floor(network)
     if seconds < floor:
-        return None, f"seconds must be at least {floor} (the floor of {network})"
+        return None, (
+            f"{human.duration(seconds)} ({seconds} s) is below the floor of "
+            f"{COUNT_NETWORKS[network].label}, "
+            f"{human.duration(floor)} ({floor} s), which protects its rate limit"
+        )
     if seconds > TTL_CEILING:
-        return None, f"seconds must be at most {TTL_CEILING}"
+        return None, (
+            f"{human.duration(seconds)} ({seconds} s) is above the ceiling, "
+            f"{human.duration(TTL_CEILING)} ({TTL_CEILING} s)"
+        )
     return seconds, None
 
 
 def lookup(url: str) -> list[dict[str, Any]]:
-    svc = services()
-    now = time.time()
-    clicks = counter().counts(url, list(NETWORKS))
-    rows = []
-    for name in COUNT_NETWORKS:
-        entry = svc.cache.peek(url, name)
-        row: dict[str, Any] = {
-            "network": name,
-            "count": None,
-            "age": None,
-            "next_refresh": None,
-            "error": None,
-            "clicks": clicks.pop(name, 0),
-        }
-        if entry is not None:
-            row.update(
-                count=entry.count,
-                age=int(now - entry.fetched_at) if entry.count is not None else None,
-                next_refresh=max(0, int(svc.cache.fresh_until(name, entry) - now)),
-                error=entry.error,
-            )
-        rows.append(row)
-    for name, n in clicks.items():
-        rows.append(
-            {
-                "network": name,
-                "count": None,
-                "age": None,
-                "next_refresh": None,
-                "error": None,
-                "clicks": n,
-            }
-        )
-    return rows
+    clicks = services().clicks.counts(url, list(NETWORKS))
+    return console.lookup(services(), clicks, url)
 
 
 # --- pages
 
 
+@bp.app_template_filter("duration")
+def duration_filter(seconds: float | None) -> str:
+    return human.duration(seconds).replace(" ", "\u00a0")  # "1 h" never breaks in two
+
+
+@bp.app_template_filter("latency")
+def latency_filter(seconds: float | None) -> str:
+    return human.latency(seconds).replace(" ", "\u00a0")
+
+
+@bp.app_template_filter("percent")
+def percent_filter(ratio: float | None) -> str:
+    return human.percent(ratio)
+
+
+@bp.app_template_filter("number")
+def number_filter(value: float | None) -> str:
+    return human.number(value)
+
+
 @bp.get("/")
 def overview() -> str:
+    span = "day" if request.args.get("span") == "day" else "hour"
     data = stats_data()
     return render_template(
-        "admin/overview.html", data=data, sparkline=sparkline, all_key=metrics.ALL
+        "admin/overview.html",
+        data=data,
+        span=span,
+        headline=console.headline(data["networks"]),
+        sparkline=sparkline,
+        all_key=metrics.ALL,
+        local=services().cache.local_size(),
+        labels={name: net.label for name, net in NETWORKS.items()},
     )
 
 
+def render_ttl(
+    status: int = 200,
+    error: str | None = None,
+    network: str | None = None,
+    value: str = "",
+    reason: str | None = None,
+) -> Response:
+    svc = services()
+    svc.cache.sync(force=True)
+    html = render_template(
+        "admin/ttl.html",
+        rows=console.ttl_rows(svc),
+        ceiling=TTL_CEILING,
+        error=error,
+        error_network=network,
+        error_value=value,
+        reason=reason or error,
+    )
+    return Response(html, status=status)
+
+
 @bp.get("/ttl")
-def ttl_page() -> str:
-    return render_template("admin/ttl.html", rows=network_states(), ceiling=TTL_CEILING)
+def ttl_page() -> Response:
+    return render_ttl()
 
 
 @bp.post("/ttl")
 def ttl_change() -> BaseResponse:
     network = request.form.get("network", "")
     if network not in COUNT_NETWORKS:
-        return page_error("Unknown network, or one without a count API.", 400)
+        return render_ttl(400, "Not changed: unknown network, or one without a count API.")
+    label = COUNT_NETWORKS[network].label
+    raw = request.form.get("seconds", "")
+    reset = request.form.get("action") == "reset" or bool(request.form.get("reset"))
     try:
-        if request.form.get("reset"):
+        if reset:
             services().cache.set_ttl(network, None)
-            flash(f"{network}: back to the configured lifetime.")
+            now = services().cache.ttl(network)
+            flash(
+                f"{label}: back to its setting, {human.duration(now)} ({now} s), on every "
+                "worker within a few seconds."
+            )
         else:
-            seconds, reason = check_ttl(network, request.form.get("seconds", ""))
+            seconds, reason = check_ttl(network, raw)
             if seconds is None:
-                return page_error(f"Not changed: {reason}.", 400)
+                return render_ttl(
+                    400, f"{label}: not changed.", network, raw[:40], f"Not changed: {reason}."
+                )
             services().cache.set_ttl(network, seconds)
-            flash(f"{network}: counts now stay fresh for {seconds} s on every worker.")
+            flash(
+                f"{label}: counts now stay fresh for {human.duration(seconds)} ({seconds} s), "
+                "on every worker within a few seconds."
+            )
     except StoreError:
-        return page_error("The store does not answer: nothing changed.", 503)
-    return redirect(url_for("admin.ttl_page"))
+        return render_ttl(503, "Not changed: the store does not answer.", network, raw[:40])
+    return redirect(url_for("admin.ttl_page") + f"#ttl-{network}")
 
 
-@bp.get("/cache")
-def cache_page() -> Response | str:
-    raw = request.args.get("url", "")
+def render_cache(raw: str, status: int = 200, error: str | None = None) -> Response:
     url = None
     rows: list[dict[str, Any]] = []
-    error = None
-    if raw:
+    if raw and error is None:
         try:
             url = normalise(raw, services().settings.tracking_params)
             rows = lookup(url)
         except BadURL as exc:
-            error = str(exc)
+            error = f"Not a page URL shareproxy counts: {exc}."
         except StoreError:
-            error = "the store does not answer"
+            error = "The store does not answer: nothing to show."
     entries = None
     try:
         entries = services().store.count_entries()
     except StoreError:
         pass
-    return render_template(
+    html = render_template(
         "admin/cache.html",
         url=url,
         rows=rows,
@@ -519,39 +546,87 @@ def cache_page() -> Response | str:
         entries=entries,
         local=services().cache.local_size(),
     )
+    return Response(html, status=status)
+
+
+@bp.get("/cache")
+def cache_page() -> Response:
+    return render_cache(request.args.get("url", ""))
 
 
 @bp.post("/cache/purge")
 def cache_purge() -> BaseResponse:
     raw = request.form.get("url", "")
+    url = None
+    if raw:
+        try:
+            url = normalise(raw, services().settings.tracking_params)
+        except BadURL as exc:
+            return render_cache("", 400, f"Nothing purged: {exc}.")
+    everything = bool(request.form.get("all"))
+    if not everything and url is None:
+        return render_cache("", 400, "Nothing purged: give a page URL.")
     try:
-        if request.form.get("all"):
-            removed = services().cache.purge(None)
-            flash(f"Purged every cached count ({removed} entries).")
-        else:
-            try:
-                url = normalise(raw, services().settings.tracking_params)
-            except BadURL as exc:
-                return page_error(f"Nothing purged: {exc}.", 400)
-            removed = services().cache.purge(url)
-            flash(f"Purged {removed} cached entries of that URL.")
+        removed = services().cache.purge(None if everything else url)
     except StoreError:
-        return page_error("The store does not answer: nothing purged.", 503)
-    return redirect(url_for("admin.cache_page"))
+        return render_cache(raw, 503, "Nothing purged: the store does not answer.")
+    if everything:
+        flash(
+            f"Purged every cached count ({removed} entries). Each network is asked again "
+            "on the next request for a page; shares counted here are kept."
+        )
+    else:
+        flash(
+            f"Purged {removed} cached entries of this page. Each network is asked again on "
+            "the next request for it; shares counted here are kept."
+        )
+    target = url_for("admin.cache_page", url=url) if url else url_for("admin.cache_page")
+    return redirect(target + ("#lookup" if url else ""))
 
 
 @bp.get("/top")
 def top_page() -> str:
     store = services().store
-    tables: list[tuple[str, int, list[tuple[str, int]]]] = []
     error = None
+    overall: list[tuple[str, int, dict[str, int]]] = []
+    ranked: list[tuple[str, int]] = []
+    totals: dict[str, int] = {}
+    paging = console.paging(None, 0)
+    npaging = console.paging(None, 0)
+    chosen = None
     try:
-        for name, total in sorted(store.click_networks().items(), key=lambda kv: -kv[1]):
-            tables.append((name, total, store.top_clicks(name, TOP_LIMIT)))
+        totals = dict(sorted(store.click_networks().items(), key=lambda kv: (-kv[1], kv[0])))
+        paging = console.paging(request.args.get("page"), store.count_clicked())
+        overall = store.top_pages(paging.size, paging.offset)
+        asked = request.args.get("network", "")
+        chosen = asked if asked in totals else next(iter(totals), None)
+        if chosen is not None:
+            npaging = console.paging(
+                request.args.get("npage"), store.count_clicked(chosen), console.PAGE_SIZE // 2
+            )
+            ranked = store.top_clicks(chosen, npaging.size, npaging.offset)
     except StoreError:
-        error = "the store does not answer"
+        error = "The store does not answer: no ranking to show."
+    labels = {name: net.label for name, net in NETWORKS.items()}
+    state = {"page": paging.page, "network": chosen, "npage": npaging.page}
+
+    def link(**changes: Any) -> str:
+        """This page with ``changes`` to its page, network and npage (None: left out)."""
+        args = {k: v for k, v in {**state, **changes}.items() if v not in (None, 1)}
+        return url_for("admin.top_page", **args)
+
     return render_template(
-        "admin/top.html", tables=tables, error=error, mode=services().settings.click_counts
+        "admin/top.html",
+        error=error,
+        mode=services().settings.click_counts,
+        overall=overall,
+        paging=paging,
+        totals=totals,
+        chosen=chosen,
+        ranked=ranked,
+        npaging=npaging,
+        labels=labels,
+        link=link,
     )
 
 

@@ -1,4 +1,4 @@
-"""The buttons: the iframe page, the plain-links snippet and the loader script.
+"""The buttons: the iframe page and the plain-links snippet.
 
 Nothing these pages make the browser load comes from anywhere but this server until the
 visitor clicks; their Content-Security-Policy says so. In two-click mode a click on a
@@ -8,148 +8,22 @@ adds the origins of that network's widget.
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import lru_cache
-from urllib.parse import urlencode, urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, render_template, request
-from markupsafe import Markup, escape
+from flask import Blueprint, Response, render_template, request
+from markupsafe import Markup
 
-from .. import assets, i18n, icons, permissions_policy, services
+from .. import assets, headers, i18n, icons
 from ..errors import ApiError
 from ..networks import NETWORKS
-from ..urls import BadURL, host_allowed, normalise, origin_allowed
-from .api import cors, requested_networks, requested_url, single_arg
+from ..networks.base import Page
+from . import params
+from .context import services
+from .params import Options
 
 bp = Blueprint("buttons", __name__)
-
-DEFAULT_NETWORKS = ["facebook", "twitter", "linkedin", "mastodon", "bluesky", "mail", "info"]
-CHOICES: dict[str, tuple[str, ...]] = {
-    "theme": ("color", "grey", "white", "dark", "auto"),
-    "orientation": ("horizontal", "vertical"),
-    "style": ("standard", "icon", "icon-count"),
-    "counts": ("on", "off"),
-    "mode": ("share", "twoclick"),
-}
-MAX_TITLE = 500
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# Facebook's SDK wants a locale with a region.
-FB_LOCALES = {
-    "ar": "ar_AR", "bg": "bg_BG", "cs": "cs_CZ", "da": "da_DK", "de": "de_DE", "en": "en_US",
-    "es": "es_ES", "fa": "fa_IR", "fi": "fi_FI", "fr": "fr_FR", "he": "he_IL", "hr": "hr_HR",
-    "hu": "hu_HU", "it": "it_IT", "ja": "ja_JP", "ko": "ko_KR", "nl": "nl_NL", "no": "nb_NO",
-    "pl": "pl_PL", "pt": "pt_PT", "ro": "ro_RO", "ru": "ru_RU", "sk": "sk_SK", "sl": "sl_SI",
-    "sr": "sr_RS", "sv": "sv_SE", "tr": "tr_TR", "zh": "zh_CN",
-}  # fmt: skip
-EMBED_JS = os.path.join(assets.STATIC, "embed.js")
-
-
-# --- parameters
-
-
-@dataclass
-class Options:
-    url: str
-    title: str = ""
-    networks: list[str] = field(default_factory=lambda: list(DEFAULT_NETWORKS))
-    lang: str = i18n.DEFAULT
-    theme: str = "color"
-    orientation: str = "horizontal"
-    style: str = "standard"
-    counts: str = "on"
-    mode: str = "share"
-    info: str = ""
-    origin: str = ""
-    media: str = ""
-    activate: list[str] = field(default_factory=list)
-
-
-def choice(name: str) -> str:
-    raw = single_arg(name)
-    accepted = CHOICES[name]
-    if raw is None or not raw.strip():
-        return accepted[0]
-    value = raw.strip().lower()
-    if value not in accepted:
-        raise ApiError(f"'{name}' must be one of: {', '.join(accepted)}")
-    return value
-
-
-def language() -> str:
-    """``lang`` if given (400 if we lack it), else the best of Accept-Language, else en."""
-    raw = single_arg("lang")
-    if raw is not None and raw.strip():
-        code = i18n.known(raw) if len(raw) <= 35 else None
-        if code is None:
-            raise ApiError(f"'lang' must be one of: {', '.join(sorted(i18n.LANGUAGES))}")
-        return code
-    return i18n.negotiate(request.accept_languages)
-
-
-def title_arg() -> str:
-    raw = single_arg("title") or ""
-    if len(raw) > MAX_TITLE:
-        raise ApiError(f"'title' is longer than {MAX_TITLE} characters")
-    return " ".join(_CONTROL.sub(" ", raw).split())
-
-
-def web_url_arg(name: str) -> str:
-    """An optional absolute http(s) URL parameter (``info``, ``media``), as given."""
-    raw = single_arg(name)
-    if raw is None or not raw.strip():
-        return ""
-    try:
-        normalise(raw.strip())  # validates: absolute http(s), sane host and length
-    except BadURL:
-        raise ApiError(f"'{name}' must be an absolute http:// or https:// URL") from None
-    return raw.strip()
-
-
-def origin_arg() -> str:
-    raw = single_arg("origin")
-    if raw is None or not raw:
-        return ""
-    if not origin_allowed(raw, services().settings.allowed_domains):
-        raise ApiError("'origin' must be the scheme://host[:port] of an allowed site")
-    return raw.lower()
-
-
-def networks_arg() -> list[str]:
-    try:
-        return requested_networks(single_arg("networks"), DEFAULT_NETWORKS)
-    except ApiError as exc:
-        raise ApiError(f"{exc.message}; accepted: {', '.join(NETWORKS)}", exc.status) from None
-
-
-def activate_arg(mode: str, networks: list[str]) -> list[str]:
-    """Widgets to load at once in two-click mode. Names that do not apply (share mode, a
-    network not shown or without a widget) are ignored: the page still renders."""
-    raw = single_arg("activate")
-    if raw is None or not raw.strip() or mode != "twoclick":
-        return []
-    widgets = [n for n in networks if NETWORKS[n].widget is not None]
-    names: list[str] = []
-    for part in raw.split(",")[:10]:
-        name = part.strip().lower()
-        if name in widgets and name not in names:
-            names.append(name)
-    return names
-
-
-def options() -> Options:
-    """Every parameter of a button page, validated (ApiError names the bad one)."""
-    opts = Options(url=requested_url(), title=title_arg(), networks=networks_arg())
-    opts.lang = language()
-    for name in CHOICES:
-        setattr(opts, name, choice(name))
-    opts.info = web_url_arg("info")
-    opts.media = web_url_arg("media")
-    opts.origin = origin_arg()
-    opts.activate = activate_arg(opts.mode, opts.networks)
-    return opts
 
 
 # --- what each button is
@@ -192,32 +66,8 @@ def share_path(name: str, opts: Options) -> str:
 
 def widget_markup(name: str, opts: Options) -> Markup:
     """The official widget of ``name``, for an activated two-click button."""
-    net = NETWORKS[name]
-    assert net.widget is not None
-    locale = FB_LOCALES.get(opts.lang, "en_US")
-    url, title = escape(opts.url), escape(opts.title)
-    if name == "facebook":
-        body = (
-            f'<div id="fb-root"></div><div class="fb-share-button" data-href="{url}" '
-            'data-layout="button_count" data-size="small"></div>'
-        )
-    elif name == "twitter":
-        href = escape(net.share_link(opts.url, opts.title))
-        body = f'<a class="twitter-share-button" href="{href}" data-lang="{opts.lang}">X</a>'
-    elif name == "linkedin":
-        body = f'<script type="IN/Share" data-url="{url}"></script>'
-    elif name == "pinterest":
-        href = escape(net.share_link(opts.url, opts.title, media=opts.media))
-        body = f'<a data-pin-do="buttonPin" data-pin-count="beside" href="{href}">{title}</a>'
-    else:
-        body = ""
-    scripts = "".join(
-        f'<script src="{escape(src.format(locale=locale))}" async></script>'
-        for src in net.widget.scripts
-    )
-    if name == "facebook":
-        scripts = scripts.replace('sdk.js"', 'sdk.js#xfbml=1&amp;version=v25.0"')
-    return Markup(body + scripts)
+    page = Page(opts.url, opts.title, opts.lang, opts.media)
+    return Markup(NETWORKS[name].widget_html(page))  # every value escaped by the network
 
 
 def buttons_for(opts: Options, _: Callable[[str], str], *, absolute: str = "") -> list[Button]:
@@ -286,46 +136,13 @@ def add_counts(opts: Options, buttons: list[Button]) -> list[str]:
 # --- headers
 
 
-def frame_ancestors(allowed: tuple[str, ...]) -> str:
-    sources = ["'self'"]
-    for host in allowed:
-        if ":" in host:  # IPv6 literals cannot be written as CSP host sources
-            continue
-        sources += [f"http://{host}:*", f"https://{host}:*"]
-    return " ".join(sources)
-
-
 def button_csp(activated: list[str]) -> str:
-    extra: list[str] = []
+    origins: list[str] = []
     for name in activated:
         widget = NETWORKS[name].widget
         assert widget is not None
-        extra += [o for o in widget.origins if o not in extra]
-    more = "".join(" " + o for o in extra)
-    style = " 'unsafe-inline'" + more if extra else ""
-    frames = more.strip() or "'none'"
-    parts = [
-        "default-src 'none'",
-        f"script-src 'self'{more}",
-        f"style-src 'self'{style}",
-        f"img-src 'self' data:{more}",
-        f"connect-src 'self'{more}",
-        f"frame-src {frames}",
-        "form-action 'self'",
-        "base-uri 'none'",
-        f"frame-ancestors {frame_ancestors(services().settings.allowed_domains)}",
-    ]
-    return "; ".join(parts)
-
-
-def secure(resp: Response, csp: str, *, vary_language: bool) -> Response:
-    resp.headers["Content-Security-Policy"] = csp
-    resp.headers["Referrer-Policy"] = "no-referrer"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Cache-Control"] = "public, max-age=300"
-    if vary_language:
-        resp.vary.add("Accept-Language")
-    return resp
+        origins += widget.origins
+    return headers.buttons_csp(origins, services().settings.allowed_domains)
 
 
 def page_context(opts: Options) -> dict[str, object]:
@@ -342,7 +159,7 @@ def page_context(opts: Options) -> dict[str, object]:
 
 @bp.get("/buttons")
 def buttons_page() -> Response:
-    opts = options()
+    opts = params.options()
     ctx = page_context(opts)
     buttons = buttons_for(opts, i18n.translator(opts.lang).gettext)
     fetch = add_counts(opts, buttons)
@@ -355,91 +172,30 @@ def buttons_page() -> Response:
         **ctx,
     )
     resp = Response(html, mimetype="text/html")
-    # The copy and share buttons; the page is made to be framed by other sites.
-    resp.headers["Permissions-Policy"] = permissions_policy("clipboard-write")
-    resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return secure(resp, button_csp(opts.activate), vary_language=single_arg("lang") is None)
-
-
-def public_base() -> str:
-    """scheme://host[/prefix] the snippet's links start with: SHAREPROXY_PUBLIC_URL, else the
-    request's own host when the operator allowed it; never an arbitrary Host header."""
-    settings = services().settings
-    if settings.public_url:
-        return str(settings.public_url)
-    scheme = request.scheme if request.scheme in ("http", "https") else "http"
-    try:
-        parts = urlsplit(f"//{request.host}")
-        port = parts.port
-    except ValueError:
-        parts, port = None, None
-    if parts is None or parts.username or parts.password or parts.path:
-        host = ""
-    else:
-        host = (parts.hostname or "").lower().rstrip(".")
-    if not host or not host_allowed(host, settings.allowed_domains):
-        raise ApiError(
-            "this host is not configured: set SHAREPROXY_PUBLIC_URL to the address visitors "
-            "reach shareproxy at",
-            421,
-        )
-    shown = f"[{host}]" if ":" in host else host
-    return f"{scheme}://{shown}" + (f":{port}" if port else "")
-
-
-SNIPPET_CSP = (
-    "default-src 'none'; img-src 'self' data:; style-src 'self'; form-action 'none'; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
+    headers.embeddable(resp, "clipboard-write")  # the copy and share buttons, in a frame
+    csp = button_csp(opts.activate)
+    return headers.page(resp, csp, vary_language=not params.lang_given())
 
 
 @bp.get("/snippet")
 def snippet() -> Response:
     """The buttons as plain links (no script, no style) for server-side includes."""
-    opts = options()
+    opts = params.options()
     if opts.mode != "share":
         raise ApiError("'mode' must be share for a snippet (two-click needs the iframe)")
     _ = i18n.translator(opts.lang).gettext
-    base = public_base()
+    base = params.public_base()
     buttons = [
         b for b in buttons_for(opts, _, absolute=base) if b.kind in ("link", "mastodon", "info")
     ]
     add_counts(opts, buttons)
     html = render_template("buttons/snippet.html", buttons=buttons, **page_context(opts))
     resp = Response(html, mimetype="text/html")
-    resp.headers["Cache-Control"] = "public, max-age=300"
-    # A fragment for pages to include: opened on its own, it may load and run nothing.
-    resp.headers["Content-Security-Policy"] = SNIPPET_CSP
-    resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    cors(resp)  # allowed sites may fetch it from the browser; nobody else
-    if single_arg("lang") is None:
+    resp.headers["Cache-Control"] = headers.public(300)
+    resp.headers["Content-Security-Policy"] = headers.SNIPPET_CSP
+    headers.embeddable(resp)
+    # allowed sites may fetch it from the browser; nobody else
+    headers.cors(resp, request.headers.get("Origin", ""), services().settings.allowed_domains)
+    if not params.lang_given():
         resp.vary.add("Accept-Language")
-    return resp
-
-
-@lru_cache(maxsize=1)
-def embed_source() -> bytes:
-    with open(EMBED_JS, "rb") as fh:
-        return fh.read()
-
-
-@bp.get("/embed.js")
-def embed_js() -> Response:
-    """The loader, at a stable address sites paste: cached for an hour, not a year."""
-    resp = Response(embed_source(), mimetype="text/javascript")
-    resp.headers["Cache-Control"] = "public, max-age=3600"
-    resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    resp.headers["Access-Control-Allow-Origin"] = "*"
-    return resp
-
-
-@bp.get("/assets/<digest>/<name>")
-def asset(digest: str, name: str) -> Response:
-    found = assets.assets().get(name)
-    if found is None or found.digest != digest:
-        abort(404)
-    resp = Response(found.body, mimetype=found.mimetype)
-    resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    resp.headers["Access-Control-Allow-Origin"] = "*"
     return resp

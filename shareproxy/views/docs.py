@@ -8,8 +8,9 @@ from functools import lru_cache
 
 from flask import Blueprint, Response
 
-from .. import services
+from .. import headers
 from ..openapi import spec
+from .context import services
 
 bp = Blueprint("docs", __name__)
 
@@ -28,15 +29,13 @@ def _body(allowed: tuple[str, ...]) -> bytes:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     resp = Response(_body(tuple(services().settings.allowed_domains)), mimetype="application/json")
-    resp.headers["Cache-Control"] = "public, max-age=3600"
-    resp.headers["Access-Control-Allow-Origin"] = "*"
-    return resp
+    return headers.open_to_all(resp, headers.public(3600))
 
 
 @bp.get("/robots.txt")
 def robots() -> Response:
     resp = Response(ROBOTS, mimetype="text/plain")
-    resp.headers["Cache-Control"] = "public, max-age=86400"
+    resp.headers["Cache-Control"] = headers.public(86400)
     return resp
 
 
@@ -63,6 +62,5 @@ def favicon_bytes() -> bytes:
 @bp.get("/favicon.ico")
 def favicon() -> Response:
     resp = Response(favicon_bytes(), mimetype="image/vnd.microsoft.icon")
-    resp.headers["Cache-Control"] = "public, max-age=86400"
-    resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return resp
+    resp.headers["Cache-Control"] = headers.public(86400)
+    return headers.embeddable(resp)

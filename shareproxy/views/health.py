@@ -8,8 +8,9 @@ from functools import lru_cache
 
 from flask import Blueprint, Response, jsonify, request
 
-from .. import metrics, services
+from .. import headers, metrics
 from ..errors import ApiError
+from .context import services
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -22,7 +23,7 @@ def healthz() -> Response:
     ok = store.ping()
     resp = jsonify(status="ok" if ok else "store unavailable", store=store.kind)
     resp.status_code = 200 if ok else 503
-    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Cache-Control"] = headers.NO_STORE
     return resp
 
 
@@ -59,4 +60,4 @@ def prometheus() -> Response:
             403,
         )
     body, content_type = metrics.exposition()
-    return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
+    return Response(body, content_type=content_type, headers={"Cache-Control": headers.NO_STORE})

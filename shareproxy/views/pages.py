@@ -16,23 +16,15 @@ from functools import lru_cache
 from babel import Locale
 from flask import Blueprint, Response, render_template, request
 
-from .. import __version__, assets, i18n, icons, permissions_policy, services
+from .. import assets, headers, i18n, icons
+from .._version import __version__
 from ..networks import NETWORKS
-from .api import single_arg
-from .buttons import CHOICES, DEFAULT_NETWORKS, secure
+from . import params
+from .context import services
+from .params import CHOICES, DEFAULT_NETWORKS
 
 bp = Blueprint("pages", __name__)
 
-PAGE_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; frame-src 'self'; connect-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
-# The info page runs no script and frames nothing.
-INFO_CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
 # The tab icon, inline: a shield with a tick (no request for /favicon.ico).
 MARK = (
     "M12 2 4 5v6c0 5 3.4 9.4 8 11 4.6-1.6 8-6 8-11V5zm-1.2 13.6-3.6-3.6 1.4-1.4 2.2 2.2 "
@@ -78,26 +70,13 @@ def language_names() -> list[tuple[str, str]]:
     return out
 
 
-def page_language() -> str:
-    """``lang`` when we speak it, else the browser's best language we speak, else English.
-
-    People reach these pages by links; a bad ``lang`` is no reason to show them an error.
-    """
-    raw = single_arg("lang")
-    if raw and len(raw) <= 35:
-        code = i18n.known(raw)
-        if code:
-            return code
-    return i18n.negotiate(request.accept_languages)
-
-
 @bp.get("/")
 def landing() -> Response:
     settings = services().settings
     sample = sample_url()
     html = render_template(
         "pages/landing.html",
-        preview_lang=page_language(),
+        preview_lang=params.lang("browser"),
         languages=language_names(),
         networks=list(NETWORKS.values()),
         icons=icons,
@@ -119,13 +98,13 @@ def landing() -> Response:
     )
     resp = Response(html, mimetype="text/html")
     # the "Copy code" buttons, and the same-origin previews of the buttons
-    resp.headers["Permissions-Policy"] = permissions_policy("clipboard-write")
-    return secure(resp, PAGE_CSP, vary_language=single_arg("lang") is None)
+    resp.headers["Permissions-Policy"] = headers.permissions_policy("clipboard-write")
+    return headers.page(resp, headers.LANDING_CSP, vary_language=not params.lang_given())
 
 
 @bp.get("/info")
 def info() -> Response:
-    lang = page_language()
+    lang = params.lang("browser")  # people reach this page by links: never an error
     settings = services().settings
     html = render_template(
         "pages/info.html",
@@ -140,4 +119,4 @@ def info() -> Response:
         mark=MARK,
     )
     resp = Response(html, mimetype="text/html")
-    return secure(resp, INFO_CSP, vary_language=single_arg("lang") is None)
+    return headers.page(resp, headers.INFO_CSP, vary_language=not params.lang_given())

@@ -13,11 +13,11 @@ import re
 from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import clicks, i18n
+from .. import headers, i18n
 from ..errors import ApiError
 from ..networks import NETWORKS
-from .api import requested_url, single_arg
-from .buttons import Options, language, title_arg, web_url_arg
+from . import params
+from .context import services
 
 bp = Blueprint("share", __name__)
 
@@ -28,7 +28,7 @@ _HOST = re.compile(
 
 def instance_arg() -> str:
     """The visitor's fediverse server, a plain host name (no scheme, port, path or IP)."""
-    raw = (single_arg("instance") or "").strip().lower()
+    raw = (params.single("instance") or "").strip().lower()
     raw = raw.removeprefix("https://").removeprefix("http://").rstrip("/")
     try:
         host = raw.encode("idna").decode("ascii") if raw else ""
@@ -43,10 +43,11 @@ def shareable() -> list[str]:
     return [n for n, net in NETWORKS.items() if net.share_url is not None]
 
 
-def no_store(resp: BaseResponse) -> BaseResponse:
-    resp.headers["Cache-Control"] = "no-store"
-    resp.headers["Referrer-Policy"] = "no-referrer"
-    return resp
+def record_click(url: str, network: str) -> None:
+    """Count this share (de-duplicated per visitor); a store failure never stops it."""
+    services().clicks.record_share(
+        url, network, request.remote_addr or "", request.user_agent.string
+    )
 
 
 @bp.get("/share/<network>")
@@ -54,35 +55,32 @@ def share(network: str) -> BaseResponse:
     net = NETWORKS.get(network)
     if net is None or net.share_url is None:
         raise ApiError(f"no such network to share on; accepted: {', '.join(shareable())}", 404)
-    url = requested_url()
-    title = title_arg()
-    media = web_url_arg("media") if network == "pinterest" else ""
+    url = params.page_url()
+    title = params.title()
+    media = params.web_url("media") if network == "pinterest" else ""
     if net.kind == "fediverse":
         return fediverse(url, title)
-    clicks.record(url, network, request.remote_addr or "", request.user_agent.string)
-    return no_store(redirect(net.share_link(url, title, media=media), 302))
+    record_click(url, network)
+    return headers.no_store(redirect(net.share_link(url, title, media=media), 302))
 
 
 def fediverse(url: str, title: str) -> BaseResponse:
     """Ask for the visitor's server; with one, offer the link to its share page."""
-    lang = language()
+    lang = params.lang()
     net = NETWORKS["mastodon"]
     target = ""
-    if single_arg("instance") is not None:
+    if params.single("instance") is not None:
         instance = instance_arg()
         target = net.share_link(url, title, instance=instance)
-        clicks.record(url, net.name, request.remote_addr or "", request.user_agent.string)
+        record_click(url, net.name)
     html = render_template(
         "buttons/mastodon.html",
-        o=Options(url=url, title=title, lang=lang),
+        o=params.Options(url=url, title=title, lang=lang),
         target=target,
         _=i18n.translator(lang).gettext,
         lang=lang,
         dir=i18n.direction(lang),
     )
     resp = Response(html, mimetype="text/html")
-    resp.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; "
-        "frame-ancestors 'none'"
-    )
-    return no_store(resp)
+    resp.headers["Content-Security-Policy"] = headers.MASTODON_CSP
+    return headers.no_store(resp)

@@ -46,6 +46,18 @@ WIDGET_SCRIPTS = {
     ("platform.linkedin.com", "/in.js"): ("linkedin", 'script[type="IN/Share"]'),
     ("assets.pinterest.com", "/js/pinit.js"): ("pinterest", "a[data-pin-do]"),
 }
+# The providers' own embeds, as far as a test needs them: a Mastodon post embed that
+# answers the resize protocol (the page asks with {type: "setHeight", id}), and a Bluesky
+# post embed that reports its height with the id from its address.
+MASTODON_EMBED = """<!doctype html><title>fake post embed</title><p data-fake-embed>post</p>
+<script>addEventListener("message", function (e) {
+  if (e.data && e.data.type === "setHeight")
+    parent.postMessage({type: "setHeight", id: e.data.id, height: 777}, "*");
+});</script>"""
+BLUESKY_EMBED = """<!doctype html><title>fake bluesky embed</title><p data-fake-embed>post</p>
+<script>parent.postMessage({id: new URLSearchParams(location.search).get("id"),
+  height: 555}, "*");</script>"""
+
 WIDGET_JS = """(function () {
   document.querySelectorAll(%(selector)s).forEach(function (el) {
     var w = document.createElement("span");
@@ -149,11 +161,18 @@ class FakeNetworks:
                 resp = Response(js, mimetype="text/javascript")
                 break
         else:
-            resp = Response(
-                f"<!doctype html><title>fake {host}</title><h1>{host}</h1>", mimetype="text/html"
-            )
+            resp = self.page(host, request.path)
         resp.headers["Cache-Control"] = "no-store"
         return resp(environ, start_response)
+
+    def page(self, host: str, path: str) -> Response:
+        if path.endswith("/embed") and path.startswith("/@"):
+            return Response(MASTODON_EMBED, mimetype="text/html")
+        if host == "embed.bsky.app":
+            return Response(BLUESKY_EMBED, mimetype="text/html")
+        return Response(
+            f"<!doctype html><title>fake {host}</title><h1>{host}</h1>", mimetype="text/html"
+        )
 
     def page_hits(self) -> list[Hit]:
         """Hits but Chromium's own calls, which no page makes and Playwright does not
@@ -266,6 +285,7 @@ class Env:
     fake: FakeNetworks
     app: Any = None  # the Flask app behind share.test
     upstream: Upstream | None = None
+    providers: Any = None  # the embed providers' APIs (tests/embed_fakes.py)
 
     def seed_count(self, url: str, network: str, count: int) -> None:
         """A fresh count in the store, as if fetched just now."""
@@ -304,6 +324,20 @@ class Env:
             head=head,
         )
         return self.site.put(path, html)
+
+    def embed_page(self, path: str, url: str, head: str = "", **data: str) -> str:
+        """A page that shows ``url`` with ``<div data-shareproxy-embed>`` and the loader."""
+        attrs = "".join(f' data-{k}="{_attr(v)}"' for k, v in data.items())
+        html = page_html(
+            f'<div data-shareproxy-embed data-url="{_attr(url)}"{attrs}></div>'
+            f'<script src="{self.share_origin}/embed.js" async></script>',
+            head=head,
+        )
+        return self.site.put(path, html)
+
+    def embed_url(self, url: str, **params: str) -> str:
+        params.setdefault("origin", self.site.origin)
+        return f"{self.share_origin}/embed?{urlencode({'url': url, **params})}"
 
 
 def _attr(value: str) -> str:

@@ -59,6 +59,14 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     config["API_BASE_PINTEREST"] = f"http://127.0.0.1:{upstream.port}"
     config["STORE"] = f"sqlite:///{tmp / 'shareproxy.db'}"
     config["ALLOWED_DOMAINS"] = "site.test"
+    # the embed providers, as shareproxy's server asks them (never the browser)
+    from embed_fakes import FakeProviders
+
+    providers = FakeProviders()
+    for name in ("YOUTUBE", "VIMEO", "BLUESKY"):
+        config[f"API_BASE_{name}"] = providers.base
+    config["FEDIVERSE_RESOLVE"] = providers.resolve_map()
+    config["EMBED_DEADLINE"] = 20
     # the server first (its port makes the public URL /snippet's links start with), the
     # app it serves then
     served: dict[str, Any] = {}
@@ -66,14 +74,16 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     config["PUBLIC_URL"] = f"http://{SHARE_HOST}:{share_server.port}"
     app = served["app"] = create_app(config, log_summary=False)
     try:
-        yield Env(share_server.port, site, fake, app, upstream)
+        yield Env(share_server.port, site, fake, app, upstream, providers)
     finally:
         share_server.close()
+        providers.close()
         upstream_server.close()
         fake_server.close()
         site_server.close()
         svc = app.extensions["shareproxy"]
         svc.cache.close()
+        svc.embeds.close()
         svc.store.close()
 
 

@@ -1,0 +1,123 @@
+"""Vimeo: video pages (public and unlisted), channel, group, showcase and player URLs;
+oEmbed for title, author, duration and thumbnail; after the click the player with
+``dnt=1`` (Vimeo then sets no tracking cookies and records no session data)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import SplitResult, parse_qs, urlencode, urlsplit, urlunsplit
+
+from .base import (
+    Gone,
+    Picture,
+    Player,
+    Preview,
+    Provider,
+    Ref,
+    UpstreamRequest,
+    UpstreamResponse,
+    aspect_of,
+    expect_ok,
+    https_url,
+    json_object,
+    text_of,
+    whole_seconds,
+)
+
+API_BASE = "https://vimeo.com"
+PLAYER = "https://player.vimeo.com"
+HOSTS = ("vimeo.com", "i.vimeocdn.com")
+PAGE_HOSTS = {"vimeo.com", "www.vimeo.com"}
+_ID = r"(\d{1,12})"
+_HASH = re.compile(r"^[0-9a-f]{6,20}$")
+PATTERNS = [
+    re.compile(rf"^/{_ID}(?:/([0-9a-f]{{6,20}}))?/?$"),
+    re.compile(rf"^/channels/[\w-]{{1,100}}/{_ID}/?$"),
+    re.compile(rf"^/groups/[\w-]{{1,100}}/videos/{_ID}/?$"),
+    re.compile(rf"^/(?:album|showcase)/\d{{1,12}}/video/{_ID}/?$"),
+]
+# i.vimeocdn.com/video/<image>-d_640x360: the size is part of the name
+_THUMB_SIZE = re.compile(r"(?<=_)\d{2,4}(?:x\d{2,4})?(?=(?:\.\w+)?$)")
+
+
+def match(parts: SplitResult) -> Ref | None:
+    host = (parts.hostname or "").lower()
+    video, secret = "", ""
+    if host in PAGE_HOSTS:
+        for pattern in PATTERNS:
+            found = pattern.match(parts.path)
+            if found:
+                video = found.group(1)
+                secret = found.group(2) if found.lastindex and found.lastindex > 1 else ""
+                break
+    elif host == "player.vimeo.com":
+        found = re.match(rf"^/video/{_ID}/?$", parts.path)
+        if found:
+            video = found.group(1)
+            secret = (parse_qs(parts.query).get("h") or [""])[0]
+    if not video:
+        return None
+    secret = secret if _HASH.match(secret or "") else ""
+    url = f"https://vimeo.com/{video}" + (f"/{secret}" if secret else "")
+    key = video + (f"/{secret}" if secret else "")
+    return Ref("vimeo", key, url, video, params=(("h", secret),) if secret else ())
+
+
+def request(ref: Ref) -> UpstreamRequest:
+    return UpstreamRequest(f"{API_BASE}/api/oembed.json", params={"url": ref.url})
+
+
+def bigger_thumbnail(url: str) -> str:
+    """The same Vimeo thumbnail at 1280 pixels wide (the size is part of its name)."""
+    parts = urlsplit(url)
+    if not _THUMB_SIZE.search(parts.path):
+        return ""
+    return urlunsplit(parts._replace(path=_THUMB_SIZE.sub("1280x720", parts.path, count=1)))
+
+
+def read(ref: Ref, resp: UpstreamResponse) -> Preview:
+    if resp.status in (401, 403, 404):
+        # 403: embedding restricted to other sites; 404: private or removed
+        raise Gone(f"HTTP {resp.status}")
+    expect_ok(resp)
+    data = json_object(resp)
+    title = text_of(data.get("title"))
+    if not title:
+        raise Gone("no title: not a public video")
+    aspect = aspect_of(data.get("width"), data.get("height"))
+    thumb = https_url(data.get("thumbnail_url"))
+    poster = None
+    if thumb:
+        sources = tuple(dict.fromkeys(s for s in (bigger_thumbnail(thumb), thumb) if s))
+        poster = Picture(sources, "poster", crop=aspect)
+    query = {"dnt": "1", "autoplay": "1"}
+    if ref.param("h"):
+        query["h"] = ref.param("h")
+    player = Player(f"{PLAYER}/video/{ref.id}?{urlencode(query)}", (PLAYER,), aspect=aspect)
+    return Preview(
+        kind="video",
+        link=ref.url,
+        site="Vimeo",
+        title=title,
+        author=text_of(data.get("author_name")),
+        author_url=https_url(data.get("author_url")),
+        poster=poster,
+        aspect=aspect,
+        duration=whole_seconds(data.get("duration")),
+        player=player,
+    )
+
+
+PROVIDER = Provider(
+    name="vimeo",
+    label="Vimeo",
+    kind="video",
+    match=match,
+    request=request,
+    read=read,
+    api_base=API_BASE,
+    hosts=HOSTS,
+    page_hosts=(*sorted(PAGE_HOSTS), "player.vimeo.com"),
+    color="#1a7bb9",
+    note="oEmbed (no key) and i.vimeocdn.com thumbnails; player with dnt=1",
+)

@@ -1,0 +1,18 @@
+"""How a view reaches the services of its app: the one place the faces read
+``current_app``. The services are made in ``create_app`` (shareproxy/container.py)."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from ..container import Services
+from ..settings import Settings
+
+
+def services() -> Services:
+    svc: Services = current_app.extensions["shareproxy"]
+    return svc
+
+
+def settings() -> Settings:
+    return services().settings

@@ -1,0 +1,170 @@
+"""The pieces of the count path alone, each with a fake of what it receives: the circuit
+on a real store, the cache with a fetch function instead of HTTP, the answer memo."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shareproxy.cache import CountCache
+from shareproxy.circuit import FIRST_BACKOFF, MAX_BACKOFF, Circuit
+from shareproxy.clicks import ClickCounter
+from shareproxy.counts import Counts
+from shareproxy.networks.base import CountError, RateLimited, UpstreamFailure
+from shareproxy.settings import load
+from shareproxy.store.sqlite import SQLiteStore
+
+PAGE = "https://example.org/piece"
+T0 = 1_800_000_000.0
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SQLiteStore]:
+    s = SQLiteStore(str(tmp_path / "pieces.db"))
+    yield s
+    s.close()
+
+
+class Upstream:
+    """The fetch function the cache receives: counts calls, answers from a table."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self.answers: dict[str, int | CountError] = {}
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def __call__(self, network: str, url: str) -> int:
+        self.gate.wait(10)
+        self.calls.append((network, url))
+        found = self.answers.get(network, 5)
+        if isinstance(found, CountError):
+            raise found
+        return found
+
+
+def make_cache(store: SQLiteStore, upstream: Upstream, **settings: object) -> CountCache:
+    config = load(environ={}, overrides={"REQUEST_DEADLINE": 10, **settings})
+    cache = CountCache(config, store, upstream, Circuit(store), clock=lambda: T0)
+    return cache
+
+
+# --- the circuit
+
+
+def test_a_429_opens_the_circuit_for_retry_after_and_longer_on_repeats(
+    store: SQLiteStore,
+) -> None:
+    circuit = Circuit(store)
+    assert circuit.allows("buffer", T0)
+    circuit.failed("buffer", RateLimited(120), T0)
+    assert circuit.open_until("buffer") == T0 + 120
+    assert not circuit.allows("buffer", T0 + 119) and circuit.allows("buffer", T0 + 120)
+    circuit.failed("buffer", RateLimited(1), T0 + 200)
+    assert circuit.open_until("buffer") == T0 + 200 + 2 * FIRST_BACKOFF  # second strike
+    circuit.succeeded("buffer")
+    circuit.failed("buffer", RateLimited(1), T0 + 300)
+    assert circuit.open_until("buffer") == T0 + 300 + FIRST_BACKOFF  # forgiven
+    circuit.failed("vk", RateLimited(10**9), T0)
+    assert circuit.open_until("vk") == T0 + MAX_BACKOFF
+
+
+def test_other_failures_leave_the_circuit_closed(store: SQLiteStore) -> None:
+    circuit = Circuit(store)
+    circuit.failed("buffer", UpstreamFailure("timed out", kind="timeout"), T0)
+    assert circuit.allows("buffer", T0)
+
+
+def test_every_worker_learns_of_an_open_circuit_through_the_store(store: SQLiteStore) -> None:
+    mine, theirs = Circuit(store), Circuit(store)
+    mine.failed("pinterest", RateLimited(60), T0)
+    theirs.absorb(store.get_meta())
+    assert theirs.open_until("pinterest") == T0 + 60
+    theirs.absorb({"circuit:vk": "not a number", "ttl:vk": "600"})  # ignored, no error
+    assert theirs.allows("vk", T0)
+
+
+# --- the cache with a fake fetch function
+
+
+def test_the_cache_asks_its_fetch_function_once_per_ttl(store: SQLiteStore) -> None:
+    upstream = Upstream()
+    cache = make_cache(store, upstream)
+    try:
+        upstream.gate.clear()
+        waiting = [threading.Thread(target=cache.lookup, args=(PAGE, ["buffer"], 10))]
+        waiting += [threading.Thread(target=cache.lookup, args=(PAGE, ["buffer"], 10))]
+        for t in waiting:
+            t.start()
+        upstream.gate.set()
+        for t in waiting:
+            t.join(10)
+        assert cache.lookup(PAGE, ["buffer"], 10).counts == {"buffer": 5}
+        assert upstream.calls == [("buffer", PAGE)]
+    finally:
+        cache.close()
+
+
+def test_an_open_circuit_keeps_the_fetch_function_uncalled(store: SQLiteStore) -> None:
+    upstream = Upstream()
+    upstream.answers["buffer"] = RateLimited(300)
+    cache = make_cache(store, upstream)
+    try:
+        assert cache.lookup(PAGE, ["buffer"], 10).counts == {}
+        assert cache.circuit.open_until("buffer") == T0 + 300
+        assert cache.lookup(PAGE + "/other", ["buffer"], 10).counts == {}
+        assert upstream.calls == [("buffer", PAGE)]
+    finally:
+        cache.close()
+
+
+def test_the_cache_announces_purges_and_ttl_changes(store: SQLiteStore) -> None:
+    cache = make_cache(store, Upstream())
+    heard: list[str | None] = []
+    cache.on_change(heard.append)
+    try:
+        cache.purge(PAGE)
+        cache.set_ttl("buffer", 900)
+        cache.purge(None)
+        assert heard[0] == PAGE and heard.count(None) >= 2
+    finally:
+        cache.close()
+
+
+# --- the answer memo
+
+
+def test_a_memoised_answer_is_the_same_bytes_and_forgotten_on_purge(store: SQLiteStore) -> None:
+    upstream = Upstream()
+    cache = make_cache(store, upstream, CLICK_COUNTS="off")
+    counts = Counts(cache.settings, cache, ClickCounter(cache.settings, store), ["buffer"])
+    try:
+        query = counts.query(PAGE, ["buffer"], named=True)
+        assert counts.memoised(query) is None
+        body, max_age = counts.answer(query)
+        assert body == b'{"buffer":5}' and max_age == 3600
+        assert counts.memoised(query) == (body, 3600)
+        upstream.answers["buffer"] = 6
+        cache.purge(PAGE)
+        assert counts.memoised(query) is None
+        assert counts.answer(query)[0] == b'{"buffer":6}'
+        assert len(upstream.calls) == 2
+    finally:
+        cache.close()
+
+
+def test_queries_that_merge_clicks_are_not_left_to_the_fast_path(store: SQLiteStore) -> None:
+    cache = make_cache(store, Upstream())
+    counts = Counts(cache.settings, cache, ClickCounter(cache.settings, store), ["buffer"])
+    try:
+        plain = counts.query(PAGE, ["buffer"], named=True)
+        merged = counts.query(PAGE, ["buffer", "twitter"], named=True)  # fill: twitter clicks
+        assert not plain.merges and merged.merges
+        counts.remember(b"a", plain)
+        counts.remember(b"b", merged)
+        assert counts.recall("a") == plain and counts.recall("b") is None
+    finally:
+        cache.close()
