@@ -259,6 +259,10 @@ class Provider:
     color: str = "#444444"
     note: str = ""
     max_steps: int = 3  # requests per preview at most (the first plus follow-ups)
+    # Referrer-Policy of the player's frame. By default the provider learns nothing of
+    # where it is embedded; a provider whose player refuses to play without a Referer
+    # gets "strict-origin": this server's scheme://host only, never the page's address.
+    player_referrer: str = "no-referrer"
 
     @property
     def any_host(self) -> bool:

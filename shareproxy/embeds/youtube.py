@@ -129,5 +129,8 @@ PROVIDER = Provider(
     hosts=HOSTS,
     page_hosts=(*sorted(WATCH_HOSTS), "youtu.be", *sorted(EMBED_HOSTS)),
     color="#cc0000",
+    # The player shows "Error 153" without a Referer (YouTube's terms require embedders to
+    # identify themselves, since July 2025): it is told shareproxy's origin, not the page.
+    player_referrer="strict-origin",
     note="oEmbed (no key) and i.ytimg.com thumbnails; player from youtube-nocookie.com",
 )
