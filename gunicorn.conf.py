@@ -113,6 +113,11 @@ def on_starting(server: Any) -> None:
     if problem:
         sys.stderr.write(f"shareproxy: configuration error: {problem}\n")
         sys.exit(1)
+    # Static files compressed once here: every worker forks with them (shareproxy/compress.py)
+    from shareproxy import assets, compress
+    from shareproxy.paths import data_dir
+
+    compress.warm(data_dir("static"), [asset.body for asset in assets.assets().values()])
 
 
 def child_exit(server: Any, worker: Any) -> None:

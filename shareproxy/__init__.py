@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import container, errors, headers, metrics, presence, startup
+from . import assets, compress, container, errors, headers, metrics, presence, startup
 from ._version import __version__
 from .fastpath import FastPath
 from .paths import data_dir, instance_dir
@@ -80,4 +80,6 @@ def create_app(
 
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
+    # brotli/gzip for every text answer; the buttons' assets compressed now, once
+    compress.install(app, preload=[asset.body for asset in assets.assets().values()])
     return app

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import metrics
+from . import compress, metrics
 from .counts import Counts
 
 ENDPOINT = "api.counts"
@@ -29,7 +29,8 @@ class FastPath:
         if environ.get("PATH_INFO") == "/api/counts" and environ.get("REQUEST_METHOD") == "GET":
             query = self.counts.recall(environ.get("QUERY_STRING", ""))
             answer = self.counts.memoised(query) if query is not None else None
-            if answer is not None:
+            # a body big enough to be compressed is Flask's to encode (compress.py)
+            if answer is not None and len(answer[0]) < compress.MIN_SIZE:
                 body, max_age = answer
                 origin = environ.get("HTTP_ORIGIN", "")
                 metrics.request(ENDPOINT, 200)

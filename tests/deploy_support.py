@@ -135,3 +135,118 @@ def ttl_set_reaches_server(
             proc.kill()
             proc.communicate()
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+# --- nginx with the shipped site (deploy/nginx/shareproxy.conf), made local
+
+SITE = ROOT / "deploy" / "nginx" / "shareproxy.conf"
+
+
+def nginx_binary() -> str | None:
+    import shutil
+
+    found = shutil.which("nginx")
+    return found or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+
+
+def self_signed(tmp: Path) -> tuple[Path, Path]:
+    cert, key = tmp / "fullchain.pem", tmp / "privkey.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=share.example.org", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+def nginx_prefix(
+    tmp: Path,
+    upstreams: list[str],
+    http: int = 80,
+    https: int = 443,
+    *,
+    workers: int = 1,
+    connections: int = 64,
+    server_extra: str = "",
+    site_edit: Any = None,
+) -> Path:
+    """A throw-away nginx prefix whose nginx.conf includes the shipped site, made local:
+    the upstreams, certificate, cache and log paths replaced, IPv4 loopback only.
+    ``server_extra`` goes into the TLS server block; ``site_edit(text)`` may change the
+    site further (the benchmarks lift the per-client rate limit)."""
+    import re
+
+    cert, key = self_signed(tmp)
+    site = SITE.read_text()
+    for n, upstream in enumerate(upstreams, start=1):
+        site = site.replace(f"server shareproxy-{n}:8000", f"server {upstream}")
+    site = site.replace("/etc/nginx/tls/fullchain.pem", str(cert))
+    site = site.replace("/etc/nginx/tls/privkey.pem", str(key))
+    site = site.replace("/var/cache/nginx/shareproxy", str(tmp / "cache"))
+    site = site.replace("/var/log/nginx/", f"{tmp}/")
+    site = re.sub(r"^\s*listen \[::\]:.*\n", "", site, flags=re.M)  # no IPv6 here
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{http};")
+    site = site.replace("listen 443 ssl", f"listen 127.0.0.1:{https} ssl")
+    if server_extra:
+        marker = "    client_max_body_size"
+        site = site.replace(marker, server_extra.rstrip() + "\n\n" + marker, 1)
+    if site_edit is not None:
+        site = site_edit(site)
+    (tmp / "site.conf").write_text(site)
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    temp = "\n".join(
+        f"    {kind}_temp_path {tmp}/{kind};" for kind in ("client_body", "proxy", "fastcgi",
+                                                         "uwsgi", "scgi")
+    )  # fmt: skip
+    (tmp / "nginx.conf").write_text(
+        f"{user}worker_processes {workers};\npid {tmp}/nginx.pid;\n"
+        f"error_log {tmp}/main-error.log;\n"
+        f"events {{ worker_connections {connections}; }}\n"
+        f"http {{\n{temp}\n    access_log off;\n    include {tmp}/site.conf;\n}}\n"
+    )
+    return tmp
+
+
+def nginx_run(prefix: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    nginx = nginx_binary()
+    assert nginx
+    return subprocess.run(
+        [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
+         "-e", str(prefix / "main-error.log"), *args],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+class Nginx:
+    """nginx in the foreground on a prefix from :func:`nginx_prefix`; stop() ends it."""
+
+    def __init__(self, prefix: Path, https: int) -> None:
+        nginx = nginx_binary()
+        assert nginx
+        self.prefix = prefix
+        self.https = https
+        self.proc = subprocess.Popen(
+            [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
+             "-e", str(prefix / "main-error.log"), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", https), timeout=1):
+                    return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.1)
+        self.stop()
+        raise AssertionError((prefix / "main-error.log").read_text())
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()

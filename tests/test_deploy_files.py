@@ -7,7 +7,6 @@ their structure and the promises the README makes about them.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import ssl
@@ -19,60 +18,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deploy_support import ROOT, Server, free_port
+from deploy_support import ROOT, SITE, Server, free_port, nginx_binary, nginx_prefix, nginx_run
 from pytest_httpserver import HTTPServer
 
 DEPLOY = ROOT / "deploy"
-SITE = DEPLOY / "nginx" / "shareproxy.conf"
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+NGINX = nginx_binary()
 needs_nginx = pytest.mark.skipif(NGINX is None, reason="nginx is not installed")
 needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl")
 
 
-def _self_signed(tmp: Path) -> tuple[Path, Path]:
-    cert, key = tmp / "fullchain.pem", tmp / "privkey.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=share.example.org", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
-    return cert, key
-
-
 def _nginx_prefix(tmp: Path, upstreams: list[str], http: int = 80, https: int = 443) -> Path:
-    """A throw-away nginx prefix whose nginx.conf includes the shipped site, made local."""
-    cert, key = _self_signed(tmp)
-    site = SITE.read_text()
-    for n, upstream in enumerate(upstreams, start=1):
-        site = site.replace(f"server shareproxy-{n}:8000", f"server {upstream}")
-    site = site.replace("/etc/nginx/tls/fullchain.pem", str(cert))
-    site = site.replace("/etc/nginx/tls/privkey.pem", str(key))
-    site = site.replace("/var/cache/nginx/shareproxy", str(tmp / "cache"))
-    site = site.replace("/var/log/nginx/", f"{tmp}/")
-    site = re.sub(r"^\s*listen \[::\]:.*\n", "", site, flags=re.M)  # no IPv6 here
-    site = site.replace("listen 80;", f"listen 127.0.0.1:{http};")
-    site = site.replace("listen 443 ssl", f"listen 127.0.0.1:{https} ssl")
-    (tmp / "site.conf").write_text(site)
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    temp = "\n".join(
-        f"    {kind}_temp_path {tmp}/{kind};" for kind in ("client_body", "proxy", "fastcgi",
-                                                         "uwsgi", "scgi")
-    )  # fmt: skip
-    (tmp / "nginx.conf").write_text(
-        f"{user}worker_processes 1;\npid {tmp}/nginx.pid;\nerror_log {tmp}/main-error.log;\n"
-        f"events {{ worker_connections 64; }}\n"
-        f"http {{\n{temp}\n    access_log off;\n    include {tmp}/site.conf;\n}}\n"
-    )
-    return tmp
+    return nginx_prefix(tmp, upstreams, http, https)
 
 
 def _nginx(prefix: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    assert NGINX
-    return subprocess.run(
-        [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
-         "-e", str(prefix / "main-error.log"), *args],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    return nginx_run(prefix, *args)
 
 
 @needs_nginx
@@ -142,7 +102,7 @@ def _https(port: int, path: str, headers: dict[str, str] | None = None) -> Any:
         headers={"Host": "share.example.org", **(headers or {})},
     )
     with urllib.request.urlopen(req, timeout=10, context=context) as resp:
-        return resp.status, dict(resp.headers), resp.read()
+        return resp.status, resp.headers, resp.read()  # headers: every line, repeats kept
 
 
 @needs_nginx
@@ -176,6 +136,47 @@ def test_nginx_micro_caches_counts_and_logs_no_personal_data(
     for leak in ("127.0.0.1", "SecretAgent", "ref.example", "secret-page", "?"):
         assert leak not in nginx_log, leak
         assert leak not in app_log, leak
+
+
+@needs_nginx
+@needs_openssl
+def test_nginx_sends_compressed_answers_and_caches_one_copy_per_encoding(
+    behind_nginx: tuple[Server, int, Path],
+) -> None:
+    import gzip
+
+    import brotli  # type: ignore[import-untyped]
+
+    _, port, _ = behind_nginx
+    page = "/buttons?url=http%3A%2F%2Flocalhost%2Fcompressed"
+    plain = _https(port, page, {"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain[1]
+    decode = {"br": brotli.decompress, "gzip": gzip.decompress}
+    browsers = {
+        "gzip, deflate, br, zstd": "br",  # Chromium
+        "gzip, deflate": "gzip",
+        "br;q=0, gzip": "gzip",
+        "identity": None,
+    }
+    for accept, expected in browsers.items():
+        status, headers, body = _https(port, page, {"Accept-Encoding": accept})
+        assert status == 200
+        assert headers.get("Content-Encoding") == expected, accept
+        assert (decode[expected](body) if expected else body) == plain[2]
+        vary = [v.strip() for line in headers.get_all("Vary") or [] for v in line.split(",")]
+        assert vary.count("Accept-Encoding") == 1, headers.get_all("Vary")
+
+    script = re.search(rb'src="(/assets/[^"]+)"', plain[2])
+    assert script
+    asset = script.group(1).decode()
+    raw = _https(port, asset, {"Accept-Encoding": "identity"})[2]
+    # one cached copy per encoding: a client that accepts none never gets a compressed copy
+    for accept, expected in [("br", "br"), ("br", "br"), ("gzip", "gzip"), ("", None)] * 2:
+        headers, body = _https(port, asset, {"Accept-Encoding": accept} if accept else {})[1:]
+        assert headers.get("Content-Encoding") == expected, (accept, headers)
+        assert (decode[expected](body) if expected else body) == raw
+    assert headers["X-Cache-Status"] == "HIT"
+    assert len(_https(port, asset, {"Accept-Encoding": "br"})[2]) < len(raw) / 2
 
 
 # --- systemd
