@@ -573,7 +573,6 @@ def bench_embed(rounds: int = 3) -> None:
               f"(median of {rounds} paired rounds)")  # fmt: skip
 
 
-
 def bench_memory() -> None:
     print("\n## 3c. memory: one worker serving 100 000 pages x 6 networks (URLs of 80-200 "
           "characters)")  # fmt: skip
