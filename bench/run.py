@@ -533,7 +533,7 @@ def bench_first() -> None:
 # --- 6. a cached embed placeholder against the buttons page
 
 
-def bench_embed(rounds: int = 3) -> None:
+def bench_embed(rounds: int = ROUNDS) -> None:
     print("\n## 6. cached /embed placeholder vs /buttons, same gunicorn")
     from embed_fakes import YOUTUBE_ID, FakeProviders
 

@@ -301,7 +301,36 @@ def embed_params(allowed: tuple[str, ...]) -> list[dict[str, Any]]:
             "scheme://host[:port] of the embedding site (for postMessage); an allowed site.",
             _text(pattern=origin),
         ),
+        _param(
+            "retry",
+            "Set by the frame itself when it asks again for a preview that was not ready "
+            "(1-3; anything else counts as 0).",
+            _text(pattern="^[0-3]$"),
+        ),
     ]
+
+
+# Headers of every /embed answer: the policy is widened to the provider's origins only in
+# the answer that loads its player (activate=1).
+EMBED_HEADERS: dict[str, Any] = {
+    "Content-Security-Policy": {
+        "description": "This server only; after the click, frame-src adds the provider's origins.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^default-src 'none'; "},
+    },
+    "Permissions-Policy": {
+        "description": "Every feature denied; after the click autoplay, fullscreen, "
+        "encrypted-media and picture-in-picture for the provider's frame.",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "description": "public, max-age=<at most 300> for a preview; no-store while it is "
+        "not ready or for an error; no-cache once it is past its freshness.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^(public, max-age=[0-9]+|no-store|no-cache)$"},
+    },
+}
 
 
 def button_params(allowed: tuple[str, ...], *, snippet: bool = False) -> list[dict[str, Any]]:
@@ -420,7 +449,9 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
         "/embed.js": {
             "get": {
                 "operationId": "embedScript",
-                "summary": "Script that turns marked elements into button iframes.",
+                "summary": "Script that turns marked elements into iframes: "
+                "<div data-shareproxy> into share buttons, <div data-shareproxy-embed> into "
+                "two-click embeds (a plain link to the content until the frame has one).",
                 "responses": {"200": _body("JavaScript.", "text/javascript"), **PAGE_ERRORS},
             }
         },
@@ -481,12 +512,24 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
                 "provider's player only after the click (activate=1).",
                 "parameters": embed_params(allowed),
                 "responses": {
-                    "200": html,
-                    "400": _body(
-                        "Not a supported address, or a bad parameter: the one-line "
-                        "reason as a small page.",
-                        "text/html",
-                    ),  # fmt: skip
+                    "200": {
+                        **_body(
+                            'The placeholder (data-state="placeholder"), the provider\'s '
+                            'player or post ("player", after the click), or a link to the '
+                            'content when no preview could be had ("pending": asked again '
+                            'a few times; "unavailable").',
+                            "text/html",
+                        ),
+                        "headers": EMBED_HEADERS,
+                    },
+                    "400": {
+                        **_body(
+                            "Not a supported address, or a bad parameter: the one-line "
+                            "reason as a small page.",
+                            "text/html",
+                        ),
+                        "headers": EMBED_HEADERS,
+                    },
                     "414": _error("Query string too long."),
                 },
             }
@@ -502,7 +545,10 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
                         "in": "path",
                         "required": True,
                         "description": "<32 hex digits>.<avif|webp|jpg|png>",
-                        "schema": {"type": "string"},
+                        "schema": {
+                            "type": "string",
+                            "pattern": "^[0-9a-f]{32}[.](avif|webp|jpg|png)$",
+                        },
                     },
                 ],  # fmt: skip
                 "responses": {
