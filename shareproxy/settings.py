@@ -596,8 +596,7 @@ class Settings:
     def ttl_for(self, network: str) -> int:
         """The configured lifetime of a network's counts, never below its floor."""
         own = self._values.get(f"CACHE_TTL_{network.upper()}")
-        seconds = int(own if own is not None else self._values["CACHE_TTL"])
-        return max(seconds, ttl_floor(network))
+        return clamp_ttl(network, int(own if own is not None else self._values["CACHE_TTL"]))
 
     def embed_ttl(self, provider: str) -> int:
         """How long a provider's previews are fresh (its setting, never below its floor)."""
@@ -630,6 +629,13 @@ def ttl_floor(network: str) -> int:
     if net is None or net.count is None:
         return TTL_FLOOR_DEFAULT
     return net.count.ttl_floor
+
+
+def clamp_ttl(network: str, seconds: int) -> int:
+    """``seconds`` brought between the network's floor and TTL_CEILING: the rule every
+    lifetime of a network's counts obeys (an admin's change is refused outside it,
+    shareproxy/admin_service.py)."""
+    return min(max(seconds, ttl_floor(network)), TTL_CEILING)
 
 
 def load(
