@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 AXE_JS = HERE / "node_modules" / "axe-core" / "axe.min.js"
 
 # What each fake widget script does: find the official widget's markup and put a marked
-# element beside it, as the real script would render its button there.
+# element in its place, as the real script renders its button there.
 WIDGET_SCRIPTS = {
     ("platform.x.com", "/widgets.js"): ("twitter", "a.twitter-share-button"),
     ("connect.facebook.net", "sdk.js"): ("facebook", ".fb-share-button"),
@@ -63,7 +63,8 @@ WIDGET_JS = """(function () {
     var w = document.createElement("span");
     w.setAttribute("data-fake-widget", %(name)s);
     w.textContent = "fake " + %(name)s + " widget";
-    el.parentNode.insertBefore(w, el.nextSibling);
+    // as the real scripts do: Facebook renders into its <div>, the others replace theirs
+    if (el.tagName === "DIV") el.appendChild(w); else el.replaceWith(w);
   });
 })();
 """
