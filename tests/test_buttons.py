@@ -385,3 +385,40 @@ def test_scripts_parse_and_format_counts_like_the_server(tmp_path: Any) -> None:
     script.write_text(match.group(0) + f"console.log(JSON.stringify({numbers}.map(fmt)));\n")
     out = subprocess.run([NODE, str(script)], check=True, capture_output=True, text=True)
     assert json.loads(out.stdout) == [i18n.format_count(n) for n in numbers]
+
+
+def test_twoclick_row_explains_itself_and_an_activated_network_keeps_its_share_link(
+    client: Any,
+) -> None:
+    before = body(get(client, "/buttons", url=PAGE, networks="twitter,mail", mode="twoclick"))
+    assert "Two clicks for more privacy" in before and 'class="sp-note"' in before
+    assert "Two clicks" not in body(get(client, "/buttons", url=PAGE, networks="twitter,mail"))
+    after = body(
+        get(
+            client,
+            "/buttons",
+            url=PAGE,
+            networks="twitter,mail",
+            mode="twoclick",
+            activate="twitter",
+            lang="de",
+        )  # fmt: skip
+    )
+    found = {t.get("data-network"): t for t in networks_in(after)}
+    assert found["twitter"].get("data-state") == "loading"
+    assert found["twitter"].get("data-failed") == (
+        "Der X-Button wurde nicht geladen. Dieser Link teilt auch ohne ihn."
+    )
+    share_mode = {
+        t.get("data-network"): t
+        for t in networks_in(
+            body(get(client, "/buttons", url=PAGE, networks="twitter,mail", lang="de"))
+        )
+    }  # noqa: E501
+    (fallback,) = [t for t in tags(after) if "sp-fallback" in (t.get("class") or "")]
+    assert fallback.get("href") == share_mode["twitter"].get("href")
+    assert str(fallback.get("href")).startswith("/share/twitter?")
+    # the widget's scripts run after the buttons' own, so it sees them load or fail
+    scripts = [t for t in tags(after) if t.name == "script"]
+    assert [s.has_attr("defer") for s in scripts] == [True, True]
+    assert "Zwei Klicks" not in after and "sp-note" in after  # no placeholder left
