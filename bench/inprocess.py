@@ -105,9 +105,12 @@ def main() -> None:
     add = create_app({**config, "CLICK_COUNTS": "add"}, log_summary=False)
     page = quote(PAGE, safe="")
     # first-party clicks on networks with and without a count API (two visitors)
-    for agent in ("visitor one", "visitor two"):
+    for visitor in ("192.0.2.10", "198.51.100.10"):
         for network in ("twitter", "linkedin", "pinterest"):
-            fill.test_client().get(f"/share/{network}?url={page}", headers={"User-Agent": agent})
+            shared = fill.test_client().get(
+                f"/share/{network}?url={page}", environ_base={"REMOTE_ADDR": visitor}
+            )
+            assert shared.status_code == 302, shared.status
     shapes: dict[str, tuple[WSGI, dict[str, Any]]] = {
         "bare Flask, constant JSON": (bare_app.app, environ("/api/counts", "")),
         "(a) Shariff default: Origin, clicks merged (fill), 2 failing": (

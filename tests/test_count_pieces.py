@@ -172,7 +172,7 @@ def test_an_answer_with_clicks_is_memoised_while_the_click_counts_stay(
         assert counts.memoised(merged) == (body, 3600)
         clicks._read.clear()  # read again (as after 10 s), the same counts: still memoised
         assert counts.memoised(merged) == (body, 3600)
-        assert clicks.record(PAGE, "twitter", "192.0.2.1", "a visitor")
+        assert clicks.record(PAGE, "twitter", "192.0.2.1") == "counted"
         assert counts.memoised(merged) is None  # this worker's click: built again
         assert counts.answer(merged)[0] == b'{"buffer":5,"twitter":1}'
         assert counts.memoised(merged) == (b'{"buffer":5,"twitter":1}', 3600)

@@ -25,6 +25,7 @@ PAGE_Q = quote(PAGE, safe="")
 QUERY = f"/api/counts?url={PAGE_Q}&networks=buffer,pinterest"
 ALLOWED = "https://example.org"
 FAILING = ("xing", "tumblr")
+ONE, TWO = "192.0.2.10", "198.51.100.10"  # two visitors' addresses (other client networks)
 # shape: (settings, the request's query, the network a click changes the answer of)
 SHAPES = {
     "default": ({}, f"/api/counts?url={PAGE_Q}", "twitter"),  # fill: clicks merged
@@ -47,8 +48,11 @@ class Server:
     def get(self, path: str, origin: str | None = ALLOWED) -> Any:
         return self.client.get(path, headers={"Origin": origin} if origin is not None else {})
 
-    def share(self, network: str, agent: str) -> None:
-        resp = self.flask_only.get(f"/share/{network}?url={PAGE_Q}", headers={"User-Agent": agent})
+    def share(self, network: str, visitor: str) -> None:
+        """A share through this worker by a visitor on the client network ``visitor``."""
+        resp = self.flask_only.get(
+            f"/share/{network}?url={PAGE_Q}", environ_base={"REMOTE_ADDR": visitor}
+        )
         assert resp.status_code == 302
 
     @property
@@ -109,8 +113,8 @@ def test_every_shape_is_answered_fast_and_byte_identical_to_flask(
 ) -> None:
     overrides, path, _ = SHAPES[name]
     server = serve(fake_app, **overrides)
-    for network, agent in (("twitter", "one"), ("twitter", "two"), ("pinterest", "one")):
-        server.share(network, agent)
+    for network, visitor in (("twitter", ONE), ("twitter", TWO), ("pinterest", ONE)):
+        server.share(network, visitor)
     first = server.get(path)
     assert first.status_code == 200  # Flask answers and teaches the fast path
     assert server.flask_calls == [1]
@@ -151,8 +155,8 @@ def test_a_click_through_this_worker_shows_at_once(
     first = server.get(path)
     assert server.get(path).get_data() == first.get_data()
     assert server.flask_calls == [1]
-    server.share("twitter", "a visitor")
-    server.share("pinterest", "a visitor")
+    server.share("twitter", ONE)
+    server.share("pinterest", ONE)
     after = server.get(path)
     if changed is None:  # no click count enters this answer: still the fast one
         assert after.get_data() == first.get_data()
@@ -177,7 +181,7 @@ def test_another_workers_click_shows_when_the_clicks_are_read_again(
     server.monotonic[0] += clicks.READ_CACHE_SECONDS + 1  # read again: the same counts
     assert server.get(path).get_data() == first.get_data()
     assert server.flask_calls == [1], "unchanged click counts keep the memoised answer"
-    other.share(changed, "someone elsewhere")
+    other.share(changed, TWO)
     assert server.get(path).get_data() == first.get_data()  # not read again yet
     server.monotonic[0] += clicks.READ_CACHE_SECONDS + 1
     after = server.get(path)
