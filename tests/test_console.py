@@ -235,7 +235,7 @@ def test_top_shared_without_shares(client: Any) -> None:
 def test_clicks_fixture_is_the_real_counter(admin: Flask) -> None:
     """The rankings above are filled through the store; the counter writes the same rows."""
     counter = admin.extensions["shareproxy"].clicks
-    counter.record_share("https://example.org/x", "twitter", "198.51.100.1", "UA")
+    counter.record_share("https://example.org/x", "twitter", "198.51.100.1")
     assert admin.extensions["shareproxy"].store.top_pages(5) == [
         ("https://example.org/x", 1, {"twitter": 1})
     ]
