@@ -425,6 +425,16 @@ def _base_settings() -> list[Setting]:
             _choice("off", "fill", "add"),
         ),
         Setting(
+            "CLICKS_PER_HOUR",
+            "count",
+            30,
+            "Most shares counted per hour from one client network (IPv4 /24, IPv6 /48), "
+            "over every page and network together; a network also adds at most one share "
+            "per page and share target per 24 h. Shares past it still go to the network, "
+            "uncounted.",
+            _int(1, 1_000_000),
+        ),
+        Setting(
             "TRUSTED_PROXIES",
             "count",
             0,
