@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -116,7 +117,7 @@ class Gunicorn:
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self.env = dict(env)
-        self.log_path = str(
+        self.log_path = Path(
             log_path or tempfile.mktemp(prefix="shareproxy-gunicorn-", suffix=".log")
         )
         self._log = open(self.log_path, "wb")  # noqa: SIM115
