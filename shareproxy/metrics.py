@@ -160,9 +160,16 @@ def upstream_call(network: str, seconds: float, error: str | None) -> None:
         STATS.add(network, ERROR_KIND + error)
 
 
-def click(network: str, counted: bool) -> None:
-    CLICKS.labels(network, "counted" if counted else "repeat").inc()
-    STATS.add(network, "clicks" if counted else "repeat_clicks")
+CLICK_FIELDS = {"counted": "clicks", "repeat": "repeat_clicks", "limited": "limited_clicks"}
+
+
+def click(network: str, outcome: str) -> None:
+    """One share through shareproxy: "counted", "repeat" or "limited" (others: nothing)."""
+    field = CLICK_FIELDS.get(outcome)
+    if field is None:
+        return
+    CLICKS.labels(network, outcome).inc()
+    STATS.add(network, field)
 
 
 def store_error(op: str) -> None:

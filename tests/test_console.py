@@ -217,7 +217,10 @@ def test_top_shared_ranks_all_networks_first_then_one_network_a_page_at_a_time(
     assert "21–25 of 25 · page 2 of 2" in page2 and "https://example.org/p24" in page2
     one = client.get("/admin/top?network=linkedin&npage=3").text
     second = one[one.index('id="by-network"') :]
-    assert 'aria-current="page">LinkedIn' in second
+    # the tab of the chosen network: its icon (the one drawing of icons.svg), its name
+    assert re.search(
+        r'aria-current="page"><svg [^>]*><path fill-rule="evenodd" [^>]*/></svg>LinkedIn', second
+    )
     assert "21–25 of 25 · page 3 of 3" in second
     for hostile in ("?page=<x>", "?network=<script>", "?npage=99999999999999999999"):
         resp = client.get("/admin/top" + hostile)
@@ -231,7 +234,7 @@ def test_top_shared_without_shares(client: Any) -> None:
 def test_clicks_fixture_is_the_real_counter(admin: Flask) -> None:
     """The rankings above are filled through the store; the counter writes the same rows."""
     counter = admin.extensions["shareproxy"].clicks
-    counter.record_share("https://example.org/x", "twitter", "198.51.100.1", "UA")
+    counter.record_share("https://example.org/x", "twitter", "198.51.100.1")
     assert admin.extensions["shareproxy"].store.top_pages(5) == [
         ("https://example.org/x", 1, {"twitter": 1})
     ]

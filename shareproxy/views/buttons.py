@@ -36,7 +36,7 @@ class Button:
     kind: str  # link, mastodon, twoclick, widget, copy, print, share, info
     label: str  # visible text in the standard style
     aria: str  # accessible name
-    icon: str
+    icon: Markup  # icons.svg: the one drawing of the network's icon
     href: str = ""
     popup: bool = False
     count: str | None = None
@@ -88,7 +88,7 @@ def buttons_for(opts: Options, _: Callable[[str], str], *, absolute: str = "") -
         net = NETWORKS[name]
         label = net.label
         aria = _("Share on %(network)s") % {"network": net.label}
-        b = Button(name, "link", label, aria, icons.path(name))
+        b = Button(name, "link", label, aria, icons.svg(name, 18))
         if name == "info":
             b.kind, b.label = "info", _("Info")
             b.aria = _("Information about these buttons")

@@ -2,8 +2,9 @@
 
 The redirect target is always built from the network's template with the validated page
 URL (allowlisted) and title encoded into it: no parameter can choose where it goes.
-Mastodon is the exception that proves the rule: its host is the visitor's own server, so
-we never redirect there; we show a page with a link the visitor follows themselves.
+Mastodon's host is the visitor's own server: without one, a page asks for it (and counts
+nothing); with one, the redirect goes to ``https://<that host>/share`` with the page's text.
+A share is counted when, and only when, the redirect to the network is sent.
 """
 
 from __future__ import annotations
@@ -45,10 +46,11 @@ def shareable() -> list[str]:
 
 
 def record_click(url: str, network: str) -> None:
-    """Count this share (de-duplicated per visitor); a store failure never stops it."""
-    services().clicks.record_share(
-        url, network, request.remote_addr or "", request.user_agent.string
-    )
+    """Count this share, which leaves for the network now (a HEAD request goes nowhere);
+    the click counter limits what one client network adds, and a store failure never
+    stops the share."""
+    if request.method == "GET":
+        services().clicks.record_share(url, network, request.remote_addr or "")
 
 
 @bp.get("/share/<network>")
@@ -70,18 +72,17 @@ def share(network: str) -> BaseResponse:
 
 
 def fediverse(url: str, title: str) -> BaseResponse:
-    """Ask for the visitor's server; with one, offer the link to its share page."""
+    """Ask for the visitor's server (counting nothing); with one, send them to its share
+    page, counted."""
     lang = params.lang()
     net = NETWORKS["mastodon"]
-    target = ""
     if params.single("instance") is not None:
-        instance = instance_arg()
-        target = net.share_link(url, title, instance=instance)
+        target = net.share_link(url, title, instance=instance_arg())
         record_click(url, net.name)
+        return headers.no_store(redirect(target, 302))
     html = render_template(
         "buttons/mastodon.html",
         o=params.Options(url=url, title=title, lang=lang),
-        target=target,
         _=i18n.translator(lang).gettext,
         lang=lang,
         dir=i18n.direction(lang),
