@@ -65,7 +65,8 @@ def test_shariff_values_are_understood(client: Any) -> None:
     assert [t.get("data-network") for t in networks_in(html)] == ["twitter", "facebook"]
     assert 'class="sp-t-color' in html
     said = notices(html)
-    assert {"level": "info", "text": "theme=standard (Shariff's name) is read as theme=color"} in said
+    read = "theme=standard (Shariff's name) is read as theme=color"
+    assert {"level": "info", "text": read} in said
     assert {"level": "warn", "text": "unknown network 'pocket' in 'networks': skipped"} in said
 
 

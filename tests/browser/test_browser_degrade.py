@@ -66,9 +66,9 @@ def test_shariff_markup_renders_and_each_translation_is_reported_once(visit: Any
     v = visit()
     console = Console(v.page)
     shariff = (
-        "<div data-shareproxy data-url=\"{url}\" "
+        '<div data-shareproxy data-url="{url}" '
         "data-services='[&quot;twitter&quot;,&quot;pocket&quot;,&quot;facebook&quot;,"
-        "&quot;qzone&quot;]' data-theme=\"standard\" data-button-style=\"icon\" "
+        '&quot;qzone&quot;]\' data-theme="standard" data-button-style="icon" '
         'data-twitter-via="heiseonline" data-backend-url="/shariff" data-netwroks="mail">'
         "</div>"
     )
@@ -86,7 +86,8 @@ def test_shariff_markup_renders_and_each_translation_is_reported_once(visit: Any
         query = parse_qs(urlsplit(frame.url).query)
         assert query["style"] == ["icon"] and query["via"] == ["heiseonline"]
     v.page.wait_for_function(
-        "() => [...document.querySelectorAll('iframe')].every(f => f.style.visibility === 'visible')"
+        "() => [...document.querySelectorAll('iframe')]"
+        ".every(f => f.style.visibility === 'visible')"
     )
     v.page.wait_for_timeout(300)
     ours = console.ours()
@@ -135,7 +136,7 @@ def test_embedding_page_on_a_host_not_served(visit: Any, env: Env):
     be framed there (it carries no buttons), so the loader learns why."""
     v = visit()
     console = Console(v.page)
-    env.site.put("/staging-copy", loader_html(env, ['<div data-shareproxy></div>']))
+    env.site.put("/staging-copy", loader_html(env, ["<div data-shareproxy></div>"]))
     v.page.goto(f"http://{STAGING_HOST}:{env.site.port}/staging-copy")
     v.page.wait_for_function("() => document.querySelector('iframe').style.display === 'none'")
     lines = console.with_text("no buttons")
