@@ -209,8 +209,12 @@ def test_top_shared_ranks_all_networks_first_then_one_network_a_page_at_a_time(
     html = client.get("/admin/top").text
     assert html.index('id="all-networks"') < html.index('id="by-network"')
     first = html[html.index('id="all-networks"') : html.index('id="by-network"')]
-    assert first.count("<tr>") == 1 + console.PAGE_SIZE  # header + one page
-    assert re.search(r"https://example.org/p00</a></td>\s*<td class=\"num\"><b>31</b>", first)
+    assert first.count('<tr role="row">') == 1 + console.PAGE_SIZE  # header + one page
+    assert re.search(
+        r'https://example.org/p00</a></td>\s*<td role="cell" data-label="Shares" '
+        r'class="num"><b>31</b>',
+        first,
+    )
     assert "X <b>30</b>" in first and "LinkedIn <b>1</b>" in first
     assert "1–20 of 25 · page 1 of 2" in first
     page2 = client.get("/admin/top?page=2").text
