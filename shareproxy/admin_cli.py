@@ -105,12 +105,14 @@ def _confirm(
         )
         sys.exit(NOT_REACHED)
     if pending:
+        click.echo(f"store: {_where(svc)}", err=True)
         click.echo(
             f"{what}; applied by {len(done)} of {len(done) + len(pending)} server processes "
             f"so far (the others apply it within a few seconds).",
             err=True,
         )
     else:
+        click.echo(f"store: {_where(svc)}", err=json_out)
         click.echo(f"{what}; applied by {presence.describe(done)}.", err=json_out)
 
 
@@ -232,7 +234,7 @@ def cache_purge(url: str | None, everything: bool) -> None:
         raise click.ClickException(f"store unavailable, nothing purged: {exc}") from None
     generation = admin.generation
     scope = target if target else "every URL"
-    what = f"purged {removed} cached entries of {scope}"
+    what = f"purged {removed} cached {'entry' if removed == 1 else 'entries'} of {scope}"
     _confirm(svc, what, lambda m: m.generation == generation)
 
 
@@ -261,8 +263,11 @@ def embed_purge(url: str | None, everything: bool) -> None:
     except StoreError as exc:
         raise click.ClickException(f"store unavailable, nothing purged: {exc}") from None
     generation = admin.generation
-    scope = f"the {item[0].label} {item[0].kind} {url.strip()}" if item and url else "every embed"
-    what = f"purged {removed} cached values of {scope}"
+    values = f"{removed} stored value{'' if removed == 1 else 's'}"
+    if item and url:
+        what = f"purged the preview of the {item[0].label} {item[0].kind} {url.strip()} ({values})"
+    else:
+        what = f"purged every embed preview and picture ({values})"
     _confirm(svc, what, lambda m: m.generation == generation)
 
 

@@ -146,9 +146,13 @@ class ClickCounter:
         """Every click count of ``url`` as this worker last read it: the same object until
         it is read again (after 10 s, or after this worker's own click), so a caller can
         tell by identity whether an answer built from it is still current."""
-        self.counts(url, [])
         with self._read_lock:
-            return self._read.get(url) or {}
+            known = self._read.get(url)
+        if known is None:
+            self.counts(url, [])
+            with self._read_lock:
+                known = self._read.get(url)
+        return known if known is not None else {}
 
     def merge(
         self, url: str, upstream: dict[str, int], wanted: list[str] | None, enabled: list[str]

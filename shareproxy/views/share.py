@@ -10,6 +10,7 @@ A share is counted when, and only when, the redirect to the network is sent.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
@@ -60,10 +61,14 @@ def share(network: str) -> BaseResponse:
     url = params.page_url()
     title = params.title()
     media = params.web_url("media") if network == "pinterest" else ""
+    via = params.via_of(params.single("via")) if network == "twitter" else ""
     if net.kind == "fediverse":
         return fediverse(url, title)
     record_click(url, network)
-    return headers.no_store(redirect(net.share_link(url, title, media=media), 302))
+    target = net.share_link(url, title, media=media)
+    if via:  # X names the account: "via @name"
+        target += "&" + urlencode({"via": via})
+    return headers.no_store(redirect(target, 302))
 
 
 def fediverse(url: str, title: str) -> BaseResponse:
