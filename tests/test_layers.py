@@ -23,8 +23,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "_version", "paths", "human", "privacy", "urls", "sanitize", "i18n", "metrics",
             "imagework", "images", "guard", "accesslog", "compress", "headers", "icons",
-            "wordpress", "refusals", "networks/", "embeds/__init__", "embeds/base", "embeds/youtube",
-            "embeds/vimeo", "embeds/peertube", "embeds/fediverse", "embeds/bluesky",
+            "wordpress", "refusals", "networks/", "embeds/__init__", "embeds/base",
+            "embeds/youtube", "embeds/vimeo", "embeds/peertube", "embeds/fediverse",
+            "embeds/bluesky",
             "store/",
         ),
     ),
