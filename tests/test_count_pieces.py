@@ -170,7 +170,7 @@ def test_an_answer_with_clicks_is_memoised_while_the_click_counts_stay(
         body, _ = counts.answer(merged)
         assert body == b'{"buffer":5}'
         assert counts.memoised(merged) == (body, 3600)
-        clicks._read.clear()  # read again (as after 10 s), the same counts: still memoised
+        clicks._read.clear()  # read again, the same counts: still memoised
         assert counts.memoised(merged) == (body, 3600)
         assert clicks.record(PAGE, "twitter", "192.0.2.1") == "counted"
         assert counts.memoised(merged) is None  # this worker's click: built again
