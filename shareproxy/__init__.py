@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, compress, container, errors, headers, metrics, presence, startup
+from . import assets, compress, container, errors, headers, icons, metrics, presence, startup
 from ._version import __version__
 from .fastpath import FastPath
 from .paths import data_dir, instance_dir
@@ -78,6 +78,7 @@ def create_app(
         metrics.request(request.endpoint or "unknown", resp.status_code)
         return resp
 
+    app.jinja_env.globals["network_icon"] = icons.svg  # one drawing of an icon everywhere
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     # brotli/gzip for every text answer; the buttons' assets compressed now, once

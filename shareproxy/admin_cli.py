@@ -20,12 +20,15 @@ import click
 from werkzeug.security import generate_password_hash
 
 from . import console, human, presence
+from .admin_service import AdminService, NotEmbeddable, TTLRefused, check_ttl
 from .container import Services, build
+from .metrics import ALL
+from .networks import COUNT_NETWORKS
 from .paths import instance_dir
-from .settings import TTL_CEILING, ConfigError, load, ttl_floor
+from .settings import TTL_CEILING, ConfigError, load
 from .startup import store_location
 from .store import StoreError
-from .urls import BadURL, normalise
+from .urls import BadURL
 
 MIN_PASSWORD = 12
 CONFIRM_WITHIN = 8.0  # seconds to wait for every running server to apply a change
@@ -50,8 +53,6 @@ def _where(svc: Services) -> str:
 
 
 def _count_network(name: str) -> str:
-    from .networks import COUNT_NETWORKS
-
     if name not in COUNT_NETWORKS:
         raise click.BadParameter(
             "not a network with a count API (one of: " + ", ".join(COUNT_NETWORKS) + ")",
@@ -104,12 +105,14 @@ def _confirm(
         )
         sys.exit(NOT_REACHED)
     if pending:
+        click.echo(f"store: {_where(svc)}", err=True)
         click.echo(
             f"{what}; applied by {len(done)} of {len(done) + len(pending)} server processes "
             f"so far (the others apply it within a few seconds).",
             err=True,
         )
     else:
+        click.echo(f"store: {_where(svc)}", err=json_out)
         click.echo(f"{what}; applied by {presence.describe(done)}.", err=json_out)
 
 
@@ -152,15 +155,9 @@ def ttl() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def ttl_get(network: str | None, as_json: bool) -> None:
     """Print the TTL of NETWORK (or of every network with a count API)."""
-    from .networks import COUNT_NETWORKS
-
     names = [_count_network(network)] if network else list(COUNT_NETWORKS)
     svc = _services()
-    try:
-        svc.cache.sync(force=True)
-    except StoreError:
-        pass  # sync counts the failure; the configured values are shown
-    rows = console.ttl_rows(svc, names)
+    rows = AdminService(svc).ttl_rows(names)  # without the store: the configured values
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -192,18 +189,21 @@ def ttl_set(network: str, seconds: int | None, reset: bool) -> None:
     name = _count_network(network)
     if reset == (seconds is not None):
         raise click.UsageError("give SECONDS or --reset")
-    if seconds is not None and not ttl_floor(name) <= seconds <= TTL_CEILING:
-        raise click.BadParameter(
-            f"must be between {ttl_floor(name)} (the floor of {name}, "
-            f"{human.duration(ttl_floor(name))}) and {TTL_CEILING} ({human.duration(TTL_CEILING)})",
-            param_hint="SECONDS",
-        )
+    if seconds is not None:
+        try:
+            check_ttl(name, seconds)  # before the store is opened
+        except TTLRefused as exc:
+            floor, ceiling = exc.floor, exc.ceiling
+            raise click.BadParameter(
+                f"must be between {floor} (the floor of {name}, {human.duration(floor)}) "
+                f"and {ceiling} ({human.duration(ceiling)})",
+                param_hint="SECONDS",
+            ) from None
     svc = _services()
     try:
-        svc.cache.set_ttl(name, None if reset else seconds)
+        now = AdminService(svc).set_ttl(name, seconds)
     except StoreError as exc:
         raise click.ClickException(f"store unavailable, nothing changed: {exc}") from None
-    now = svc.cache.ttl(name)
     how = "back to its setting" if reset else "saved"
     what = f"{name}: TTL {human.duration(now)} ({now} s) {how}"
     _confirm(svc, what, lambda m: m.ttl.get(name) == now)
@@ -225,19 +225,16 @@ def cache_purge(url: str | None, everything: bool) -> None:
     if bool(url) == everything:
         raise click.UsageError("give --url URL or --all")
     svc = _services()
-    target = None
-    if url:
-        try:
-            target = normalise(url, svc.settings.tracking_params)
-        except BadURL as exc:
-            raise click.BadParameter(str(exc), param_hint="--url") from None
+    admin = AdminService(svc)
     try:
-        removed = svc.cache.purge(target)
+        removed, target = admin.purge_counts(url or None)
+    except BadURL as exc:
+        raise click.BadParameter(str(exc), param_hint="--url") from None
     except StoreError as exc:
         raise click.ClickException(f"store unavailable, nothing purged: {exc}") from None
-    generation = svc.cache.generation
+    generation = admin.generation
     scope = target if target else "every URL"
-    what = f"purged {removed} cached entries of {scope}"
+    what = f"purged {removed} cached {'entry' if removed == 1 else 'entries'} of {scope}"
     _confirm(svc, what, lambda m: m.generation == generation)
 
 
@@ -255,24 +252,22 @@ def embed() -> None:
 def embed_purge(url: str | None, everything: bool) -> None:
     """Forget cached embed previews: of one video or post (--url) or all of them (--all).
     The next visitor's placeholder asks the provider again."""
-    from .embeds import NotEmbeddable, resolve
-
     if bool(url) == everything:
         raise click.UsageError("give --url URL or --all")
     svc = _services()
-    item = None
-    if url:
-        try:
-            item = resolve(url.strip())
-        except NotEmbeddable as exc:
-            raise click.BadParameter(str(exc), param_hint="--url") from None
+    admin = AdminService(svc)
     try:
-        removed = svc.embeds.purge(item)
+        removed, item = admin.purge_embeds(url or None)
+    except NotEmbeddable as exc:
+        raise click.BadParameter(str(exc), param_hint="--url") from None
     except StoreError as exc:
         raise click.ClickException(f"store unavailable, nothing purged: {exc}") from None
-    generation = svc.cache.generation
-    scope = f"the {item[0].label} {item[0].kind} {url.strip()}" if item and url else "every embed"
-    what = f"purged {removed} cached values of {scope}"
+    generation = admin.generation
+    values = f"{removed} stored value{'' if removed == 1 else 's'}"
+    if item and url:
+        what = f"purged the preview of the {item[0].label} {item[0].kind} {url.strip()} ({values})"
+    else:
+        what = f"purged every embed preview and picture ({values})"
     _confirm(svc, what, lambda m: m.generation == generation)
 
 
@@ -280,8 +275,6 @@ def embed_purge(url: str | None, everything: bool) -> None:
 
 
 def _stats_lines(summary: dict[str, Any], span: str, title: str) -> list[str]:
-    from .metrics import ALL
-
     figures = summary[span]
     whole = figures.get(ALL, {})
     lines = [
@@ -317,16 +310,13 @@ def stats(as_json: bool) -> None:
     Latencies are the upper bound of the bucket holding the 50th and 95th percentile; the
     JSON gives them in seconds (null when there was no call).
     """
-    from . import metrics
-
     svc = _services()
+    admin = AdminService(svc)
     try:
-        summary = metrics.summary(svc.store)
-        clicks = svc.store.click_networks()
-        svc.cache.sync(force=True)  # the circuits open now
+        summary, clicks = admin.figures()
     except StoreError as exc:
         raise click.ClickException(f"store unavailable: {exc}") from None
-    states = console.network_states(svc, summary["hour"])
+    states = admin.network_states(summary["hour"], force=True)  # the circuits open now
     if as_json:
         out = {"hour": summary["hour"], "day": summary["day"], "clicks": clicks}
         out["networks"] = [

@@ -42,7 +42,7 @@ from typing import Generic, TypeVar
 from . import metrics
 from .circuit import Circuit
 from .networks.base import CountError
-from .settings import TTL_CEILING, Settings, ttl_floor
+from .settings import Settings, clamp_ttl
 from .store import Entry, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -296,7 +296,7 @@ class CountCache:
         if known is not None:
             return known
         seconds = self._ttl_overrides.get(network) or self.settings.ttl_for(network)
-        known = self._ttls[network] = min(max(seconds, ttl_floor(network)), TTL_CEILING)
+        known = self._ttls[network] = clamp_ttl(network, seconds)
         return known
 
     def fresh_until(self, network: str, entry: Entry) -> float:

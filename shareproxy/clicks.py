@@ -1,12 +1,23 @@
 """First-party share counts: every share made through shareproxy adds one.
 
-One counter per (normalised URL, network) lives in the store. A visitor who shares the
-same URL on the same network again within 24 hours is counted once, and nobody learns who
-clicked: the de-duplication key is an HMAC of (anonymised IP, user agent, URL, network)
-under a random salt that changes every day (UTC). Neither the IP nor the user agent is
-stored; the salt of a day is deleted from the store a day after that day ends, and each
-key is deleted when its 24 hours are over. Once the salt is gone, nobody (the operator
-included) can test whether a given visitor made a given click.
+One counter per (normalised URL, network) lives in the store. What one client can add:
+
+- **one share per (page, network) per 24 h** from one client network (IPv4 /24, IPv6 /48),
+  whatever its User-Agent or cookies;
+- **at most SHAREPROXY_CLICKS_PER_HOUR counted shares per hour** from one client network,
+  over every page and network together (the hour starts with its first counted share).
+
+Nobody learns who clicked: the keys are HMACs of the client's network (never the address
+itself) with the URL and network, or alone for the hourly budget, under a random salt that
+changes every day (UTC). No address, network or user agent is stored; the salt of a day is
+deleted from the store a day after that day ends, and each key when its window is over.
+Once the salt is gone, nobody (the operator included) can test whether a given visitor made
+a given click.
+
+For the views: a share counts only when it leaves for the network. Call
+:meth:`ClickCounter.record_share` just before answering with the redirect to the network's
+own share page, never for a page that still asks the visitor something (a form, a picker),
+and never for a HEAD request.
 
 Durability: :meth:`ClickCounter.record` returns only after the increment is committed
 (SQLite: WAL with ``synchronous=FULL`` for that write; Redis: see the README on
@@ -36,7 +47,7 @@ log = logging.getLogger(__name__)
 
 DEDUP_SECONDS = 24 * 3600
 DAY = 24 * 3600
-MAX_UA = 512  # only the first characters of a user agent go into the hash
+HOUR = 3600
 READ_CACHE_SECONDS = 10.0  # how long a worker reuses the click counts of a URL it read
 READ_CACHE_SIZE = 10_000
 
@@ -58,52 +69,64 @@ class ClickCounter:
         expires_at = (day + 2) * DAY  # needed through the next day, for the 24 h window
         return self.store.claim(f"salt:{day}", secrets.token_hex(32), expires_at - now, now)
 
-    def visitor_key(
-        self, salt: str, remote_addr: str, user_agent: str, url: str, network: str
-    ) -> str:
-        message = "\0".join((anonymize_ip(remote_addr), user_agent[:MAX_UA], url, network))
+    @staticmethod
+    def visitor_key(salt: str, remote_addr: str, url: str, network: str) -> str:
+        """The key of one share of ``url`` on ``network`` by the client's network."""
+        message = "\0".join((anonymize_ip(remote_addr), url, network))
         return hmac.new(bytes.fromhex(salt), message.encode(), hashlib.sha256).hexdigest()
+
+    @staticmethod
+    def budget_key(salt: str, remote_addr: str) -> str:
+        """The key of the client network's hourly share budget."""
+        message = "clicks-per-hour\0" + anonymize_ip(remote_addr)
+        digest = hmac.new(bytes.fromhex(salt), message.encode(), hashlib.sha256).hexdigest()
+        return f"clicks:{digest}"
 
     # --- counting
 
-    def record(self, url: str, network: str, remote_addr: str, user_agent: str) -> bool:
-        """Count one share of ``url`` on ``network``; False for a repeat or a refused URL.
+    def record(self, url: str, network: str, remote_addr: str) -> str:
+        """Count one share of ``url`` on ``network`` by a client at ``remote_addr``.
 
-        The URL is normalised as the counts API does (so both use the same key) and must
-        be on an allowed host. Raises StoreError when the store cannot take the click.
+        Answers "counted"; "repeat" (this client network shared this page there within
+        24 h); "limited" (its hourly budget is spent); "refused" (counting off, an unknown
+        network, a URL not on an allowed host). The URL is normalised as the counts API
+        does, so both use the same key. Raises StoreError when the store cannot take it.
         """
         if self.settings.click_counts == "off" or network not in NETWORKS:
-            return False
+            return "refused"
         try:
             url = page_url(url, self.settings.allowed_domains, self.settings.tracking_params)
         except BadURL:
-            return False
+            return "refused"
         now = self.clock()
         day = int(now // DAY)
         today = self.salt(day, now)
-        keys = [self.visitor_key(today, remote_addr, user_agent, url, network)]
+        keys = [self.visitor_key(today, remote_addr, url, network)]
         # A repeat shortly after midnight was keyed with yesterday's salt.
         yesterday = self.salt(day - 1, now) if now - day * DAY < DEDUP_SECONDS else None
         if yesterday is not None:
-            keys.append(self.visitor_key(yesterday, remote_addr, user_agent, url, network))
-        counted = self.store.record_click(url, network, keys, DEDUP_SECONDS, now) == "counted"
-        metrics.click(network, counted)
-        if counted:
+            keys.append(self.visitor_key(yesterday, remote_addr, url, network))
+        limit = (self.budget_key(today, remote_addr), int(self.settings.clicks_per_hour), HOUR)
+        outcome = self.store.record_click(url, network, keys, DEDUP_SECONDS, now, limit)
+        metrics.click(network, outcome)
+        if outcome == "counted":
             with self._read_lock:
                 self._read.pop(url, None)  # this worker shows its own click at once
-        return counted
+        return outcome
 
-    def record_share(self, url: str, network: str, remote_addr: str, user_agent: str) -> None:
+    def record_share(self, url: str, network: str, remote_addr: str) -> str:
         """Count one share made through shareproxy, as :meth:`record`, for a share view.
 
-        Call it before sending the redirect: when it returns, the click is on disk. A store
-        failure is logged and counted, never raised: the visitor still gets their share.
+        Call it just before sending the redirect to the network (module docstring): when
+        it returns, the click is on disk. A store failure is logged and counted, never
+        raised ("error"): the visitor still gets their share.
         """
         try:
-            self.record(url, network, remote_addr or "", user_agent or "")
+            return self.record(url, network, remote_addr or "")
         except StoreError as exc:
             metrics.store_error("click")
             log.warning("click not counted: %s", exc)
+            return "error"
 
     def counts(self, url: str, networks: list[str]) -> dict[str, int]:
         """Click counts of ``url``; read from the store at most every 10 s per worker."""
@@ -123,9 +146,13 @@ class ClickCounter:
         """Every click count of ``url`` as this worker last read it: the same object until
         it is read again (after 10 s, or after this worker's own click), so a caller can
         tell by identity whether an answer built from it is still current."""
-        self.counts(url, [])
         with self._read_lock:
-            return self._read.get(url) or {}
+            known = self._read.get(url)
+        if known is None:
+            self.counts(url, [])
+            with self._read_lock:
+                known = self._read.get(url)
+        return known if known is not None else {}
 
     def merge(
         self, url: str, upstream: dict[str, int], wanted: list[str] | None, enabled: list[str]

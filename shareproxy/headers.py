@@ -135,9 +135,12 @@ def frame_ancestors(allowed: Iterable[str]) -> str:
     return " ".join(sources)
 
 
-def buttons_csp(widget_origins: Iterable[str], allowed: Iterable[str]) -> str:
+def buttons_csp(
+    widget_origins: Iterable[str], allowed: Iterable[str], *, anywhere: bool = False
+) -> str:
     """The buttons' iframe: nothing but this server, plus the origins of the widgets the
-    visitor activated (two-click mode) in the answer that loads them."""
+    visitor activated (two-click mode) in the answer that loads them. ``anywhere``: any
+    page may frame it (the answer without buttons for a page that cannot have them)."""
     extra: list[str] = []
     for origin in widget_origins:
         if origin not in extra:
@@ -154,7 +157,7 @@ def buttons_csp(widget_origins: Iterable[str], allowed: Iterable[str]) -> str:
         f"frame-src {frames}",
         "form-action 'self'",
         "base-uri 'none'",
-        f"frame-ancestors {frame_ancestors(allowed)}",
+        f"frame-ancestors {'*' if anywhere else frame_ancestors(allowed)}",
     ]
     return "; ".join(parts)
 

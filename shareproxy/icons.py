@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Iterator
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .networks import NETWORKS
 
@@ -36,14 +36,33 @@ def path(name: str) -> str:
     return NETWORKS[name].icon
 
 
-def svg(name: str, size: int = 16, css_class: str = "sp-icon") -> Markup:
-    """An inline, decorative ``<svg>`` element for ``name``, filled with ``currentColor``."""
-    size = int(size)
+def svg(
+    name: str,
+    size: float = 16,
+    css_class: str | None = "sp-icon",
+    *,
+    x: float | None = None,
+    y: float | None = None,
+    fill: str = "currentColor",
+) -> Markup:
+    """An inline, decorative ``<svg>`` element for ``name``: the one way every page, the
+    buttons, the snippet and the badges draw a network's icon.
+
+    The fill rule is an attribute of the ``<path>`` itself, so the holes of an icon
+    (Pinterest's P, the envelope of Mail) hold without any stylesheet (``/snippet``
+    included in a page as it is) and whatever the embedding page's CSS says about ``svg``.
+    ``x`` and ``y`` place it inside another SVG (the badges); ``fill`` defaults to the
+    text colour.
+    """
+    attrs = [f'viewBox="{VIEWBOX}"', f'width="{size:g}"', f'height="{size:g}"']
+    if x is not None and y is not None:
+        attrs.insert(0, f'x="{x:g}" y="{y:g}"')
+    if css_class:
+        attrs.append(f'class="{escape(css_class)}"')
+    attrs.append(f'fill="{escape(fill)}" aria-hidden="true" focusable="false"')
     return Markup(
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="{vb}" width="{s}" height="{s}"'
-        ' class="{c}" fill="currentColor" fill-rule="evenodd" aria-hidden="true"'
-        ' focusable="false"><path d="{d}"/></svg>'
-    ).format(vb=VIEWBOX, s=size, c=css_class, d=path(name))
+        f'<svg {" ".join(attrs)}><path fill-rule="evenodd" d="{escape(path(name))}"/></svg>'
+    )
 
 
 def parse(d: str) -> list[tuple[str, list[float]]]:

@@ -357,7 +357,11 @@ def button_params(allowed: tuple[str, ...], *, snippet: bool = False) -> list[di
         lang_param("Interface language (default: from Accept-Language)."),
         _choice("orientation", "Orientation of the row.", CHOICES["orientation"]),
         _choice("style", "Button style.", CHOICES["style"]),
-        _choice("theme", "Colour theme.", CHOICES["theme"]),
+        _choice(
+            "theme",
+            "Colour theme." if snippet else "Colour theme (Shariff's standard is color).",
+            CHOICES["theme"] if snippet else (*CHOICES["theme"], "standard"),
+        ),
         _choice("counts", "Show share counts.", CHOICES["counts"]),
         _choice(
             "mode",
@@ -370,6 +374,17 @@ def button_params(allowed: tuple[str, ...], *, snippet: bool = False) -> list[di
         ),
         _param(
             "media", "Absolute http(s) URL of an image (pinterest).", _text(pattern=WEB_URL_PATTERN)
+        ),
+        _param(
+            "via",
+            "X account the post names (Shariff's data-twitter-via), with or without @.",
+            _text(pattern=VIA_PATTERN),
+        ),
+        _param(
+            "mail",
+            "Where the mail button leads (Shariff's data-mail-url): mailto:, mailto: with "
+            "one address, or an http(s) page such as a contact form.",
+            _text(pattern=MAIL_PATTERN, maxLength=MAX_URL_LENGTH),
         ),
         _param(
             "origin",
@@ -387,6 +402,21 @@ def button_params(allowed: tuple[str, ...], *, snippet: bool = False) -> list[di
         )
     return params
 
+
+VIA_PATTERN = "^@?[A-Za-z0-9_]{1,15}$"
+MAIL_PATTERN = (
+    r"^(mailto:([A-Za-z0-9.!#$%&*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*"
+    r"\.[A-Za-z]{2,63})?|https?://[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*(/[^\s]*)?)$"
+)
+# A visitor sees the buttons' page: it never answers JSON. What cannot be read is skipped
+# (data-notices on the page says what, for the loader to print in the console); a page
+# URL that cannot have buttons gets a quiet line, 400 or 403.
+BUTTONS_REFUSED = _body(
+    "No buttons: a translated line saying sharing is not available, and the reason in "
+    "the data-notices attribute (400: the url is missing or malformed; 403: the page's or "
+    "the embedding site's host is not in SHAREPROXY_ALLOWED_DOMAINS). Any page may frame it.",
+    "text/html",
+)
 
 PAGE_ERRORS = {
     "400": _error("Bad parameter; one-line reason."),
@@ -435,9 +465,16 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
         "/buttons": {
             "get": {
                 "operationId": "buttons",
-                "summary": "The share buttons of one page, to embed in an iframe.",
+                "summary": "The share buttons of one page, to embed in an iframe. It "
+                "degrades instead of refusing: unknown networks and bad values are skipped "
+                "(the data-notices attribute lists them; the loader prints them).",
                 "parameters": button_params(allowed),
-                "responses": {"200": html, **PAGE_ERRORS},
+                "responses": {
+                    "200": html,
+                    "400": BUTTONS_REFUSED,
+                    "403": BUTTONS_REFUSED,
+                    "414": PAGE_ERRORS["414"],
+                },
             }
         },
         "/snippet": {
@@ -500,6 +537,9 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
                         _text(maxLength=MAX_TITLE),
                     ),
                     _param("media", "Image URL (pinterest).", _text(pattern=WEB_URL_PATTERN)),
+                    _param(
+                        "via", "X account the post names (twitter).", _text(pattern=VIA_PATTERN)
+                    ),
                     _param(
                         "instance",
                         "The visitor's fediverse server (mastodon, fediverse): a host name "

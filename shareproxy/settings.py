@@ -425,6 +425,16 @@ def _base_settings() -> list[Setting]:
             _choice("off", "fill", "add"),
         ),
         Setting(
+            "CLICKS_PER_HOUR",
+            "count",
+            30,
+            "Most shares counted per hour from one client network (IPv4 /24, IPv6 /48), "
+            "over every page and network together; a network also adds at most one share "
+            "per page and share target per 24 h. Shares past it still go to the network, "
+            "uncounted.",
+            _int(1, 1_000_000),
+        ),
+        Setting(
             "TRUSTED_PROXIES",
             "count",
             0,
@@ -586,8 +596,7 @@ class Settings:
     def ttl_for(self, network: str) -> int:
         """The configured lifetime of a network's counts, never below its floor."""
         own = self._values.get(f"CACHE_TTL_{network.upper()}")
-        seconds = int(own if own is not None else self._values["CACHE_TTL"])
-        return max(seconds, ttl_floor(network))
+        return clamp_ttl(network, int(own if own is not None else self._values["CACHE_TTL"]))
 
     def embed_ttl(self, provider: str) -> int:
         """How long a provider's previews are fresh (its setting, never below its floor)."""
@@ -620,6 +629,13 @@ def ttl_floor(network: str) -> int:
     if net is None or net.count is None:
         return TTL_FLOOR_DEFAULT
     return net.count.ttl_floor
+
+
+def clamp_ttl(network: str, seconds: int) -> int:
+    """``seconds`` brought between the network's floor and TTL_CEILING: the rule every
+    lifetime of a network's counts obeys (an admin's change is refused outside it,
+    shareproxy/admin_service.py)."""
+    return min(max(seconds, ttl_floor(network)), TTL_CEILING)
 
 
 def load(

@@ -16,7 +16,5 @@ app = create_app(log_summary=False)
 def share(network: str) -> Response:
     url = request.args.get("url", "")
     counter = app.extensions["shareproxy"].clicks
-    counter.record_share(
-        url, network, request.remote_addr or "", request.headers.get("User-Agent", "")
-    )
+    counter.record_share(url, network, request.remote_addr or "")
     return redirect("https://example.org/shared", 302)

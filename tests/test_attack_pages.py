@@ -192,7 +192,6 @@ HTML_PAGES = [
     (f"/buttons?url={PAGE}&mode=twoclick&activate=twitter&networks=twitter", "cross-origin"),
     (f"/snippet?url={PAGE}", "cross-origin"),
     (f"/share/mastodon?url={PAGE}", "same-origin"),
-    (f"/share/mastodon?url={PAGE}&instance=mastodon.social", "same-origin"),
     ("/admin/login", "same-origin"),
 ]
 

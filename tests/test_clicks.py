@@ -27,7 +27,7 @@ T0 = 1_800_000_000.0 - 1_800_000_000.0 % DAY + 10 * 3600  # 10:00 UTC on some da
 
 
 @contextmanager
-def sharing(app: Flask) -> Iterator[Callable[[str, str, str, str], None]]:
+def sharing(app: Flask) -> Iterator[Callable[[str, str, str], str]]:
     """Shares made through the app's click counter, as the share view makes them."""
     yield app.extensions["shareproxy"].clicks.record_share
 
@@ -61,9 +61,9 @@ def counter(store: Store, clock: Clock, mode: str = "fill") -> ClickCounter:
 def test_each_share_adds_one_per_url_and_network(store: Store) -> None:
     c = counter(store, Clock())
     for i in range(3):
-        assert c.record(URL, "twitter", f"198.51.{i}.1", UA)
-    assert c.record(URL, "linkedin", IP, UA)
-    assert c.record(URL + "/other", "twitter", IP, UA)
+        assert c.record(URL, "twitter", f"198.51.{i}.1") == "counted"
+    assert c.record(URL, "linkedin", IP) == "counted"
+    assert c.record(URL + "/other", "twitter", IP) == "counted"
     assert store.get_clicks(URL, ["twitter", "linkedin", "mastodon"]) == {
         "twitter": 3,
         "linkedin": 1,
@@ -75,28 +75,43 @@ def test_each_share_adds_one_per_url_and_network(store: Store) -> None:
 def test_a_repeat_within_24_hours_counts_once(store: Store) -> None:
     clock = Clock()
     c = counter(store, clock)
-    assert c.record(URL, "twitter", IP, UA)
+    assert c.record(URL, "twitter", IP) == "counted"
     clock.now += 3600
-    assert not c.record(URL, "twitter", IP, UA)
-    assert not c.record(URL, "twitter", "203.0.113.99", UA)  # same /24: same visitor to us
-    assert c.record(URL, "twitter", IP, UA + " other")  # another browser
-    assert c.record(URL, "twitter", "198.51.100.7", UA)  # another network
-    assert c.record(URL, "bluesky", IP, UA)  # another share target
-    assert store.get_clicks(URL, ["twitter", "bluesky"]) == {"twitter": 3, "bluesky": 1}
+    assert c.record(URL, "twitter", IP) == "repeat"
+    assert c.record(URL, "twitter", "203.0.113.99") == "repeat"  # same /24: same visitor to us
+    assert c.record(URL, "twitter", "203.0.113.200") == "repeat"  # any browser there too
+    assert c.record(URL, "twitter", "198.51.100.7") == "counted"  # another network
+    assert c.record(URL, "bluesky", IP) == "counted"  # another share target
+    assert store.get_clicks(URL, ["twitter", "bluesky"]) == {"twitter": 2, "bluesky": 1}
     if store.kind == "redis":
         return  # Redis expires keys on its own clock: see test_redis_salts_and_dedup_keys_expire
     clock.now = T0 + DAY + 1  # 24 h after the first click
-    assert c.record(URL, "twitter", IP, UA)
-    assert store.get_clicks(URL, ["twitter"]) == {"twitter": 4}
+    assert c.record(URL, "twitter", IP) == "counted"
+    assert store.get_clicks(URL, ["twitter"]) == {"twitter": 3}
+
+
+def test_one_client_network_has_an_hourly_budget(store: Store) -> None:
+    clock = Clock()
+    settings = load({}, {"ALLOWED_DOMAINS": "example.org", "CLICKS_PER_HOUR": "3"})
+    c = ClickCounter(settings, store, clock)
+    outcomes = [c.record(f"{URL}/{i}", "twitter", f"203.0.113.{i}") for i in range(5)]
+    assert outcomes == ["counted"] * 3 + ["limited"] * 2
+    assert c.record(URL + "/0", "twitter", IP) == "repeat"  # a repeat takes nothing
+    assert c.record(URL, "twitter", "198.51.100.7") == "counted"  # another network's budget
+    assert sum(store.click_networks().values()) == 4
+    if store.kind == "redis":
+        return  # Redis expires keys on its own clock
+    clock.now += 3601  # the hour is over
+    assert c.record(f"{URL}/9", "twitter", IP) == "counted"
 
 
 def test_a_repeat_just_after_midnight_still_counts_once(store: Store) -> None:
     midnight = T0 - T0 % DAY + DAY
     clock = Clock(midnight - 60)  # 23:59
     c = counter(store, clock)
-    assert c.record(URL, "twitter", IP, UA)
+    assert c.record(URL, "twitter", IP) == "counted"
     clock.now = midnight + 60  # 00:01, a new salt
-    assert not c.record(URL, "twitter", IP, UA)
+    assert c.record(URL, "twitter", IP) == "repeat"
     assert store.get_clicks(URL, ["twitter"]) == {"twitter": 1}
 
 
@@ -108,14 +123,14 @@ def test_the_salt_rotates_daily_and_old_salts_are_deleted(tmp_path: Any) -> None
     first = c.salt(day, clock.now)
     assert c.salt(day, clock.now) == first  # stable within a day, for every worker
     assert counter(store, clock).salt(day, clock.now) == first
-    key_today = c.visitor_key(first, IP, UA, URL, "twitter")
+    key_today = c.visitor_key(first, IP, URL, "twitter")
     clock.now += DAY
     second = c.salt(day + 1, clock.now)
     assert second != first
-    assert c.visitor_key(second, IP, UA, URL, "twitter") != key_today
-    assert c.record(URL, "twitter", IP, UA)
+    assert c.visitor_key(second, IP, URL, "twitter") != key_today
+    assert c.record(URL, "twitter", IP) == "counted"
     clock.now += 3 * DAY + 700  # later; the sweep runs
-    assert c.record(URL, "twitter", IP, UA)
+    assert c.record(URL, "twitter", IP) == "counted"
     db = sqlite3.connect(str(tmp_path / "salts.db"))
     salts = [k for (k,) in db.execute("SELECT key FROM kv WHERE key LIKE 'v:salt:%'")]
     assert sorted(salts) == [f"v:salt:{day + 3}", f"v:salt:{day + 4}"]
@@ -135,7 +150,7 @@ def test_redis_salts_and_dedup_keys_expire() -> None:
     try:
         now = time.time()
         c = counter(store, Clock(now))
-        assert c.record(URL, "twitter", IP, UA)
+        assert c.record(URL, "twitter", IP) == "counted"
         client = store._client
         day = int(now // DAY)
         salt_ttl = client.pttl(f"{store.prefix}v:salt:{day}")
@@ -150,12 +165,12 @@ def test_redis_salts_and_dedup_keys_expire() -> None:
 
 def test_mode_off_counts_nothing(store: Store) -> None:
     c = counter(store, Clock(), mode="off")
-    assert not c.record(URL, "twitter", IP, UA)
+    assert c.record(URL, "twitter", IP) == "refused"
     assert store.get_clicks(URL, ["twitter"]) == {}
 
 
 def test_unknown_networks_are_not_counted(store: Store) -> None:
-    assert not counter(store, Clock()).record(URL, "myspace", IP, UA)
+    assert counter(store, Clock()).record(URL, "myspace", IP) == "refused"
     assert store.click_networks() == {}
 
 
@@ -177,8 +192,8 @@ def exercise(app: Flask) -> None:
     """Clicks, failed logins and count requests from one distinctive visitor."""
     client = app.test_client()
     with sharing(app) as record:
-        record(URL, "twitter", IP, UA)
-        record(URL, "linkedin", "2001:db8:abcd:12::1", UA)
+        record(URL, "twitter", IP)
+        record(URL, "linkedin", "2001:db8:abcd:12::1")
     env = {"REMOTE_ADDR": IP}
     headers = {"User-Agent": UA}
     page = client.get("/admin/login", environ_base=env, headers=headers).text
@@ -245,10 +260,10 @@ def test_no_ip_or_user_agent_in_redis(make_app: Callable[..., Flask]) -> None:
 def test_counts_api_fills_networks_without_a_count_api(make_app: Callable[..., Flask]) -> None:
     app = make_app()
     with sharing(app) as record:
-        record(URL, "twitter", IP, UA)
-        record(URL, "twitter", "198.51.100.1", UA)
-        record(URL, "pinterest", IP, UA)  # has a count API: not filled in
-        record(URL, "facebook", IP, UA)  # count API off (no credentials): filled in
+        record(URL, "twitter", IP)
+        record(URL, "twitter", "198.51.100.1")
+        record(URL, "pinterest", IP)  # has a count API: not filled in
+        record(URL, "facebook", IP)  # count API off (no credentials): filled in
     client = app.test_client()
     got = client.get(f"/api/counts?url={URL}&networks=twitter,linkedin,pinterest").get_json()
     assert got == {"twitter": 2}
@@ -261,8 +276,8 @@ def test_counts_api_adds_clicks_to_upstream_counts(make_app: Callable[..., Flask
     now = time.time()
     app.extensions["shareproxy"].store.put_entry(URL, "pinterest", Entry(40, now, now), 3600)
     with sharing(app) as record:
-        record(URL, "pinterest", IP, UA)
-        record(URL, "twitter", IP, UA)
+        record(URL, "pinterest", IP)
+        record(URL, "twitter", IP)
     got = app.test_client().get(f"/api/counts?url={URL}&networks=pinterest,twitter,vk")
     assert got.get_json() == {"pinterest": 41, "twitter": 1}
 
@@ -270,7 +285,7 @@ def test_counts_api_adds_clicks_to_upstream_counts(make_app: Callable[..., Flask
 def test_counts_api_leaves_clicks_out_when_off(make_app: Callable[..., Flask]) -> None:
     app = make_app(CLICK_COUNTS="off")
     with sharing(app) as record:
-        record(URL, "twitter", IP, UA)
+        record(URL, "twitter", IP)
     got = app.test_client().get(f"/api/counts?url={URL}&networks=twitter").get_json()
     assert got == {}
     assert app.extensions["shareproxy"].store.get_clicks(URL, ["twitter"]) == {}
@@ -282,8 +297,8 @@ def test_top_shared_page_ranks_pages(make_app: Callable[..., Flask]) -> None:
     app = make_app(**ADMIN)
     with sharing(app) as record:
         for i in range(3):
-            record(URL, "twitter", f"198.51.{i}.1", UA)
-        record(URL + "?p=<b>&utm_source=x", "twitter", IP, UA)
+            record(URL, "twitter", f"198.51.{i}.1")
+        record(URL + "?p=<b>&utm_source=x", "twitter", IP)
     client = app.test_client()
     login(client)
     html = client.get("/admin/top").text
@@ -294,14 +309,16 @@ def test_top_shared_page_ranks_pages(make_app: Callable[..., Flask]) -> None:
 def test_clicks_on_foreign_or_malformed_urls_are_not_counted(store: Store) -> None:
     c = counter(store, Clock())
     for url in ("https://evil.example/x", "javascript:alert(1)", "", "x" * 3000):
-        assert not c.record(url, "twitter", IP, UA)
+        assert c.record(url, "twitter", IP) == "refused"
     assert store.click_networks() == {}
 
 
 def test_clicks_are_counted_under_the_normalised_url(store: Store) -> None:
     c = counter(store, Clock())
-    assert c.record("HTTPS://Example.org:443/article?utm_source=feed#top", "twitter", IP, UA)
-    assert not c.record(URL, "twitter", IP, UA)  # the same page: a repeat
+    assert (
+        c.record("HTTPS://Example.org:443/article?utm_source=feed#top", "twitter", IP) == "counted"
+    )
+    assert c.record(URL, "twitter", IP) == "repeat"  # the same page: a repeat
     assert store.get_clicks(URL, ["twitter"]) == {"twitter": 1}
 
 
@@ -316,7 +333,7 @@ def test_a_store_that_is_down_loses_the_click_but_not_the_share(
     app = use_store(make_app(), RedisStore("redis://127.0.0.1:9/0", prefix="sp-test-down:"))
     try:
         with sharing(app) as record:
-            record(URL, "twitter", IP, UA)  # no exception reaches the share view
+            record(URL, "twitter", IP)  # no exception reaches the share view
         assert "click not counted" in caplog.text
         assert IP not in caplog.text and "UniqueAgent" not in caplog.text
         got = app.test_client().get(f"/api/counts?url={URL}&networks=twitter")

@@ -209,15 +209,22 @@ def test_top_shared_ranks_all_networks_first_then_one_network_a_page_at_a_time(
     html = client.get("/admin/top").text
     assert html.index('id="all-networks"') < html.index('id="by-network"')
     first = html[html.index('id="all-networks"') : html.index('id="by-network"')]
-    assert first.count("<tr>") == 1 + console.PAGE_SIZE  # header + one page
-    assert re.search(r"https://example.org/p00</a></td>\s*<td class=\"num\"><b>31</b>", first)
+    assert first.count('<tr role="row">') == 1 + console.PAGE_SIZE  # header + one page
+    assert re.search(
+        r'https://example.org/p00</a></td>\s*<td role="cell" data-label="Shares" '
+        r'class="num"><b>31</b>',
+        first,
+    )
     assert "X <b>30</b>" in first and "LinkedIn <b>1</b>" in first
     assert "1–20 of 25 · page 1 of 2" in first
     page2 = client.get("/admin/top?page=2").text
     assert "21–25 of 25 · page 2 of 2" in page2 and "https://example.org/p24" in page2
     one = client.get("/admin/top?network=linkedin&npage=3").text
     second = one[one.index('id="by-network"') :]
-    assert 'aria-current="page">LinkedIn' in second
+    # the tab of the chosen network: its icon (the one drawing of icons.svg), its name
+    assert re.search(
+        r'aria-current="page"><svg [^>]*><path fill-rule="evenodd" [^>]*/></svg>LinkedIn', second
+    )
     assert "21–25 of 25 · page 3 of 3" in second
     for hostile in ("?page=<x>", "?network=<script>", "?npage=99999999999999999999"):
         resp = client.get("/admin/top" + hostile)
@@ -231,7 +238,7 @@ def test_top_shared_without_shares(client: Any) -> None:
 def test_clicks_fixture_is_the_real_counter(admin: Flask) -> None:
     """The rankings above are filled through the store; the counter writes the same rows."""
     counter = admin.extensions["shareproxy"].clicks
-    counter.record_share("https://example.org/x", "twitter", "198.51.100.1", "UA")
+    counter.record_share("https://example.org/x", "twitter", "198.51.100.1")
     assert admin.extensions["shareproxy"].store.top_pages(5) == [
         ("https://example.org/x", 1, {"twitter": 1})
     ]

@@ -156,15 +156,50 @@ def test_a_memoised_answer_is_the_same_bytes_and_forgotten_on_purge(store: SQLit
         cache.close()
 
 
-def test_queries_that_merge_clicks_are_not_left_to_the_fast_path(store: SQLiteStore) -> None:
-    cache = make_cache(store, Upstream())
+def test_an_answer_with_clicks_is_memoised_while_the_click_counts_stay(
+    store: SQLiteStore,
+) -> None:
+    cache = make_cache(store, Upstream(), ALLOWED_DOMAINS="example.org")
+    clicks = ClickCounter(cache.settings, store)
+    counts = Counts(cache.settings, cache, clicks, ["buffer"])
+    try:
+        merged = counts.query(PAGE, ["buffer", "twitter"], named=True)  # fill: twitter clicks
+        assert merged.merges
+        counts.remember(b"b", merged)
+        assert counts.recall("b") == merged  # the fast path answers it too
+        body, _ = counts.answer(merged)
+        assert body == b'{"buffer":5}'
+        assert counts.memoised(merged) == (body, 3600)
+        clicks._read.clear()  # read again (as after 10 s), the same counts: still memoised
+        assert counts.memoised(merged) == (body, 3600)
+        assert clicks.record(PAGE, "twitter", "192.0.2.1") == "counted"
+        assert counts.memoised(merged) is None  # this worker's click: built again
+        assert counts.answer(merged)[0] == b'{"buffer":5,"twitter":1}'
+        assert counts.memoised(merged) == (b'{"buffer":5,"twitter":1}', 3600)
+    finally:
+        cache.close()
+
+
+def test_an_answer_looked_up_across_a_purge_is_not_memoised(store: SQLiteStore) -> None:
+    upstream = Upstream()
+    cache = make_cache(store, upstream, CLICK_COUNTS="off")
     counts = Counts(cache.settings, cache, ClickCounter(cache.settings, store), ["buffer"])
     try:
-        plain = counts.query(PAGE, ["buffer"], named=True)
-        merged = counts.query(PAGE, ["buffer", "twitter"], named=True)  # fill: twitter clicks
-        assert not plain.merges and merged.merges
-        counts.remember(b"a", plain)
-        counts.remember(b"b", merged)
-        assert counts.recall("a") == plain and counts.recall("b") is None
+        query = counts.query(PAGE, ["buffer"], named=True)
+        upstream.gate.clear()  # the lookup waits on the network...
+        answered: list[tuple[bytes, int]] = []
+        worker = threading.Thread(target=lambda: answered.append(counts.answer(query)))
+        worker.start()
+        for _ in range(200):
+            if cache._refreshes._inflight:
+                break
+            threading.Event().wait(0.01)
+        cache.purge(PAGE)  # ...while the page is purged
+        upstream.gate.set()
+        worker.join(10)
+        assert answered and answered[0][0] == b'{"buffer":5}'
+        assert counts.memoised(query) is None, "not kept: it may predate the purge"
+        assert counts.answer(query)[0] == b'{"buffer":5}'
+        assert counts.memoised(query) is not None
     finally:
         cache.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 
@@ -57,6 +58,30 @@ def test_svg_element_is_decorative_and_well_formed() -> None:
     assert el.get("width") == "20" and el.get("viewBox") == icons.VIEWBOX
     (p,) = list(el)
     assert p.get("d") == icons.path("facebook")
+    # the even-odd rule on the path itself: holes hold without any stylesheet
+    assert p.get("fill-rule") == "evenodd"
+    assert el.get("fill") == "currentColor" and el.get("class") == "sp-icon"
+
+
+def test_svg_placed_inside_another_svg() -> None:
+    el = ET.fromstring(str(icons.svg("mail", 14, None, x=7, y=5.5, fill="#fff")))
+    assert (el.get("x"), el.get("y"), el.get("width"), el.get("fill")) == ("7", "5.5", "14", "#fff")
+    assert el.get("class") is None
+    assert list(el)[0].get("fill-rule") == "evenodd"
+
+
+def test_every_page_draws_icons_through_svg(client: Any) -> None:
+    """No template or view writes its own network icon: every network path in a page
+    sits in an element made by icons.svg (the even-odd rule on the path)."""
+    import re
+
+    query = "url=https://example.org/&networks=" + ",".join(NETWORKS)
+    for url in (f"/buttons?{query}", f"/snippet?{query}", "/", "/badge/pinterest.svg"):
+        body = client.get(url).text
+        paths = re.findall(r"<path[^>]*>", body)
+        drawn = [p for p in paths if any(f'd="{n.icon}"' in p for n in NETWORKS.values())]
+        assert drawn, url
+        assert all('fill-rule="evenodd"' in p for p in drawn), (url, drawn)
 
 
 def test_unknown_icon_is_a_key_error() -> None:

@@ -41,7 +41,7 @@ def test_share_redirects_to_the_networks_own_dialog(
     for raw in ('"', "<", " ", "#1", "&a", "?a="):  # title and URL are percent-encoded
         assert raw not in location.split("?", 1)[1]
     assert resp.headers["Cache-Control"] == "no-store"
-    assert recorded == [(normalise(PAGE), name, "127.0.0.1", resp.request.user_agent.string)]
+    assert recorded == [(normalise(PAGE), name, "127.0.0.1")]
 
 
 @pytest.mark.parametrize("name", [n for n in SHAREABLE if n != "pinterest"])
@@ -152,6 +152,12 @@ def test_mastodon_asks_for_the_instance_and_counts_nothing_yet(
     assert resp.status_code == 200 and "Location" not in resp.headers
     body = resp.get_data(as_text=True)
     assert 'name="instance"' in body and "<b>" not in body
+    assert recorded == []
+
+
+def test_a_head_request_shares_nothing(client: Any, recorded: list[tuple[str, ...]]) -> None:
+    resp = client.head("/share/twitter", query_string={"url": PAGE})
+    assert resp.status_code == 302
     assert recorded == []
 
 

@@ -38,14 +38,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import console, headers, human, metrics, presence
+from .. import console, headers, human, metrics
+from ..admin_service import AdminService, NotEmbeddable, TTLRefused, parse_ttl
 from ..container import Services
 from ..networks import COUNT_NETWORKS, NETWORKS
 from ..privacy import anonymize_ip
-from ..settings import TTL_CEILING, ttl_floor
-from ..startup import store_location
+from ..settings import TTL_CEILING
 from ..store import StoreError
-from ..urls import BadURL, normalise
+from ..urls import BadURL
 from .context import services
 
 log = logging.getLogger(__name__)
@@ -326,52 +326,8 @@ def logout() -> BaseResponse:
 # --- what the pages and the API show
 
 
-def network_states(hour: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Every network with a count API and its state in words (console.network_states)."""
-    svc = services()
-    now = time.time()
-    svc.cache.sync(now)
-    rows = console.network_states(svc, hour or {}, now)
-    for row in rows:  # "why": the state when it is not plainly on (kept for API clients)
-        row["why"] = "" if row["level"] in ("ok", "idle") else row["state"]
-    return rows
-
-
-def servers_data() -> dict[str, Any]:
-    """The store in full and the server processes using it."""
-    svc = services()
-    try:
-        found = presence.members(svc.store)
-        servers: str = presence.describe(found)
-        members = [
-            {"host": m.host, "pid": m.pid, "version": m.version, "started": m.started}
-            for m in found
-        ]
-    except StoreError:
-        servers, members = "unknown: the store does not answer", []
-    return {"store": store_location(svc.settings), "servers": servers, "members": members}
-
-
-def stats_data() -> dict[str, Any]:
-    svc = services()
-    metrics.flush()  # this worker's latest figures first
-    try:
-        summary = metrics.summary(svc.store)
-        clicks = svc.store.click_networks()
-        entries: int | None = svc.store.count_entries()
-    except StoreError:
-        summary = {"hour": {}, "day": {}, "series": {"hour": {}, "day": {}}}
-        clicks, entries = {}, None
-    return {
-        "networks": network_states(summary["hour"]),
-        "hour": summary["hour"],
-        "day": summary["day"],
-        "series": summary["series"],
-        "clicks": clicks,
-        "cache_entries": entries,
-        "click_counts": svc.settings.click_counts,
-        **servers_data(),
-    }
+def admin() -> AdminService:
+    return AdminService(services())
 
 
 def sparkline(values: list[float], width: int = 180, height: int = 28, label: str = "") -> Markup:
@@ -396,33 +352,6 @@ def sparkline(values: list[float], width: int = 180, height: int = 28, label: st
         + "".join(rects)
         + "</svg>"
     )
-
-
-def check_ttl(network: str, raw: Any) -> tuple[int | None, str | None]:
-    """(seconds, None) for a usable TTL of ``network``, else (None, reason)."""
-    if isinstance(raw, bool) or not isinstance(raw, int | str):
-        return None, "seconds must be a whole number"
-    seconds = raw if isinstance(raw, int) else human.parse_duration(raw)
-    if seconds is None:
-        return None, "give seconds, or a number with a unit: 1800, 30min, 2h, 1d"
-    floor = ttl_floor(network)
-    if seconds < floor:
-        return None, (
-            f"{human.duration(seconds)} ({seconds} s) is below the floor of "
-            f"{COUNT_NETWORKS[network].label}, "
-            f"{human.duration(floor)} ({floor} s), which protects its rate limit"
-        )
-    if seconds > TTL_CEILING:
-        return None, (
-            f"{human.duration(seconds)} ({seconds} s) is above the ceiling, "
-            f"{human.duration(TTL_CEILING)} ({TTL_CEILING} s)"
-        )
-    return seconds, None
-
-
-def lookup(url: str) -> list[dict[str, Any]]:
-    clicks = services().clicks.counts(url, list(NETWORKS))
-    return console.lookup(services(), clicks, url)
 
 
 # --- pages
@@ -451,7 +380,7 @@ def number_filter(value: float | None) -> str:
 @bp.get("/")
 def overview() -> str:
     span = "day" if request.args.get("span") == "day" else "hour"
-    data = stats_data()
+    data = admin().stats()
     return render_template(
         "admin/overview.html",
         data=data,
@@ -471,11 +400,9 @@ def render_ttl(
     value: str = "",
     reason: str | None = None,
 ) -> Response:
-    svc = services()
-    svc.cache.sync(force=True)
     html = render_template(
         "admin/ttl.html",
-        rows=console.ttl_rows(svc),
+        rows=admin().ttl_rows(),
         ceiling=TTL_CEILING,
         error=error,
         error_network=network,
@@ -500,19 +427,18 @@ def ttl_change() -> BaseResponse:
     reset = request.form.get("action") == "reset" or bool(request.form.get("reset"))
     try:
         if reset:
-            services().cache.set_ttl(network, None)
-            now = services().cache.ttl(network)
+            now = admin().set_ttl(network, None)
             flash(
                 f"{label}: back to its setting, {human.duration(now)} ({now} s), on every "
                 "worker within a few seconds."
             )
         else:
-            seconds, reason = check_ttl(network, raw)
-            if seconds is None:
+            try:
+                seconds = admin().set_ttl(network, parse_ttl(network, raw))
+            except TTLRefused as exc:
                 return render_ttl(
-                    400, f"{label}: not changed.", network, raw[:40], f"Not changed: {reason}."
+                    400, f"{label}: not changed.", network, raw[:40], f"Not changed: {exc}."
                 )
-            services().cache.set_ttl(network, seconds)
             flash(
                 f"{label}: counts now stay fresh for {human.duration(seconds)} ({seconds} s), "
                 "on every worker within a few seconds."
@@ -527,8 +453,8 @@ def render_cache(raw: str, status: int = 200, error: str | None = None) -> Respo
     rows: list[dict[str, Any]] = []
     if raw and error is None:
         try:
-            url = normalise(raw, services().settings.tracking_params)
-            rows = lookup(url)
+            url = admin().page_url(raw)
+            rows = admin().lookup(url)
         except BadURL as exc:
             error = f"Not a page URL shareproxy counts: {exc}."
         except StoreError:
@@ -557,17 +483,13 @@ def cache_page() -> Response:
 @bp.post("/cache/purge")
 def cache_purge() -> BaseResponse:
     raw = request.form.get("url", "")
-    url = None
-    if raw:
-        try:
-            url = normalise(raw, services().settings.tracking_params)
-        except BadURL as exc:
-            return render_cache("", 400, f"Nothing purged: {exc}.")
     everything = bool(request.form.get("all"))
-    if not everything and url is None:
+    if not everything and not raw:
         return render_cache("", 400, "Nothing purged: give a page URL.")
     try:
-        removed = services().cache.purge(None if everything else url)
+        removed, url = admin().purge_counts(raw or None, everything)
+    except BadURL as exc:
+        return render_cache("", 400, f"Nothing purged: {exc}.")
     except StoreError:
         return render_cache(raw, 503, "Nothing purged: the store does not answer.")
     if everything:
@@ -635,7 +557,7 @@ def top_page() -> str:
 
 @bp.get("/api/stats")
 def api_stats() -> Response:
-    return jsonify(stats_data())
+    return jsonify(admin().stats())
 
 
 def json_depth_ok(raw: bytes, limit: int) -> bool:
@@ -684,9 +606,7 @@ def api_ttl_get(network: str) -> Response:
     refused = api_network(network)
     if refused is not None:
         return refused
-    cache = services().cache
-    cache.sync()
-    return jsonify(network=network, seconds=cache.ttl(network), floor=ttl_floor(network))
+    return jsonify(admin().ttl(network))
 
 
 @bp.put("/api/ttl/<network>")
@@ -697,18 +617,18 @@ def api_ttl_put(network: str) -> Response:
     body = json_body()
     if not isinstance(body, dict) or "seconds" not in body:
         return api_error('send a JSON object {"seconds": N}', 400)
+    value = body["seconds"]
     try:
-        if body["seconds"] is None:
-            services().cache.set_ttl(network, None)
-        else:
-            seconds, reason = check_ttl(network, body["seconds"])
-            if seconds is None or isinstance(body["seconds"], str):
-                return api_error(reason or "seconds must be a whole number", 400)
-            services().cache.set_ttl(network, seconds)
+        seconds = None if value is None else parse_ttl(network, value)
+    except TTLRefused as exc:
+        return api_error(exc.reason, 400)
+    if isinstance(value, str):  # units are for people: the API takes a number
+        return api_error("seconds must be a whole number", 400)
+    try:
+        admin().set_ttl(network, seconds)
     except StoreError:
         return api_error("store unavailable: nothing changed", 503)
-    cache = services().cache
-    return jsonify(network=network, seconds=cache.ttl(network), floor=ttl_floor(network))
+    return jsonify(admin().ttl(network))
 
 
 @bp.delete("/api/cache")
@@ -716,14 +636,10 @@ def api_cache_delete() -> Response:
     values = request.args.getlist("url")
     if len(values) > 1:
         return api_error("give 'url' once", 400)
-    url = None
-    if values:
-        try:
-            url = normalise(values[0], services().settings.tracking_params)
-        except BadURL as exc:
-            return api_error(str(exc), 400)
     try:
-        removed = services().cache.purge(url)
+        removed, url = admin().purge_counts(values[0] if values else None)
+    except BadURL as exc:
+        return api_error(str(exc), 400)
     except StoreError:
         return api_error("store unavailable: nothing purged", 503)
     return jsonify(purged=removed, url=url)
@@ -732,19 +648,13 @@ def api_cache_delete() -> Response:
 @bp.delete("/api/embeds")
 def api_embeds_delete() -> Response:
     """Forget one video's or post's preview (``url``: its content URL), or all of them."""
-    from ..embeds import NotEmbeddable, resolve
-
     values = request.args.getlist("url")
     if len(values) > 1:
         return api_error("give 'url' once", 400)
-    item = None
-    if values:
-        try:
-            item = resolve(values[0].strip())
-        except NotEmbeddable as exc:
-            return api_error(str(exc), 400)
     try:
-        removed = services().embeds.purge(item)
+        removed, item = admin().purge_embeds(values[0] if values else None)
+    except NotEmbeddable as exc:
+        return api_error(str(exc), 400)
     except StoreError:
         return api_error("store unavailable: nothing purged", 503)
     return jsonify(purged=removed, url=item[1].url if item else None)

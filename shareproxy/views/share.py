@@ -2,6 +2,7 @@
 
 The redirect target is always built from the network's template with the validated page
 URL (allowlisted) and title encoded into it: no parameter can choose where it goes.
+A share is counted when, and only when, the redirect to the network is sent.
 The fediverse (``/share/fediverse``, and ``/share/mastodon`` alike) is the one place where
 the visitor names the host: their own server, whose software shareproxy looks up
 (:mod:`shareproxy.nodeinfo`, through the address guard) before sending them to that
@@ -10,6 +11,8 @@ and never stored with anything about them.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
@@ -29,10 +32,11 @@ def shareable() -> list[str]:
 
 
 def record_click(url: str, network: str) -> None:
-    """Count this share (de-duplicated per visitor); a store failure never stops it."""
-    services().clicks.record_share(
-        url, network, request.remote_addr or "", request.user_agent.string
-    )
+    """Count this share, which leaves for the network now (a HEAD request goes nowhere);
+    the click counter limits what one client network adds, and a store failure never
+    stops the share."""
+    if request.method == "GET":
+        services().clicks.record_share(url, network, request.remote_addr or "")
 
 
 @bp.get("/share/<network>")
@@ -45,8 +49,12 @@ def share(network: str) -> BaseResponse:
     url = params.page_url()
     title = params.title()
     media = params.web_url("media") if network == "pinterest" else ""
+    via = params.via_of(params.single("via")) if network == "twitter" else ""
     record_click(url, network)
-    return headers.no_store(redirect(net.share_link(url, title, media=media), 302))
+    target = net.share_link(url, title, media=media)
+    if via:  # X names the account: "via @name"
+        target += "&" + urlencode({"via": via})
+    return headers.no_store(redirect(target, 302))
 
 
 # --- the fediverse
