@@ -69,7 +69,7 @@ def build(settings: Settings, instance_path: str) -> Services:
     if problem:
         raise ConfigError(problem)
     try:
-        store = open_store(settings.store, instance_path)
+        store = open_store(settings.store, instance_path, int(settings.store_max_pages))
     except StoreError as exc:  # a damaged or locked SQLite file: say so in one line
         where = describe(settings.store, instance_path)
         raise ConfigError(f"SHAREPROXY_STORE: cannot open {where}: {exc}") from None
