@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import struct
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -56,22 +57,36 @@ Listener = Callable[[str | None], None]  # a URL whose counts changed, None: any
 _RECORD = struct.Struct("<HHBqdd")  # network, error, has count, count, fetched_at, checked_at
 
 
+# What one URL costs in memory besides its text and record (sys.getsizeof of each, headers
+# included): its ordered-dict slot and links, ~90 bytes by tracemalloc on CPython 3.11.
+URL_OVERHEAD = 128
+
+
 class LocalEntries:
     """The in-memory level: an LRU of URLs, each holding its entries packed in one ``bytes``.
 
     One record per URL (``_RECORD.size`` bytes per network, plus the URL and one
     ordered-dict slot) instead of a key tuple, an ``Entry`` and three dict slots per (URL, network).
-    ``maxsize`` bounds the (URL, network) entries held; a URL's entries are kept and
-    forgotten together, least recently used URL first (the URL just written stays even
-    if it alone holds more than ``maxsize``). Not thread-safe: the cache's lock guards it.
+    Two bounds: ``maxsize`` (URL, network) entries, and ``max_bytes`` of memory, the URLs'
+    text included (0: no byte bound), so long URLs cannot grow it past its budget. A URL's
+    entries are kept and forgotten together, least recently used URL first (the URL just
+    written stays even if it alone is over a bound). Not thread-safe: the cache's lock
+    guards it.
     """
 
-    def __init__(self, maxsize: int):
+    def __init__(self, maxsize: int, max_bytes: int = 0):
         self.maxsize = maxsize
+        self.max_bytes = max_bytes
         self._urls: OrderedDict[str, bytes] = OrderedDict()
         self._size = 0
+        self._bytes = 0
         self._names: list[str] = []  # network and error names, by the index records hold
         self._index: dict[str, int] = {}
+
+    @staticmethod
+    def cost(url: str, record: bytes) -> int:
+        """The bytes one URL with its record takes."""
+        return sys.getsizeof(url) + sys.getsizeof(record) + URL_OVERHEAD
 
     def _code(self, name: str | None) -> int:
         if name is None:
@@ -111,29 +126,45 @@ class LocalEntries:
             )
         except struct.error:  # a count beyond 64 bits: not kept in memory (the store decides)
             packed = b""
-        old = self._urls.get(url, b"")
+        old = self._urls.get(url)
         step = _RECORD.size
-        kept = [old[i : i + step] for i in range(0, len(old), step)]
-        kept = [r for r in kept if _RECORD.unpack_from(r)[0] != code]
+        kept = []
+        if old is not None:
+            kept = [old[i : i + step] for i in range(0, len(old), step)]
+            kept = [r for r in kept if _RECORD.unpack_from(r)[0] != code]
+            self._size -= len(old) // step
+            self._bytes -= self.cost(url, old)
         kept.append(packed)
-        self._size += len(kept) - (not packed) - len(old) // step
-        self._urls[url] = b"".join(kept)
+        record = b"".join(kept)
+        self._size += len(record) // step
+        self._bytes += self.cost(url, record)
+        self._urls[url] = record
         self._urls.move_to_end(url)
-        while self._size > self.maxsize and len(self._urls) > 1:
-            _, dropped = self._urls.popitem(last=False)
+        while len(self._urls) > 1 and (
+            self._size > self.maxsize or (self.max_bytes and self._bytes > self.max_bytes)
+        ):
+            dropped_url, dropped = self._urls.popitem(last=False)
             self._size -= len(dropped) // step
+            self._bytes -= self.cost(dropped_url, dropped)
 
     def forget(self, url: str) -> None:
         dropped = self._urls.pop(url, None)
         if dropped is not None:
             self._size -= len(dropped) // _RECORD.size
+            self._bytes -= self.cost(url, dropped)
 
     def clear(self) -> None:
         self._urls.clear()
         self._size = 0
+        self._bytes = 0
 
     def __len__(self) -> int:
         return self._size
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes held, as the byte bound counts them."""
+        return self._bytes
 
 
 K = TypeVar("K", bound=Hashable)
@@ -272,7 +303,7 @@ class CountCache:
         self.failure_ttl = float(settings.failure_ttl)
         self.stale_max = float(settings.cache_stale_max)
         self.lease_seconds = 2 * float(settings.upstream_timeout) + 1.0
-        self._local = LocalEntries(int(settings.cache_size))
+        self._local = LocalEntries(int(settings.cache_size), int(settings.cache_bytes))
         self._lock = threading.Lock()
         self._refreshes: Refreshes[Key, Entry] = Refreshes(
             store,
@@ -565,6 +596,11 @@ class CountCache:
     def local_size(self) -> int:
         with self._lock:
             return len(self._local)
+
+    def local_bytes(self) -> int:
+        """The bytes this worker's in-memory level holds (``SHAREPROXY_CACHE_BYTES``)."""
+        with self._lock:
+            return self._local.nbytes
 
     def close(self) -> None:
         self._refreshes.close()

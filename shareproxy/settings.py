@@ -268,6 +268,17 @@ def _base_settings() -> list[Setting]:
             _store,
         ),
         Setting(
+            "STORE_MAX_PAGES",
+            "pages",
+            20_000,
+            "Most pages the store keeps (a page: a URL with counts or share counters). "
+            "Past it, the pages with the fewest counted shares go first (then the least "
+            "recently used), with their counts and counters; a page with more shares never "
+            "goes before one with fewer. Each worker checks it every few writes, so it may "
+            "be passed by about 1 % per worker for a moment.",
+            _int(100, 100_000_000),
+        ),
+        Setting(
             "CACHE_TTL",
             "seconds",
             3600,
@@ -283,6 +294,15 @@ def _base_settings() -> list[Setting]:
             "keeps in memory in front of the store (the least recently used URLs go first, "
             "with all their entries).",
             _int(1, 10_000_000),
+        ),
+        Setting(
+            "CACHE_BYTES",
+            "bytes",
+            64 * 1_048_576,
+            "Most memory each worker's count cache takes in front of the store, the URLs' "
+            "text included (least recently used URLs go first); whichever of this and "
+            "`SHAREPROXY_CACHE_SIZE` is reached first bounds it.",
+            _int(65_536, 64 * 1024 * 1_048_576),
         ),
         Setting(
             "CACHE_STALE_MAX",

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .base import Entry, StoreError
+from .base import Entry, StoreError, check_every
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,10 @@ CREATE TABLE IF NOT EXISTS stats (
 ) WITHOUT ROWID;
 """
 
-CHECK_EVERY = 256  # page writes per process between two checks of the page bound
 CLEAN_EVERY = 600.0  # seconds between sweeps of expired dedup keys, values and stats
 
 BUSY_TIMEOUT = 2.0  # seconds a statement waits for another writer
+WAL_LIMIT = 4 * 1_048_576  # bytes the WAL file keeps after a checkpoint
 
 
 def create_private(path: str) -> None:
@@ -124,6 +124,9 @@ class SQLiteStore:
             # deleted rows (expired salts and de-duplication keys) are overwritten, not left
             # in free pages of the file
             conn.execute("PRAGMA secure_delete=ON")
+            # the WAL file shrinks back to this after each checkpoint instead of keeping the
+            # size of the busiest moment (a flood of writes would leave it at tens of MB)
+            conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
             self._local.conn = conn
         return conn
 
@@ -187,7 +190,7 @@ class SQLiteStore:
 
     def _wrote_page(self, now: float) -> None:
         self._page_writes += 1
-        if self.max_pages and self._page_writes >= CHECK_EVERY:
+        if self.max_pages and self._page_writes >= check_every(self.max_pages):
             self._page_writes = 0
             self.bound_pages(self.max_pages, now)
 
