@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from . import headers, metrics
 from .cache import CountCache
 from .clicks import ClickCounter
+from .networks import NETWORKS
 from .settings import Settings
 
 MAX_ORIGINS = 256  # Origin headers whose verdict is remembered
@@ -161,6 +162,28 @@ class Counts:
                         if len(self._answers) > self._answers_max:
                             self._answers.popitem(last=False)
         return body, result.max_age
+
+    def at_once(self, url: str, wanted: list[str]) -> tuple[dict[str, int], list[str]]:
+        """What a page can show for the ``wanted`` networks without waiting: the counts
+        :meth:`answer` gives for them (fresh cached counts, click counts merged as
+        SHAREPROXY_CLICK_COUNTS says), and the networks whose count is not fresh, for the
+        browser to ask ``/api/counts``: the buttons show the numbers the API answers."""
+        upstream = [name for name in wanted if name in self.enabled]
+        fresh = self.cache.fresh(url, upstream)
+        pending = [name for name in upstream if name not in fresh]
+        settled = [name for name in wanted if name not in pending]
+        found = fresh
+        if self.mode != "off" and settled:
+            found = self.clicks.merge(url, fresh, settled, self.enabled)
+        return {name: found[name] for name in settled if name in found}, pending
+
+    def countable(self, name: str) -> bool:
+        """Whether an answer can ever hold a count of ``name``: its count API is on, or
+        shares leave through shareproxy (/share/<name>) and click counts are on."""
+        if name in self.enabled:
+            return True
+        net = NETWORKS[name]
+        return self.mode != "off" and (net.via_shareproxy or net.kind == "fediverse")
 
     def memoised(
         self, query: Query, endpoint: str | None = None, below: int | None = None

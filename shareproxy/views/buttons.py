@@ -129,20 +129,23 @@ def buttons_for(opts: Options, _: Callable[[str], str], *, absolute: str = "") -
     return out
 
 
+COUNTED = ("link", "twoclick", "mastodon")  # the kinds of button that show a count
+
+
 def add_counts(opts: Options, buttons: list[Button]) -> list[str]:
-    """Fill fresh cached counts in; return the networks the browser should ask for."""
+    """Put in the counts known now, as /api/counts answers them (click counts included);
+    return the networks the browser should ask /api/counts for."""
     if opts.counts != "on" or opts.style == "icon":
         return []
-    svc = services()
-    enabled = set(svc.enabled_counts())
-    wanted = [b.name for b in buttons if b.name in enabled and b.kind in ("link", "twoclick")]
+    counts = services().counts
+    wanted = [b.name for b in buttons if b.kind in COUNTED and counts.countable(b.name)]
     if not wanted:
         return []
-    fresh = svc.cache.fresh(opts.url, wanted)
+    found, pending = counts.at_once(opts.url, wanted)
     for b in buttons:
-        if b.name in fresh:
-            b.count = i18n.format_count(fresh[b.name])
-    return [n for n in wanted if n not in fresh]
+        if b.name in found:
+            b.count = i18n.format_count(found[b.name])
+    return pending
 
 
 # --- headers
