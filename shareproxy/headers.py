@@ -173,9 +173,12 @@ INFO_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
-MASTODON_CSP = (
-    "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'"
+# The fediverse share page: its own script and style. Its form is sent here and answered
+# with a redirect to the visitor's server, which form-action must allow (Chromium applies
+# it to the redirect too).
+FEDIVERSE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self' https:; base-uri 'none'; frame-ancestors 'none'"
 )
 ADMIN_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -241,7 +244,7 @@ __all__ = [
     "INFO_CSP",
     "LANDING_CSP",
     "IMMUTABLE",
-    "MASTODON_CSP",
+    "FEDIVERSE_CSP",
     "PLAYER_FEATURES",
     "NOSNIFF",
     "NO_REFERRER",

@@ -48,6 +48,11 @@ STORE_ERRORS = Counter("shareproxy_store_errors", "Store operations that failed"
 
 
 CLICKS = Counter("shareproxy_clicks", "Shares made through shareproxy", ["network", "result"])
+FEDIVERSE_LOOKUPS = Counter(
+    "shareproxy_fediverse_lookups",
+    "Fediverse software lookups by outcome (found, refused, failed) and kind",
+    ["result", "kind"],
+)
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +229,11 @@ def click(network: str, outcome: str) -> None:
         return
     CLICKS.labels(network, outcome).inc()
     STATS.add(network, field)
+
+
+def fediverse_lookup(result: str, kind: str = "") -> None:
+    """A NodeInfo lookup of a visitor's server (never which server)."""
+    FEDIVERSE_LOOKUPS.labels(result, kind or "-").inc()
 
 
 def store_error(op: str) -> None:

@@ -14,6 +14,7 @@ from .assets import FILES
 from .badges import SCALES, THEMES
 from .i18n import LANGUAGES
 from .networks import COUNT_NETWORKS, NETWORKS
+from .networks.fediverse import SOFTWARE
 from .urls import MAX_URL_LENGTH
 from .views.params import CHOICES, MAX_TITLE
 
@@ -25,6 +26,13 @@ def _error(description: str) -> dict[str, Any]:
         "description": description,
         "content": {"application/json": {"schema": _ERROR_REF}},
     }
+
+
+def _error_or_page(description: str) -> dict[str, Any]:
+    """An error answered as JSON, or as a small HTML page on the pages visitors see."""
+    out = _error(description)
+    out["content"]["text/html"] = {"schema": {"type": "string"}}
+    return out
 
 
 def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -39,6 +47,7 @@ _PATH = r"(/[A-Za-z0-9._~-]{0,32}){0,8}"
 _PORT = r"(:[1-9][0-9]{0,3})?"
 ANY_HOST = rf"({_LABEL}\.){{0,3}}[a-z]([a-z0-9-]{{0,20}}[a-z0-9])?"
 INSTANCE_PATTERN = rf"^({_LABEL}\.){{1,3}}[a-z][a-z0-9-]{{0,20}}[a-z0-9]$"
+FEDI_PAGES = [name for name, software in SOFTWARE.items() if software.endpoint is not None]
 WEB_URL_PATTERN = rf"^https?://{ANY_HOST}{_PORT}{_PATH}$"
 
 
@@ -533,15 +542,43 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
                     ),
                     _param(
                         "instance",
-                        "The visitor's fediverse server (mastodon), a host name.",
+                        "The visitor's fediverse server (mastodon, fediverse): a host name "
+                        "(`mastodon.social`), a handle (`@alice@mastodon.social`) or a "
+                        "profile URL (`https://mastodon.social/@alice`). shareproxy reads "
+                        "the server's software from its NodeInfo (through the address guard: "
+                        "public addresses only, port 443, 2 s) and redirects to that "
+                        "software's share page. Without it, a page asks for the server.",
                         _text(pattern=INSTANCE_PATTERN, maxLength=253),
                     ),
-                    lang_param("Interface language (mastodon page)."),
+                    _param(
+                        "software",
+                        "Skip the NodeInfo lookup and use this software's share page "
+                        "(mastodon, fediverse; the note page's link names `mastodon`).",
+                        _text(enum=sorted(FEDI_PAGES)),
+                    ),
+                    _choice("theme", "Colour theme of the fediverse page.", CHOICES["theme"]),
+                    lang_param("Interface language (fediverse page)."),
                 ],
                 "responses": {
-                    "200": _body("Page asking for the visitor's fediverse server.", "text/html"),
-                    "302": {"description": "Redirect to the network's share page."},
+                    "200": _body(
+                        "The fediverse page: it asks for the visitor's server; or the "
+                        "server's software has no share page (the text to copy and a link to "
+                        "the server); or the software could not be found (a note and a link "
+                        "to the Mastodon-style share page).",
+                        "text/html",
+                    ),
+                    "302": {
+                        "description": "Redirect to the network's share page (for the "
+                        "fediverse: the software's page on `https://<instance>/`); the share "
+                        "is counted."
+                    },
                     **PAGE_ERRORS,
+                    "400": _error_or_page(
+                        "Bad parameter; one-line reason (the fediverse page: a page with the "
+                        "reason, e.g. the server is not a host name, its address is not "
+                        "public, or its name does not resolve)."
+                    ),
+                    "403": _error_or_page("The page's host is not on the allowlist."),
                 },
             }
         },

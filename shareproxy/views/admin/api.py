@@ -4,11 +4,12 @@ scripts, behind a bearer token (guards.py)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, jsonify, request
 
-from ...admin_service import NotEmbeddable, TTLRefused, parse_ttl
+from ...admin_service import AdminService, NotEmbeddable, TTLRefused, parse_ttl
 from ...networks import COUNT_NETWORKS
 from ...store import StoreError
 from ...urls import BadURL
@@ -94,30 +95,33 @@ def api_ttl_put(network: str) -> Response:
     return jsonify(service().ttl(network))
 
 
-@bp.delete("/api/cache")
-def api_cache_delete() -> Response:
+def purge(what: Callable[[AdminService, str | None], tuple[int, str | None]]) -> Response:
+    """A DELETE that forgets one item (``url``, given once) or everything: ``what`` purges
+    and says how many values went and the item's URL as kept."""
     values = request.args.getlist("url")
     if len(values) > 1:
         return api_error("give 'url' once", 400)
     try:
-        removed, url = service().purge_counts(values[0] if values else None)
-    except BadURL as exc:
+        removed, url = what(service(), values[0] if values else None)
+    except (BadURL, NotEmbeddable) as exc:
         return api_error(str(exc), 400)
     except StoreError:
         return api_error("store unavailable: nothing purged", 503)
     return jsonify(purged=removed, url=url)
 
 
+@bp.delete("/api/cache")
+def api_cache_delete() -> Response:
+    """Forget one page's cached counts (``url``), or every page's."""
+    return purge(AdminService.purge_counts)
+
+
 @bp.delete("/api/embeds")
 def api_embeds_delete() -> Response:
     """Forget one video's or post's preview (``url``: its content URL), or all of them."""
-    values = request.args.getlist("url")
-    if len(values) > 1:
-        return api_error("give 'url' once", 400)
-    try:
-        removed, item = service().purge_embeds(values[0] if values else None)
-    except NotEmbeddable as exc:
-        return api_error(str(exc), 400)
-    except StoreError:
-        return api_error("store unavailable: nothing purged", 503)
-    return jsonify(purged=removed, url=item[1].url if item else None)
+
+    def embeds(admin: AdminService, raw: str | None) -> tuple[int, str | None]:
+        removed, item = admin.purge_embeds(raw)
+        return removed, item[1].url if item else None
+
+    return purge(embeds)

@@ -47,6 +47,35 @@ def throttle_key(kind: str = "login") -> str:
     return admin_access.throttle_key(kind, request.remote_addr or "", secret_key())
 
 
+# What each throttled door answers: (too many attempts, no store to count them in)
+THROTTLED = {
+    "api": (
+        "too many wrong tokens from your network: try again later",
+        "store unavailable: the admin API refuses requests for now",
+    ),
+    "login": (
+        "Too many failed logins: wait 15 minutes and try again.",
+        "The store does not answer, so logins are refused for now.",
+    ),
+}
+
+
+def take_attempt(kind: str) -> str | Response:
+    """Take one attempt of this client's network at ``kind`` (api, login) before anything
+    is compared; its throttle key, else the refusal: 429 with Retry-After once LOGIN_LIMIT
+    attempts were taken within LOGIN_WINDOW, 503 when the store does not answer."""
+    too_many, no_store = THROTTLED[kind]
+    try:
+        key = throttle_key(kind)
+        if admin_access.take_attempt(services().store, key):
+            return key
+    except StoreError:
+        return refuse(no_store, 503)
+    resp = refuse(too_many, 429)
+    resp.headers["Retry-After"] = str(LOGIN_WINDOW)
+    return resp
+
+
 def body_too_large() -> Response | None:
     """Admin bodies are small forms and JSON objects: anything larger is refused (400)
     before it is read; a body without a length is cut at the same size when read."""
@@ -64,22 +93,16 @@ def check_token(token: str) -> Response | None:
     """The bearer token, throttled per client network like logins: an attempt is taken
     before the token is compared and given back when it matched, so no more than
     LOGIN_LIMIT wrong tokens per network are ever compared within LOGIN_WINDOW."""
-    store = services().store
-    try:
-        key = throttle_key("api")
-        if not admin_access.take_attempt(store, key):
-            resp = api_error("too many wrong tokens from your network: try again later", 429)
-            resp.headers["Retry-After"] = str(LOGIN_WINDOW)
-            return resp
-    except StoreError:
-        return api_error("store unavailable: the admin API refuses requests for now", 503)
+    key = take_attempt("api")
+    if isinstance(key, Response):
+        return key
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(
         given.strip().encode("utf-8", "replace"), token.encode()
     ):
         return api_error("missing or wrong bearer token", 401)
-    admin_access.give_back(store, key)
+    admin_access.give_back(services().store, key)
     return None
 
 

@@ -8,8 +8,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response as BaseResponse
 
-from ... import admin_access, console, human, metrics
-from ...admin_access import LOGIN_WINDOW
+from ... import console, human, metrics
 from ...admin_service import TTLRefused, parse_ttl
 from ...charts import sparkline
 from ...networks import COUNT_NETWORKS, NETWORKS
@@ -18,7 +17,7 @@ from ...store import StoreError
 from ...urls import BadURL
 from ..context import services
 from .blueprint import bp, service
-from .guards import page_error, throttle_key
+from .guards import page_error, take_attempt
 from .session import end_session, start_session
 
 # --- login
@@ -29,16 +28,11 @@ def login() -> BaseResponse | str:
     if request.method == "GET":
         return render_template("admin/login.html", error=None)
     store = services().store
-    try:
-        # The attempt is taken before the password is checked: parallel guesses cannot
-        # slip in between a check of the counter and its increment.
-        key = throttle_key()
-        if not admin_access.take_attempt(store, key):
-            resp = page_error("Too many failed logins: wait 15 minutes and try again.", 429)
-            resp.headers["Retry-After"] = str(LOGIN_WINDOW)
-            return resp
-    except StoreError:
-        return page_error("The store does not answer, so logins are refused for now.", 503)
+    # The attempt is taken before the password is checked: parallel guesses cannot slip
+    # in between a check of the counter and its increment.
+    key = take_attempt("login")
+    if isinstance(key, Response):
+        return key
     password = request.form.get("password", "")
     if password and check_password_hash(services().settings.admin_password_hash, password):
         try:
@@ -213,45 +207,14 @@ def cache_purge() -> BaseResponse:
 
 @bp.get("/top")
 def top_page() -> str:
-    store = services().store
-    error = None
-    overall: list[tuple[str, int, dict[str, int]]] = []
-    ranked: list[tuple[str, int]] = []
-    totals: dict[str, int] = {}
-    paging = console.paging(None, 0)
-    npaging = console.paging(None, 0)
-    chosen = None
-    try:
-        totals = dict(sorted(store.click_networks().items(), key=lambda kv: (-kv[1], kv[0])))
-        paging = console.paging(request.args.get("page"), store.count_clicked())
-        overall = store.top_pages(paging.size, paging.offset)
-        asked = request.args.get("network", "")
-        chosen = asked if asked in totals else next(iter(totals), None)
-        if chosen is not None:
-            npaging = console.paging(
-                request.args.get("npage"), store.count_clicked(chosen), console.PAGE_SIZE // 2
-            )
-            ranked = store.top_clicks(chosen, npaging.size, npaging.offset)
-    except StoreError:
-        error = "The store does not answer: no ranking to show."
-    labels = {name: net.label for name, net in NETWORKS.items()}
-    state = {"page": paging.page, "network": chosen, "npage": npaging.page}
+    args = request.args
+    top = service().rankings(args.get("page"), args.get("network", ""), args.get("npage"))
+    state = {"page": top["paging"].page, "network": top["chosen"], "npage": top["npaging"].page}
 
     def link(**changes: Any) -> str:
         """This page with ``changes`` to its page, network and npage (None: left out)."""
         args = {k: v for k, v in {**state, **changes}.items() if v not in (None, 1)}
         return url_for("admin.top_page", **args)
 
-    return render_template(
-        "admin/top.html",
-        error=error,
-        mode=services().settings.click_counts,
-        overall=overall,
-        paging=paging,
-        totals=totals,
-        chosen=chosen,
-        ranked=ranked,
-        npaging=npaging,
-        labels=labels,
-        link=link,
-    )
+    labels = {name: net.label for name, net in NETWORKS.items()}
+    return render_template("admin/top.html", **top, labels=labels, link=link)
