@@ -50,6 +50,7 @@ def test_ttl_set_and_get(env: dict[str, str], server: Any) -> None:
     result = run(env, "ttl", "set", "reddit", "1200")
     assert result.exit_code == 0, result.output
     assert "reddit: TTL 20 min (1200 s) saved; applied by 1 server process" in result.output
+    assert result.output.startswith("store: SQLite ")  # which store it changed, in full
     assert server.cache.ttl("reddit") == 1200
     row = ttl_json(env, "reddit")["reddit"]
     assert row == {
@@ -107,7 +108,7 @@ def test_cache_purge(env: dict[str, str], tmp_path: Any, server: Any) -> None:
         store.put_entry(url, "vk", Entry(3, now, now), 3600)
     result = run(env, "cache", "purge", "--url", "https://example.org/a?utm_source=x")
     assert result.exit_code == 0, result.output
-    assert "purged 1 cached entries of https://example.org/a; applied by 1 server" in result.output
+    assert "purged 1 cached entry of https://example.org/a; applied by 1 server" in result.output
     assert store.count_entries() == 1
     assert run(env, "cache", "purge").exit_code == 2  # say what to purge
     assert run(env, "cache", "purge", "--url", "ftp://x").exit_code == 2
@@ -125,14 +126,19 @@ def test_embed_purge(env: dict[str, str], tmp_path: Any, server: Any) -> None:
     url = "https://youtu.be/dQw4w9WgXcQ?si=tracking"
     result = run(env, "embed", "purge", "--url", url)
     assert result.exit_code == 0, result.output
-    assert "purged 1 cached values of the YouTube video" in result.output
+    assert (
+        f"purged the preview of the YouTube video {url} (1 stored value); applied by 1 server"
+        in result.output
+    )
+    assert f"store: SQLite {tmp_path / 'cli.db'} (SHAREPROXY_STORE)" in result.output
     assert "applied by 1 server" in result.output
     assert store.get_blob(video, now) is None and store.get_blob(post, now) == b"a preview"
     assert run(env, "embed", "purge").exit_code == 2  # say what to purge
     refused = run(env, "embed", "purge", "--url", "https://x.com/a/status/1")
     assert refused.exit_code == 2 and "X posts are not offered" in refused.output
     assert "Traceback" not in refused.output
-    assert "purged 1" in run(env, "embed", "purge", "--all").output
+    everything = run(env, "embed", "purge", "--all").output
+    assert "purged every embed preview and picture (1 stored value)" in everything
     assert store.blob_usage(now) == (0, 0)
     store.close()
 

@@ -77,6 +77,11 @@ def test_a_network_state_says_what_is_wrong(
     assert console.network_state(off, until, figures, now=1000.0) == (level, words)
 
 
+def test_a_circuit_opened_for_timeouts_says_so() -> None:
+    state = console.network_state(None, 1030, hour(3, 3, timeout=3), now=1000.0, hanging=True)
+    assert state == ("failing", "circuit open for 30 s (not answering)")
+
+
 def test_the_headline_names_the_networks_in_trouble() -> None:
     rows = [
         {"label": "A", "level": "ok"}, {"label": "B", "level": "idle"},
@@ -209,8 +214,12 @@ def test_top_shared_ranks_all_networks_first_then_one_network_a_page_at_a_time(
     html = client.get("/admin/top").text
     assert html.index('id="all-networks"') < html.index('id="by-network"')
     first = html[html.index('id="all-networks"') : html.index('id="by-network"')]
-    assert first.count("<tr>") == 1 + console.PAGE_SIZE  # header + one page
-    assert re.search(r"https://example.org/p00</a></td>\s*<td class=\"num\"><b>31</b>", first)
+    assert first.count('<tr role="row">') == 1 + console.PAGE_SIZE  # header + one page
+    assert re.search(
+        r'https://example.org/p00</a></td>\s*<td role="cell" data-label="Shares" '
+        r'class="num"><b>31</b>',
+        first,
+    )
     assert "X <b>30</b>" in first and "LinkedIn <b>1</b>" in first
     assert "1–20 of 25 · page 1 of 2" in first
     page2 = client.get("/admin/top?page=2").text

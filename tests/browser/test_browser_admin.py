@@ -4,8 +4,8 @@ A real server (werkzeug, in a thread) plays tests/console_scene.py first: real c
 lookups against the fake networks (one failing with timeouts, one rate-limited, one with
 some errors), shares from many visitors on more pages than a ranking page holds, and a
 TTL override. Then each page is opened logged in, at 1280 px (an operator's window: no
-horizontal scrolling) and at 375 px (a phone: the page itself does not scroll sideways;
-wide tables scroll inside themselves), and axe checks it.
+horizontal scrolling) and at 375 px (a phone: the page itself does not scroll sideways and
+every table stacks row by row), and axe checks it.
 """
 
 from __future__ import annotations
@@ -115,6 +115,29 @@ def test_the_console_on_a_phone_never_scrolls_sideways(
             assert width <= 375, f"{name} is {width} px wide at 375 px"
             violations = axe_violations(page, axe_source)
             assert not violations, f"{name}: " + json.dumps(violations, indent=1)[:4000]
+    finally:
+        page.context.close()
+
+
+def test_on_a_phone_every_state_and_figure_is_on_screen(browser: Any, console: str) -> None:
+    """At 375 px the networks, the lookup and the rankings stack row by row: no state, figure
+    or page address is hidden beyond the right edge of a table that scrolls sideways."""
+    page = logged_in(browser, console, viewport={"width": 375, "height": 800})
+    try:
+        for name in ("overview", "overview-day", "ttl", "cache", "top", "top-2"):
+            page.goto(console + PAGES[name])
+            cells = page.locator("main table tbody td, main table tbody th")
+            assert cells.count() > 10, name
+            outside = page.evaluate(
+                """() => [...document.querySelectorAll(
+                     'main table tbody td, main table tbody th, main .pill, main .chips li')]
+                   .filter(e => e.offsetParent !== null)
+                   .filter(e => { const r = e.getBoundingClientRect();
+                                  return r.width > 0 && (r.left < 0 || r.right > 375.5)
+                                    || e.scrollWidth > e.clientWidth + 1; })
+                   .map(e => e.textContent.trim().slice(0, 60))"""
+            )
+            assert not outside, f"{name}: beyond the right edge at 375 px: {outside[:5]}"
     finally:
         page.context.close()
 
