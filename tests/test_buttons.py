@@ -124,8 +124,13 @@ def test_nothing_third_party_loads_before_a_click(client: Any) -> None:
         assert loaded_resources(html), "the page loads its own CSS and JS"
         assert all(same_origin(u) for u in loaded_resources(html))
         assert "url(" not in html and "@import" not in html
-    css = assets.assets()["buttons.css"].body.decode()
-    assert "url(" not in css and "@import" not in css and "http" not in css
+    for name in ("buttons.css", "twoclick.css"):
+        css = assets.assets()[name].body.decode()
+        assert "url(" not in css and "@import" not in css and "http" not in css
+    # the two-click styles come with two-click rows only
+    share = body(get(client, "/buttons", url=PAGE, networks="twitter"))
+    twoclick = body(get(client, "/buttons", url=PAGE, networks="twitter", mode="twoclick"))
+    assert "twoclick.css" not in share and assets.url("twoclick.css") in twoclick
 
 
 def test_mastodon_has_an_inline_instance_form(client: Any) -> None:
@@ -252,7 +257,7 @@ def test_no_endpoint_sets_a_cookie(client: Any) -> None:
 
 
 def test_assets_are_content_hashed_and_immutable(client: Any) -> None:
-    for name in ("buttons.css", "buttons.js"):
+    for name in ("buttons.css", "twoclick.css", "buttons.js"):
         url = assets.url(name)
         assert re.fullmatch(rf"/assets/[0-9a-f]{{16}}/{re.escape(name)}", url)
         resp = client.get(url)

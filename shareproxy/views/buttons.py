@@ -227,6 +227,8 @@ def buttons_page() -> Response:
         mark=MARK,
         fetch=",".join(fetch),
         css=assets.url("buttons.css"),
+        # the placeholders' and activated networks' styles, in two-click mode only
+        twoclick_css=assets.url("twoclick.css") if note else "",
         js=assets.url("buttons.js"),
         notices=notices_json(opts) if opts.notices else "",
         **ctx,

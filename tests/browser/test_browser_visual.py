@@ -160,8 +160,8 @@ def test_the_comparison_sees_a_change(visit: Any, env: Env, tmp_path: Path) -> N
     )  # fmt: skip
     from shareproxy import assets
 
-    css = assets.assets()["buttons.css"].body.decode()
+    css = assets.assets()["twoclick.css"].body.decode()
     css += ".sp-buttons li>.sp-tc{border-style:solid}"
-    v.page.route("**/buttons.css", lambda route: route.fulfill(body=css, content_type="text/css"))
+    v.page.route("**/twoclick.css", lambda route: route.fulfill(body=css, content_type="text/css"))
     png = render(v, env, {"mode": "twoclick", "networks": TWOCLICK_ROW}, "before", dark=False)
     assert difference(png, reference, tmp_path) is not None
