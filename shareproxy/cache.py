@@ -597,10 +597,5 @@ class CountCache:
         with self._lock:
             return len(self._local)
 
-    def local_bytes(self) -> int:
-        """The bytes this worker's in-memory level holds (``SHAREPROXY_CACHE_BYTES``)."""
-        with self._lock:
-            return self._local.nbytes
-
     def close(self) -> None:
         self._refreshes.close()

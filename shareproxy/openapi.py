@@ -430,6 +430,11 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
     """The buttons (iframe, snippet, script), share links and badges."""
     html = _body("HTML page.", "text/html")
     shareable = [n for n, net in NETWORKS.items() if net.share_url is not None]
+    badge = [  # what both badge formats take, before their own
+        network_path_param(list(NETWORKS)),
+        url_param(allowed, required=False),
+        _choice("theme", "Colour theme (auto: color).", (*THEMES, "auto")),
+    ]
     badge_lang = _param(
         "lang",
         "Language of the label: a language tag; unknown languages fall back to English.",
@@ -644,12 +649,7 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
             "get": {
                 "operationId": "badgeSvg",
                 "summary": "Share-count badge as SVG.",
-                "parameters": [
-                    network_path_param(list(NETWORKS)),
-                    url_param(allowed, required=False),
-                    _choice("theme", "Colour theme (auto: color).", (*THEMES, "auto")),
-                    badge_lang,
-                ],
+                "parameters": [*badge, badge_lang],
                 "responses": {"200": _body("SVG image.", "image/svg+xml"), **PAGE_ERRORS},
             }
         },
@@ -658,9 +658,7 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
                 "operationId": "badgePng",
                 "summary": "Share-count badge as PNG.",
                 "parameters": [
-                    network_path_param(list(NETWORKS)),
-                    url_param(allowed, required=False),
-                    _choice("theme", "Colour theme (auto: color).", (*THEMES, "auto")),
+                    *badge,
                     _param(
                         "scale",
                         "Pixel density, 1 to 4.",

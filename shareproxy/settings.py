@@ -106,13 +106,20 @@ def _is_ip_literal(host: str) -> bool:
     return True
 
 
-def _base_url(raw: Any) -> str:
-    value = _text(raw).rstrip("/")
-    if not value:
-        return ""
-    if not re.match(r"^https?://[^/?#\s]+$", value):
-        raise ValueError(f"expected scheme://host[:port], got {_show(raw)}")
-    return value
+def _url(pattern: str, expected: str) -> Callable[[Any], str]:
+    """The parser of an optional URL setting: empty, or a URL matching ``pattern`` once a
+    trailing / is dropped."""
+
+    def parse(raw: Any) -> str:
+        value = _text(raw).rstrip("/")
+        if value and not re.match(pattern, value):
+            raise ValueError(f"expected {expected}, got {_show(raw)}")
+        return value
+
+    return parse
+
+
+_base_url = _url(r"^https?://[^/?#\s]+$", "scheme://host[:port]")
 
 
 def _web_url(raw: Any) -> str:
@@ -196,13 +203,10 @@ def _networks(raw: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _public_url(raw: Any) -> str:
-    value = _text(raw).rstrip("/")
-    if not value:
-        return ""
-    if not re.match(r"^https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$", value):
-        raise ValueError(f"expected scheme://host[:port][/path], got {_show(raw)}")
-    return value
+_public_url = _url(
+    r"^https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$",
+    "scheme://host[:port][/path]",
+)
 
 
 def _show(raw: Any) -> str:

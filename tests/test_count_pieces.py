@@ -170,7 +170,7 @@ def test_an_answer_with_clicks_is_memoised_while_the_click_counts_stay(
         body, _ = counts.answer(merged)
         assert body == b'{"buffer":5}'
         assert counts.memoised(merged) == (body, 3600)
-        clicks._read.clear()  # read again (as after 10 s), the same counts: still memoised
+        clicks._read.clear()  # read again, the same counts: still memoised
         assert counts.memoised(merged) == (body, 3600)
         assert clicks.record(PAGE, "twitter", "192.0.2.1") == "counted"
         assert counts.memoised(merged) is None  # this worker's click: built again
@@ -203,3 +203,19 @@ def test_an_answer_looked_up_across_a_purge_is_not_memoised(store: SQLiteStore) 
         assert counts.memoised(query) is not None
     finally:
         cache.close()
+
+
+def test_the_click_reads_kept_are_bounded(
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shareproxy import clicks as clicks_module
+
+    monkeypatch.setattr(clicks_module, "READ_CACHE_SIZE", 3)
+    settings = load(environ={}, overrides={"ALLOWED_DOMAINS": "example.org"})
+    clicks = ClickCounter(settings, store)
+    first = clicks.snapshot(f"{PAGE}/0")
+    for i in range(1, 4):
+        clicks.snapshot(f"{PAGE}/{i}")
+    assert list(clicks._read) == [f"{PAGE}/1", f"{PAGE}/2", f"{PAGE}/3"]  # the oldest went
+    assert clicks.snapshot(f"{PAGE}/0") == first  # read again
+    assert len(clicks._read) == 3

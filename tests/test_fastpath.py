@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from cachetools import TTLCache
 from fakes import FakeNetworks
 from flask import Flask
 from werkzeug.test import Client
@@ -42,7 +41,7 @@ class Server:
     client: Any  # through the fast path, as under gunicorn
     flask_only: Client  # the same app without the fast path
     clock: list[float]
-    monotonic: list[float]  # the click counter's read cache's timer
+    monotonic: list[float]  # the click counter's clock for the age of its reads
     flask_calls: list[int]
 
     def get(self, path: str, origin: str | None = ALLOWED) -> Any:
@@ -65,10 +64,8 @@ def serve(fake_app: Callable[..., Flask], **overrides: Any) -> Server:
     svc = app.extensions["shareproxy"]
     clock = [1_800_000_000.0]
     svc.cache.clock = lambda: clock[0]
-    monotonic = [0.0]
-    svc.counts.clicks._read = TTLCache(
-        clicks.READ_CACHE_SIZE, clicks.READ_CACHE_SECONDS, timer=lambda: monotonic[0]
-    )
+    monotonic = [1000.0]
+    svc.counts.clicks.monotonic = lambda: monotonic[0]
     fast = svc.fastpath
     inner = fast.app
     flask_calls = [0]
@@ -170,7 +167,7 @@ def test_a_click_through_this_worker_shows_at_once(
 
 
 @pytest.mark.parametrize("name", ["default", "add"])
-def test_another_workers_click_shows_when_the_clicks_are_read_again(
+def test_another_workers_click_shows_within_the_read_interval(
     fake_app: Callable[..., Flask], failing: FakeNetworks, name: str
 ) -> None:
     overrides, path, changed = SHAPES[name]
@@ -178,15 +175,48 @@ def test_another_workers_click_shows_when_the_clicks_are_read_again(
     server = serve(fake_app, **overrides)
     other = serve(fake_app, **overrides)  # another worker on the same store
     first = server.get(path)
-    server.monotonic[0] += clicks.READ_CACHE_SECONDS + 1  # read again: the same counts
+    server.monotonic[0] += clicks.READ_CACHE_SECONDS + 1  # no click anywhere: nothing read
     assert server.get(path).get_data() == first.get_data()
-    assert server.flask_calls == [1], "unchanged click counts keep the memoised answer"
+    assert server.flask_calls == [1]
     other.share(changed, TWO)
-    assert server.get(path).get_data() == first.get_data()  # not read again yet
-    server.monotonic[0] += clicks.READ_CACHE_SECONDS + 1
-    after = server.get(path)
+    assert server.get(path).get_data() == first.get_data()  # its click version is 2 s old
+    server.monotonic[0] += clicks.VERSION_SECONDS
+    after = server.get(path)  # a click was counted somewhere: this page's clicks read again
     assert after.get_json()[changed] == first.get_json().get(changed, 0) + 1
     assert server.flask_calls == [2]
+    other.flask_only.get(  # a click on another page: read again, the same counts
+        f"/share/{changed}?url={PAGE_Q}%2Fother", environ_base={"REMOTE_ADDR": TWO}
+    )
+    server.monotonic[0] += clicks.READ_CACHE_SECONDS + 1
+    assert server.get(path).get_data() == after.get_data()
+    server.monotonic[0] += clicks.READ_KEEP_SECONDS + 1  # read again however quiet it is
+    assert server.get(path).get_data() == after.get_data()
+    assert server.flask_calls == [2], "unchanged click counts keep the memoised answer"
+
+
+def test_a_quiet_store_is_not_asked_for_clicks_per_request(
+    fake_app: Callable[..., Flask], failing: FakeNetworks
+) -> None:
+    overrides, path, _ = SHAPES["default"]
+    server = serve(fake_app, **overrides)
+    store = server.svc.store
+    reads = [0]
+    get_clicks = store.get_clicks
+
+    def counted(*args: Any) -> Any:
+        reads[0] += 1
+        return get_clicks(*args)
+
+    store.get_clicks = counted
+    server.get(path)
+    assert reads == [1]
+    for _ in range(5):  # a minute of requests every 11 s: no click counted meanwhile
+        server.monotonic[0] += clicks.READ_CACHE_SECONDS + 1
+        server.get(path)
+    assert reads == [1]
+    server.monotonic[0] += clicks.READ_CACHE_SECONDS + 1  # past READ_KEEP_SECONDS
+    server.get(path)
+    assert reads == [2]
 
 
 @pytest.mark.parametrize("name", list(SHAPES))
