@@ -76,7 +76,10 @@
     c.checked = store(K + c.dataset.remember) === "1";
     c.addEventListener("change", function () { store(K + c.dataset.remember, c.checked ? "1" : null); });
   });
-  if (W.navigator.share) d.querySelectorAll("li.sp-share").forEach(function (li) { li.hidden = false; });
+  // The Web Share button, where the browser has it and this frame may use it (an iframe
+  // needs allow="web-share", which the loader gives where the browser knows it).
+  var fp = d.featurePolicy;
+  if (W.navigator.share && (!fp || !fp.allowsFeature || fp.allowsFeature("web-share"))) d.querySelectorAll("li.sp-share").forEach(function (li) { li.hidden = false; });
 
   root.addEventListener("click", function (e) {
     var el = e.target.closest("[data-network],[data-forget]");
