@@ -469,7 +469,7 @@ class CountCache:
             now = self.clock()
             for name, future in pending.items():
                 if not future.done():
-                    self.circuit.late(name)
+                    self.circuit.late(name, now)
                     complete = False
                     max_age = 0
                     continue
@@ -643,7 +643,7 @@ class CountCache:
                     overrides[name] = int(value)
                 except ValueError:
                     log.warning("ignoring malformed shared setting %s", key)
-            self.circuit.absorb(meta)
+            self.circuit.absorb(meta, now)
             changed = overrides != self._ttl_overrides
             if changed:
                 self._ttl_overrides = overrides

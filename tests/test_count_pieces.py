@@ -116,7 +116,7 @@ def test_timeouts_in_a_row_open_the_circuit_then_one_probe_goes(store: SQLiteSto
 def test_a_late_answer_stops_the_waiting_until_one_answers(store: SQLiteStore) -> None:
     circuit = Circuit(store)
     assert circuit.begin("vk", T0) and circuit.begin("vk", T0)
-    circuit.late("vk")  # a request's deadline passed while the calls were out
+    circuit.late("vk", T0)  # a request's deadline passed while the calls were out
     assert not circuit.waits("vk") and circuit.allows("vk", T0)
     assert not circuit.begin("vk", T0)  # calls are out: no more until one answers
     circuit.succeeded("vk")
@@ -124,24 +124,36 @@ def test_a_late_answer_stops_the_waiting_until_one_answers(store: SQLiteStore) -
     assert circuit.waits("vk")
 
 
+def test_a_slow_network_is_known_to_every_worker(store: SQLiteStore) -> None:
+    mine, theirs, later = Circuit(store), Circuit(store), Circuit(store)
+    mine.late("line", T0)
+    theirs.absorb(store.get_meta(), T0 + 2)
+    assert not theirs.waits("line")
+    theirs.succeeded("line")  # their own probe answered
+    theirs.absorb(store.get_meta(), T0 + 4)  # the same mark again: taken once
+    assert theirs.waits("line")
+    later.absorb(store.get_meta(), T0 + 3600)  # a worker started much later: too old
+    assert later.waits("line")
+
+
 def test_a_hanging_network_is_known_to_every_worker(store: SQLiteStore) -> None:
     mine, theirs = Circuit(store), Circuit(store)
     for _ in range(TIMEOUT_STRIKES):
         mine.failed("tumblr", timeout(), T0)
-    theirs.absorb(store.get_meta())
+    theirs.absorb(store.get_meta(), T0)
     assert theirs.open_until("tumblr") == T0 + FIRST_BACKOFF
     assert theirs.hanging("tumblr") and not theirs.waits("tumblr")
     mine.failed("pinterest", RateLimited(60), T0)
-    theirs.absorb(store.get_meta())
+    theirs.absorb(store.get_meta(), T0)
     assert not theirs.hanging("pinterest") and theirs.waits("pinterest")
 
 
 def test_every_worker_learns_of_an_open_circuit_through_the_store(store: SQLiteStore) -> None:
     mine, theirs = Circuit(store), Circuit(store)
     mine.failed("pinterest", RateLimited(60), T0)
-    theirs.absorb(store.get_meta())
+    theirs.absorb(store.get_meta(), T0)
     assert theirs.open_until("pinterest") == T0 + 60
-    theirs.absorb({"circuit:vk": "not a number", "ttl:vk": "600"})  # ignored, no error
+    theirs.absorb({"circuit:vk": "not a number", "ttl:vk": "600"}, T0)  # ignored, no error
     assert theirs.allows("vk", T0)
 
 
