@@ -18,8 +18,9 @@ Guarantees:
   holds the lease re-reads the store before calling, whoever does not waits for it;
 - stale-while-revalidate: an expired count is served at once while one refresh runs;
 - stale-if-error: a failure keeps the last good count and is itself remembered for
-  FAILURE_TTL; the circuit hears of every failure (a 429 opens it);
-- a lookup never waits past its deadline; late fetches still fill the cache.
+  FAILURE_TTL; the circuit hears of every failure (a 429, or timeouts in a row, open it);
+- a lookup never waits past its deadline, and not at all for a network whose circuit is
+  open, on probation or slow (:mod:`shareproxy.circuit`); late fetches still fill the cache.
 
 The refresh machinery (:class:`Refreshes`: one refresh per key in a process, a lease in
 the store across processes) is not tied to counts: the embed previews
@@ -375,6 +376,7 @@ class CountCache:
         counts: dict[str, int] = {}
         max_age = int(self.ttl(names[0])) if names else 0
         pending: dict[str, Future[Entry | None]] = {}
+        unanswered = False
         for name in names:
             entry = entries.get(name)
             if entry is not None and now < self.fresh_until(name, entry):
@@ -390,14 +392,21 @@ class CountCache:
                 self.refresh(url, name)
             else:
                 metrics.cache_result(name, "miss")
-                pending[name] = self.refresh(url, name)
-        complete = True
+                future = self.refresh(url, name)
+                if self.circuit.waits(name):
+                    pending[name] = future
+                else:  # open, on probation or slow: its fetch goes on without us
+                    unanswered = True
+        complete = not unanswered
+        if unanswered:
+            max_age = 0
         if pending:
             remaining = max(0.0, timeout - (time.monotonic() - start))
             wait_futures(pending.values(), timeout=remaining)
             now = self.clock()
             for name, future in pending.items():
                 if not future.done():
+                    self.circuit.late(name)
                     complete = False
                     max_age = 0
                     continue
@@ -459,6 +468,9 @@ class CountCache:
         return self._refreshes.start((url, network), network, lambda: self._refresh(url, network))
 
     def _refresh(self, url: str, network: str) -> Entry | None:
+        if not self.circuit.ready(network, self.clock()):  # no call: no lease either
+            metrics.cache_result(network, "circuit_open")
+            return self._peek(url, network)
         return self._refreshes.under_lease(
             f"{network}|{url}",
             shared=lambda: self._shared(url, network),
@@ -481,7 +493,7 @@ class CountCache:
 
     def _fetch(self, url: str, network: str, old: Entry | None, *, share: bool) -> Entry | None:
         now = self.clock()
-        if not self.circuit.allows(network, now):
+        if not self.circuit.begin(network, now):
             metrics.cache_result(network, "circuit_open")
             return old
         started = time.monotonic()
@@ -494,6 +506,8 @@ class CountCache:
             self.circuit.failed(network, exc, self.clock())
         else:
             self.circuit.succeeded(network)
+        finally:
+            self.circuit.end(network)
         metrics.upstream_call(network, time.monotonic() - started, error)
         now = self.clock()
         if error is None:
