@@ -7,8 +7,10 @@ behave; :func:`drive` then sends real requests to a running shareproxy:
 - counts of a few pages: Facebook and Pinterest answer, Hacker News too, Buffer hangs past
   the timeout (failing: timeout, every call), VK answers 429 (its circuit opens for 120 s),
   Tumblr fails once with a 500 and then answers (some calls fail);
-- shares through ``/share/<network>`` from many visitors (distinct User-Agents) on
-  ``PAGES`` pages, so the rankings have more than one page of rows;
+- shares through ``/share/<network>`` from many visitors on ``PAGES`` pages, so the
+  rankings have more than one page of rows. shareproxy counts a share per client network
+  (IPv4 /24), so each visitor comes from its own network, named in ``X-Forwarded-For`` by
+  the one proxy the server trusts (``TRUSTED_PROXIES=1``);
 - a TTL override (Pinterest: 30 min) through the JSON admin API.
 
 Reddit and Bluesky have no credentials, so they are off.
@@ -39,6 +41,7 @@ def settings(fake_base: str) -> dict[str, str]:
         "UPSTREAM_TIMEOUT": "1",
         "REQUEST_DEADLINE": "0.3",
         "ADMIN_TOKEN": TOKEN,
+        "TRUSTED_PROXIES": "1",  # the visitors' networks come in X-Forwarded-For
         "FACEBOOK_APP_ID": CREDENTIALS["FACEBOOK_APP_ID"],
         "FACEBOOK_APP_SECRET": CREDENTIALS["FACEBOOK_APP_SECRET"],
     }
@@ -122,8 +125,7 @@ def drive(base: str, fake: FakeNetworks) -> None:
                 if network == "mastodon":
                     args["instance"] = "mastodon.social"
                 query = urlencode(args)
-                status = _get(
-                    base, f"/share/{network}?{query}", {"User-Agent": f"visitor-{visitor}"}
-                )
+                address = f"198.{18 + visitor // 250}.{visitor % 250}.7"  # a /24 each
+                status = _get(base, f"/share/{network}?{query}", {"X-Forwarded-For": address})
                 assert status in (302, 303, 200), (network, status)
     assert _put(base, "/admin/api/ttl/pinterest", {"seconds": 1800}) == 200

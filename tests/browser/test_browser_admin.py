@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from admin_support import PASSWORD, PASSWORD_HASH
 from browser_support import ServerThread
-from console_scene import COUNT_PAGES, drive, settings, stage
+from console_scene import COUNT_PAGES, drive, settings, shares, stage
+from console_scene import PAGES as PAGES_SHARED
 from fakes import FakeNetworks
 
 from shareproxy import create_app
@@ -138,6 +139,21 @@ def test_on_a_phone_every_state_and_figure_is_on_screen(browser: Any, console: s
                    .map(e => e.textContent.trim().slice(0, 60))"""
             )
             assert not outside, f"{name}: beyond the right edge at 375 px: {outside[:5]}"
+    finally:
+        page.context.close()
+
+
+def test_the_scene_fills_more_than_one_page_of_each_ranking(browser: Any, console: str) -> None:
+    """The pages above are looked at with rankings that need their pagers."""
+    page = logged_in(browser, console, viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(console + PAGES["top"])
+        pagers = page.locator("nav.pager span").all_inner_texts()
+        shared = sum(1 for rank in range(PAGES_SHARED) if shares(rank))
+        assert pagers[0] == f"1–20 of {shared} · page 1 of 2", pagers
+        assert pagers[1].startswith("1–10 of ") and pagers[1].endswith(" of 3"), pagers
+        first = page.locator("table.ranking").first.locator("tbody tr").first
+        assert first.locator("td").nth(2).inner_text() == str(sum(shares(0).values()))
     finally:
         page.context.close()
 
