@@ -23,7 +23,7 @@ sys.path[:0] = [ROOT, os.path.join(ROOT, "tests"), HERE]
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="shareproxy-bench-"))
 
 from fakes import CREDENTIALS, FakeNetworks  # noqa: E402
-from werkzeug.test import EnvironBuilder  # noqa: E402
+from werkzeug.test import Client, EnvironBuilder  # noqa: E402
 from workload import FAILING, ORIGIN, PAGE, SUBSET  # noqa: E402
 
 from shareproxy import create_app  # noqa: E402
@@ -55,6 +55,29 @@ def call(app: WSGI, env: dict[str, Any]) -> bytes:
             close()
 
 
+def check(name: str, app: Any, env: dict[str, Any]) -> None:
+    """The shape is answered before Flask, with the bytes Flask's view sends."""
+    fast = app.extensions["shareproxy"].fastpath
+    inner, flask_calls = fast.app, [0]
+
+    def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        flask_calls[0] += 1
+        return inner(environ, start_response)
+
+    fast.app = counted
+    try:
+        quick, slow = Client(app).open(dict(env)), Client(inner).open(dict(env))
+    finally:
+        fast.app = inner
+    assert flask_calls == [0], f"{name}: not answered by the fast path"
+    assert quick.status_code == 200, f"{name}: {quick.status}"
+    same = (quick.status, list(quick.headers.items()), quick.get_data()) == (
+        slow.status, list(slow.headers.items()), slow.get_data()
+    )  # fmt: skip
+    assert same, f"{name}: the fast path's answer differs from Flask's"
+    print(f"CHECK {name}: answered before Flask, byte-identical: {quick.get_data().decode()}")
+
+
 def timed(app: WSGI, env: dict[str, Any]) -> tuple[float, float]:
     """(best, median) microseconds per request over RUNS runs of CALLS calls."""
     runs = []
@@ -82,9 +105,12 @@ def main() -> None:
     add = create_app({**config, "CLICK_COUNTS": "add"}, log_summary=False)
     page = quote(PAGE, safe="")
     # first-party clicks on networks with and without a count API (two visitors)
-    for agent in ("visitor one", "visitor two"):
+    for visitor in ("192.0.2.10", "198.51.100.10"):
         for network in ("twitter", "linkedin", "pinterest"):
-            fill.test_client().get(f"/share/{network}?url={page}", headers={"User-Agent": agent})
+            shared = fill.test_client().get(
+                f"/share/{network}?url={page}", environ_base={"REMOTE_ADDR": visitor}
+            )
+            assert shared.status_code == 302, shared.status
     shapes: dict[str, tuple[WSGI, dict[str, Any]]] = {
         "bare Flask, constant JSON": (bare_app.app, environ("/api/counts", "")),
         "(a) Shariff default: Origin, clicks merged (fill), 2 failing": (
@@ -101,6 +127,9 @@ def main() -> None:
         for _ in range(5):
             call(app, env)
     time.sleep(0.5)  # background fetches of the first request settle
+    for name, (app, env) in shapes.items():
+        if app is not bare_app.app:
+            check(name, app, env)
     bare_best = 0.0
     for name, (app, env) in shapes.items():
         for _ in range(200):

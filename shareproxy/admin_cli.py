@@ -14,7 +14,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from werkzeug.security import generate_password_hash
@@ -212,27 +212,50 @@ def ttl_set(network: str, seconds: int | None, reset: bool) -> None:
 # --- cache
 
 
+Found = TypeVar("Found")
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def _purge_options(one: str, every: str) -> Callable[[Command], Command]:
+    """--url (``one``: what it forgets) and --all (``every``) of a purge command."""
+
+    def add(command: Command) -> Command:
+        command = click.option("--all", "everything", is_flag=True, help=every)(command)
+        return click.option("--url", help=one)(command)
+
+    return add
+
+
+def _purge(
+    url: str | None,
+    everything: bool,
+    purge: Callable[[AdminService, str | None], tuple[int, Found]],
+) -> tuple[Services, int, Found, str | None]:
+    """Purge one item (--url) or everything (--all) with ``purge``: the services, how many
+    values went, what ``purge`` found, and the generation the servers must reach."""
+    if bool(url) == everything:
+        raise click.UsageError("give --url URL or --all")
+    svc = _services()
+    admin = AdminService(svc)
+    try:
+        removed, found = purge(admin, url or None)
+    except (BadURL, NotEmbeddable) as exc:
+        raise click.BadParameter(str(exc), param_hint="--url") from None
+    except StoreError as exc:
+        raise click.ClickException(f"store unavailable, nothing purged: {exc}") from None
+    return svc, removed, found, admin.generation
+
+
 @click.group()
 def cache() -> None:
     """Work on the count cache."""
 
 
 @cache.command("purge")
-@click.option("--url", help="Purge only this page URL.")
-@click.option("--all", "everything", is_flag=True, help="Purge every cached count.")
+@_purge_options("Purge only this page URL.", "Purge every cached count.")
 def cache_purge(url: str | None, everything: bool) -> None:
     """Forget cached counts: of one URL (--url) or all of them (--all)."""
-    if bool(url) == everything:
-        raise click.UsageError("give --url URL or --all")
-    svc = _services()
-    admin = AdminService(svc)
-    try:
-        removed, target = admin.purge_counts(url or None)
-    except BadURL as exc:
-        raise click.BadParameter(str(exc), param_hint="--url") from None
-    except StoreError as exc:
-        raise click.ClickException(f"store unavailable, nothing purged: {exc}") from None
-    generation = admin.generation
+    svc, removed, target, generation = _purge(url, everything, AdminService.purge_counts)
     scope = target if target else "every URL"
     what = f"purged {removed} cached {'entry' if removed == 1 else 'entries'} of {scope}"
     _confirm(svc, what, lambda m: m.generation == generation)
@@ -247,22 +270,13 @@ def embed() -> None:
 
 
 @embed.command("purge")
-@click.option("--url", help="Forget only this video or post (its content URL).")
-@click.option("--all", "everything", is_flag=True, help="Forget every preview and picture.")
+@_purge_options(
+    "Forget only this video or post (its content URL).", "Forget every preview and picture."
+)
 def embed_purge(url: str | None, everything: bool) -> None:
     """Forget cached embed previews: of one video or post (--url) or all of them (--all).
     The next visitor's placeholder asks the provider again."""
-    if bool(url) == everything:
-        raise click.UsageError("give --url URL or --all")
-    svc = _services()
-    admin = AdminService(svc)
-    try:
-        removed, item = admin.purge_embeds(url or None)
-    except NotEmbeddable as exc:
-        raise click.BadParameter(str(exc), param_hint="--url") from None
-    except StoreError as exc:
-        raise click.ClickException(f"store unavailable, nothing purged: {exc}") from None
-    generation = admin.generation
+    svc, removed, item, generation = _purge(url, everything, AdminService.purge_embeds)
     values = f"{removed} stored value{'' if removed == 1 else 's'}"
     if item and url:
         what = f"purged the preview of the {item[0].label} {item[0].kind} {url.strip()} ({values})"

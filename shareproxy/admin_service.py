@@ -156,6 +156,35 @@ class AdminService:
         store = self.services.store
         return metrics.summary(store), store.click_networks()
 
+    def rankings(self, page: str | None, network: str, npage: str | None) -> dict[str, Any]:
+        """The most shared pages (``page`` of them, from the query string), the shares per
+        network, and the pages most shared on ``network`` (else the network shared most),
+        ``npage`` of them; what the store cannot give is left empty, with ``error``."""
+        store = self.services.store
+        top: dict[str, Any] = {
+            "error": None,
+            "mode": self.services.settings.click_counts,
+            "overall": [],
+            "paging": console.paging(None, 0),
+            "totals": {},
+            "chosen": None,
+            "ranked": [],
+            "npaging": console.paging(None, 0),
+        }
+        try:
+            totals = dict(sorted(store.click_networks().items(), key=lambda kv: (-kv[1], kv[0])))
+            top["totals"] = totals
+            paging = top["paging"] = console.paging(page, store.count_clicked())
+            top["overall"] = store.top_pages(paging.size, paging.offset)
+            chosen = top["chosen"] = network if network in totals else next(iter(totals), None)
+            if chosen is not None:
+                size = console.PAGE_SIZE // 2
+                npaging = top["npaging"] = console.paging(npage, store.count_clicked(chosen), size)
+                top["ranked"] = store.top_clicks(chosen, npaging.size, npaging.offset)
+        except StoreError:
+            top["error"] = "The store does not answer: no ranking to show."
+        return top
+
     def servers(self) -> dict[str, Any]:
         """The store in full and the server processes using it."""
         svc = self.services

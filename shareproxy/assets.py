@@ -22,7 +22,7 @@ FONTS = os.path.join(data_dir("static"), "fonts")
 MIMETYPES = {".js": "text/javascript", ".css": "text/css", ".woff2": "font/woff2"}
 FILES = (
     "buttons.js", "buttons.css", "landing.js", "landing.css", "info.css",
-    "embed-page.js", "embed-page.css",
+    "embed-page.js", "embed-page.css", "fediverse.js", "fediverse.css",
 )  # fmt: skip
 FONT_FILES = ("inter-latin.woff2",)
 # In a stylesheet, ``url(font:NAME)`` becomes the content-hashed URL of that font.
@@ -95,7 +95,7 @@ def assets() -> dict[str, Asset]:
     for name in FILES:
         with open(os.path.join(STATIC, name), "rb") as fh:
             body = fh.read()
-        if name in ("buttons.css", "landing.css"):
+        if name in ("buttons.css", "landing.css", "fediverse.css"):
             body = body.rstrip() + b"\n" + network_css().encode() + b"\n"
         elif name == "embed-page.css":
             body = body.rstrip() + b"\n" + provider_css().encode() + b"\n"

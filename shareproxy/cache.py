@@ -18,8 +18,9 @@ Guarantees:
   holds the lease re-reads the store before calling, whoever does not waits for it;
 - stale-while-revalidate: an expired count is served at once while one refresh runs;
 - stale-if-error: a failure keeps the last good count and is itself remembered for
-  FAILURE_TTL; the circuit hears of every failure (a 429 opens it);
-- a lookup never waits past its deadline; late fetches still fill the cache.
+  FAILURE_TTL; the circuit hears of every failure (a 429, or timeouts in a row, open it);
+- a lookup never waits past its deadline, and not at all for a network whose circuit is
+  open, on probation or slow (:mod:`shareproxy.circuit`); late fetches still fill the cache.
 
 The refresh machinery (:class:`Refreshes`: one refresh per key in a process, a lease in
 the store across processes) is not tied to counts: the embed previews
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import struct
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -56,22 +58,36 @@ Listener = Callable[[str | None], None]  # a URL whose counts changed, None: any
 _RECORD = struct.Struct("<HHBqdd")  # network, error, has count, count, fetched_at, checked_at
 
 
+# What one URL costs in memory besides its text and record (sys.getsizeof of each, headers
+# included): its ordered-dict slot and links, ~90 bytes by tracemalloc on CPython 3.11.
+URL_OVERHEAD = 128
+
+
 class LocalEntries:
     """The in-memory level: an LRU of URLs, each holding its entries packed in one ``bytes``.
 
     One record per URL (``_RECORD.size`` bytes per network, plus the URL and one
     ordered-dict slot) instead of a key tuple, an ``Entry`` and three dict slots per (URL, network).
-    ``maxsize`` bounds the (URL, network) entries held; a URL's entries are kept and
-    forgotten together, least recently used URL first (the URL just written stays even
-    if it alone holds more than ``maxsize``). Not thread-safe: the cache's lock guards it.
+    Two bounds: ``maxsize`` (URL, network) entries, and ``max_bytes`` of memory, the URLs'
+    text included (0: no byte bound), so long URLs cannot grow it past its budget. A URL's
+    entries are kept and forgotten together, least recently used URL first (the URL just
+    written stays even if it alone is over a bound). Not thread-safe: the cache's lock
+    guards it.
     """
 
-    def __init__(self, maxsize: int):
+    def __init__(self, maxsize: int, max_bytes: int = 0):
         self.maxsize = maxsize
+        self.max_bytes = max_bytes
         self._urls: OrderedDict[str, bytes] = OrderedDict()
         self._size = 0
+        self._bytes = 0
         self._names: list[str] = []  # network and error names, by the index records hold
         self._index: dict[str, int] = {}
+
+    @staticmethod
+    def cost(url: str, record: bytes) -> int:
+        """The bytes one URL with its record takes."""
+        return sys.getsizeof(url) + sys.getsizeof(record) + URL_OVERHEAD
 
     def _code(self, name: str | None) -> int:
         if name is None:
@@ -111,29 +127,45 @@ class LocalEntries:
             )
         except struct.error:  # a count beyond 64 bits: not kept in memory (the store decides)
             packed = b""
-        old = self._urls.get(url, b"")
+        old = self._urls.get(url)
         step = _RECORD.size
-        kept = [old[i : i + step] for i in range(0, len(old), step)]
-        kept = [r for r in kept if _RECORD.unpack_from(r)[0] != code]
+        kept = []
+        if old is not None:
+            kept = [old[i : i + step] for i in range(0, len(old), step)]
+            kept = [r for r in kept if _RECORD.unpack_from(r)[0] != code]
+            self._size -= len(old) // step
+            self._bytes -= self.cost(url, old)
         kept.append(packed)
-        self._size += len(kept) - (not packed) - len(old) // step
-        self._urls[url] = b"".join(kept)
+        record = b"".join(kept)
+        self._size += len(record) // step
+        self._bytes += self.cost(url, record)
+        self._urls[url] = record
         self._urls.move_to_end(url)
-        while self._size > self.maxsize and len(self._urls) > 1:
-            _, dropped = self._urls.popitem(last=False)
+        while len(self._urls) > 1 and (
+            self._size > self.maxsize or (self.max_bytes and self._bytes > self.max_bytes)
+        ):
+            dropped_url, dropped = self._urls.popitem(last=False)
             self._size -= len(dropped) // step
+            self._bytes -= self.cost(dropped_url, dropped)
 
     def forget(self, url: str) -> None:
         dropped = self._urls.pop(url, None)
         if dropped is not None:
             self._size -= len(dropped) // _RECORD.size
+            self._bytes -= self.cost(url, dropped)
 
     def clear(self) -> None:
         self._urls.clear()
         self._size = 0
+        self._bytes = 0
 
     def __len__(self) -> int:
         return self._size
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes held, as the byte bound counts them."""
+        return self._bytes
 
 
 K = TypeVar("K", bound=Hashable)
@@ -272,7 +304,7 @@ class CountCache:
         self.failure_ttl = float(settings.failure_ttl)
         self.stale_max = float(settings.cache_stale_max)
         self.lease_seconds = 2 * float(settings.upstream_timeout) + 1.0
-        self._local = LocalEntries(int(settings.cache_size))
+        self._local = LocalEntries(int(settings.cache_size), int(settings.cache_bytes))
         self._lock = threading.Lock()
         self._refreshes: Refreshes[Key, Entry] = Refreshes(
             store,
@@ -344,6 +376,7 @@ class CountCache:
         counts: dict[str, int] = {}
         max_age = int(self.ttl(names[0])) if names else 0
         pending: dict[str, Future[Entry | None]] = {}
+        unanswered = False
         for name in names:
             entry = entries.get(name)
             if entry is not None and now < self.fresh_until(name, entry):
@@ -359,14 +392,21 @@ class CountCache:
                 self.refresh(url, name)
             else:
                 metrics.cache_result(name, "miss")
-                pending[name] = self.refresh(url, name)
-        complete = True
+                future = self.refresh(url, name)
+                if self.circuit.waits(name):
+                    pending[name] = future
+                else:  # open, on probation or slow: its fetch goes on without us
+                    unanswered = True
+        complete = not unanswered
+        if unanswered:
+            max_age = 0
         if pending:
             remaining = max(0.0, timeout - (time.monotonic() - start))
             wait_futures(pending.values(), timeout=remaining)
             now = self.clock()
             for name, future in pending.items():
                 if not future.done():
+                    self.circuit.late(name)
                     complete = False
                     max_age = 0
                     continue
@@ -428,6 +468,9 @@ class CountCache:
         return self._refreshes.start((url, network), network, lambda: self._refresh(url, network))
 
     def _refresh(self, url: str, network: str) -> Entry | None:
+        if not self.circuit.ready(network, self.clock()):  # no call: no lease either
+            metrics.cache_result(network, "circuit_open")
+            return self._peek(url, network)
         return self._refreshes.under_lease(
             f"{network}|{url}",
             shared=lambda: self._shared(url, network),
@@ -450,7 +493,7 @@ class CountCache:
 
     def _fetch(self, url: str, network: str, old: Entry | None, *, share: bool) -> Entry | None:
         now = self.clock()
-        if not self.circuit.allows(network, now):
+        if not self.circuit.begin(network, now):
             metrics.cache_result(network, "circuit_open")
             return old
         started = time.monotonic()
@@ -463,6 +506,8 @@ class CountCache:
             self.circuit.failed(network, exc, self.clock())
         else:
             self.circuit.succeeded(network)
+        finally:
+            self.circuit.end(network)
         metrics.upstream_call(network, time.monotonic() - started, error)
         now = self.clock()
         if error is None:

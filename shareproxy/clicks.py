@@ -33,8 +33,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-
-from cachetools import TTLCache
+from typing import NamedTuple
 
 from . import metrics
 from .networks import NETWORKS
@@ -48,8 +47,19 @@ log = logging.getLogger(__name__)
 DEDUP_SECONDS = 24 * 3600
 DAY = 24 * 3600
 HOUR = 3600
-READ_CACHE_SECONDS = 10.0  # how long a worker reuses the click counts of a URL it read
-READ_CACHE_SIZE = 10_000
+READ_CACHE_SECONDS = 10.0  # how long a worker reuses the click counts of a URL it read...
+READ_KEEP_SECONDS = 60.0  # ...or this long, while no click was counted anywhere since
+READ_CACHE_SIZE = 20_000  # pages; as many as answers the count memo keeps (counts.MAX_ANSWERS)
+VERSION_SECONDS = 2.0  # how often a worker reads the store's click version
+VERSION_KEY = "clicks"  # shared setting: the number of clicks counted, by every server
+
+
+class Read(NamedTuple):
+    """The click counts of a URL as a worker read them."""
+
+    counts: dict[str, int]
+    at: float  # monotonic time of the read
+    version: str | None  # the click version known before the read (None: unknown)
 
 
 class ClickCounter:
@@ -59,8 +69,13 @@ class ClickCounter:
         self.settings = settings
         self.store = store
         self.clock = clock
-        self._read: TTLCache[str, dict[str, int]] = TTLCache(READ_CACHE_SIZE, READ_CACHE_SECONDS)
+        self.monotonic = time.monotonic  # the age of reads (tests move it)
+        # URL -> its last read, oldest first: a plain dict, as a lookup happens on every
+        # counts request (cachetools' TTLCache costs microseconds, a dict a tenth of one)
+        self._read: dict[str, Read] = {}
         self._read_lock = threading.Lock()
+        self._version: str | None = None
+        self._version_at = -VERSION_SECONDS
 
     # --- salts
 
@@ -112,6 +127,10 @@ class ClickCounter:
         if outcome == "counted":
             with self._read_lock:
                 self._read.pop(url, None)  # this worker shows its own click at once
+            try:  # the others read the page's clicks again (after READ_CACHE_SECONDS)
+                self.store.incr_meta(VERSION_KEY)
+            except StoreError:
+                metrics.store_error("click_version")
         return outcome
 
     def record_share(self, url: str, network: str, remote_addr: str) -> str:
@@ -129,26 +148,60 @@ class ClickCounter:
             return "error"
 
     def counts(self, url: str, networks: list[str]) -> dict[str, int]:
-        """Click counts of ``url``; read from the store at most every 10 s per worker."""
-        with self._read_lock:
-            known = self._read.get(url)
-        if known is None:
-            try:
-                known = self.store.get_clicks(url, list(NETWORKS))
-            except StoreError:
-                metrics.store_error("clicks")
-                known = {}  # remembered too: a store that is down is not asked per request
-            with self._read_lock:
-                self._read[url] = known
+        """Click counts of ``url``, read from the store at most every 10 s per worker (or
+        60 s, while no click was counted anywhere: see :meth:`snapshot`)."""
+        known = self.snapshot(url)
         return {n: known[n] for n in networks if n in known}
 
     def snapshot(self, url: str) -> dict[str, int]:
         """Every click count of ``url`` as this worker last read it: the same object until
-        it is read again (after 10 s, or after this worker's own click), so a caller can
-        tell by identity whether an answer built from it is still current."""
-        self.counts(url, [])
+        the counts differ, so a caller can tell by identity whether an answer built from
+        it is still current.
+
+        A read is reused for ``READ_CACHE_SECONDS``; after that, while the store's click
+        version (counted clicks, by every worker and instance; read every
+        ``VERSION_SECONDS``) is the one known before the read, nothing was counted since
+        and the read is reused until ``READ_KEEP_SECONDS``. This worker's own click drops
+        the read at once. A page another worker counts a click for shows it within
+        ``READ_CACHE_SECONDS``, as a wide set of pages costs no store read per request.
+        """
+        now = self.monotonic()
+        found = self._read.get(url)
+        if found is not None and (
+            now - found.at < READ_CACHE_SECONDS
+            or (
+                now - found.at < READ_KEEP_SECONDS
+                and found.version is not None
+                and found.version == self.version(now)
+            )
+        ):
+            return found.counts
+        version = self.version(now)
+        try:
+            known = self.store.get_clicks(url, list(NETWORKS))
+        except StoreError:
+            metrics.store_error("clicks")
+            known = {}  # remembered too: a store that is down is not asked per request
+            version = None
+        if found is not None and known == found.counts:
+            known = found.counts  # unchanged: the same object
         with self._read_lock:
-            return self._read.get(url) or {}
+            self._read.pop(url, None)  # to the end: the newest read
+            self._read[url] = Read(known, now, version)
+            if len(self._read) > READ_CACHE_SIZE:
+                del self._read[next(iter(self._read))]  # the oldest read
+        return known
+
+    def version(self, now: float) -> str | None:
+        """The store's click version, read at most every ``VERSION_SECONDS``."""
+        if now - self._version_at >= VERSION_SECONDS:
+            self._version_at = now
+            try:
+                self._version = self.store.get_meta().get(VERSION_KEY, "0")
+            except StoreError:
+                metrics.store_error("meta")
+                self._version = None
+        return self._version
 
     def merge(
         self, url: str, upstream: dict[str, int], wanted: list[str] | None, enabled: list[str]

@@ -19,6 +19,7 @@ from .counts import Counts
 from .embeds.service import EmbedService
 from .fetch import Fetcher, embed_sender
 from .networks import COUNT_NETWORKS, NETWORKS
+from .nodeinfo import Discovery
 from .settings import ConfigError, Settings, counts_off
 from .startup import store_problem
 from .store import Store, StoreError, describe, open_store
@@ -41,6 +42,7 @@ class Services:
     badges: BadgeCache
     embeds: EmbedService
     stats: metrics.StatsBuffer
+    fediverse: Discovery
     fastpath: FastPath | None = None  # set by create_app, which owns the WSGI pipeline
     off: dict[str, str] = field(default_factory=dict)  # network -> why its counts are off
     enabled: tuple[str, ...] = field(default=())
@@ -67,7 +69,7 @@ def build(settings: Settings, instance_path: str) -> Services:
     if problem:
         raise ConfigError(problem)
     try:
-        store = open_store(settings.store, instance_path)
+        store = open_store(settings.store, instance_path, int(settings.store_max_pages))
     except StoreError as exc:  # a damaged or locked SQLite file: say so in one line
         where = describe(settings.store, instance_path)
         raise ConfigError(f"SHAREPROXY_STORE: cannot open {where}: {exc}") from None
@@ -83,6 +85,8 @@ def build(settings: Settings, instance_path: str) -> Services:
     # through the address guard; the counts' circuits apply.
     send = embed_sender(fetcher, guard.from_settings(settings, concurrency=8))
     embeds = EmbedService(settings, store, send, circuit, cache)
+    # Fediverse sharing: which software a visitor's server runs, through the guard only.
+    fediverse = Discovery(guard.from_settings(settings, concurrency=8), store)
     metrics.attach(store)  # admin overview figures, flushed to the store off the request path
     off = counts_off(settings)  # credentials are read once, at start-up
     enabled = tuple(name for name in COUNT_NETWORKS if name not in off)
@@ -97,6 +101,7 @@ def build(settings: Settings, instance_path: str) -> Services:
         badges=BadgeCache(),
         embeds=embeds,
         stats=metrics.STATS,
+        fediverse=fediverse,
         off=off,
         enabled=enabled,
     )

@@ -8,8 +8,11 @@ send :meth:`Counts.headers`, so the two paths answer the same bytes.
 The memo: while every count of an answer is fresh nothing can change it (no refresh
 starts before the first one expires; the cache announces purges and TTL changes), so it
 is serialised once and served as bytes until then. An answer with first-party click
-counts merged in is reused only while the click counts it was built from are the very
-snapshot the click counter still holds.
+counts merged in is reused only while the click counts it was built from are still what
+the click counter holds (the same snapshot, or one read again with the same counts):
+this worker's own click drops the snapshot at once, another's is read within
+``clicks.READ_CACHE_SECONDS``, as without the memo. Both paths share this one memo and
+count its answers' cache metrics the same way (``metrics.TALLY``).
 """
 
 from __future__ import annotations
@@ -18,16 +21,19 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from . import headers, metrics
 from .cache import CountCache
 from .clicks import ClickCounter
+from .networks import NETWORKS
 from .settings import Settings
 
-MAX_QUERIES = 4096  # query strings remembered for the fast path
 MAX_ORIGINS = 256  # Origin headers whose verdict is remembered
+MAX_ANSWERS = 20_000  # memoised answers at most (fewer with a small CACHE_SIZE)
 MemoKey = tuple[str, tuple[str, ...], Hashable]  # (URL, networks asked, variant)
+JSON_TYPE = ("Content-Type", "application/json")
+VARY_ORIGIN = ("Vary", "Origin")
 
 
 @dataclass(frozen=True)
@@ -43,10 +49,11 @@ class Query:
     # names as asked, with our network for each (None: our names), and its ``total``.
     labels: tuple[tuple[str, str], ...] | None = None
     total: bool = False
+    key: MemoKey = field(init=False, repr=False, compare=False)  # the memo's key
 
-    @property
-    def key(self) -> MemoKey:
-        return (self.url, self.asked, (self.variant, self.labels, self.total))
+    def __post_init__(self) -> None:
+        key = (self.url, self.asked, (self.variant, self.labels, self.total))
+        object.__setattr__(self, "key", key)
 
     def body(self, found: dict[str, int]) -> bytes:
         """The JSON answer for the counts ``found`` (network -> count)."""
@@ -64,8 +71,8 @@ class Memo:
 
     body: bytes
     expires: float  # clock time
-    hits: tuple[tuple[str, str], ...]  # (network, outcome) a lookup would have counted
-    version: object  # the click snapshot merged in (None: nothing merged)
+    hits: metrics.Hits  # (network, outcome) a lookup would have counted
+    version: dict[str, int] | None  # the click snapshot merged in (None: nothing merged)
 
 
 class Counts:
@@ -85,9 +92,11 @@ class Counts:
         self.allowed = settings.allowed_domains
         self._lock = threading.Lock()
         self._answers: OrderedDict[MemoKey, Memo] = OrderedDict()
-        self._answers_max = max(1, min(int(settings.cache_size) // 4, 20_000))
-        self._queries: dict[str, Query] = {}
+        self._answers_max = max(1, min(int(settings.cache_size) // 4, MAX_ANSWERS))
+        # raw query string -> what the view parsed it into, as many as answers are kept
+        self._queries: OrderedDict[str, Query] = OrderedDict()
         self._origins: dict[str, bool] = {}
+        self._changes = 0  # purges and TTL changes heard so far
         cache.on_change(self._forget)
 
     # --- what a request asks
@@ -113,12 +122,13 @@ class Counts:
 
     def remember(self, raw_query: bytes, query: Query) -> None:
         """The view parsed ``raw_query`` into ``query``: the fast path may recognise it."""
-        if query.merges:  # the fast path serves answers without click counts only
-            return
+        raw = raw_query.decode("latin-1")
         with self._lock:
-            if len(self._queries) >= MAX_QUERIES:
-                self._queries.clear()
-            self._queries[raw_query.decode("latin-1")] = query
+            if raw in self._queries:
+                return
+            self._queries[raw] = query
+            if len(self._queries) > self._answers_max:
+                self._queries.popitem(last=False)  # the one remembered longest ago
 
     def recall(self, raw_query: str) -> Query | None:
         """The query a query string was parsed into before, if this worker remembers it."""
@@ -132,9 +142,10 @@ class Counts:
         now = self.cache.clock()
         self.cache.sync(now)
         version = self.clicks.snapshot(query.url) if query.merges else None
-        hit = self._memo(query.key, version, now)
+        hit = self._memo(query.key, version, now, None)
         if hit is not None:
             return hit
+        changes = self._changes  # a purge or TTL change during the lookup voids it
         result = self.cache.lookup(query.url, query.asked, self.deadline)
         found = result.counts
         if query.merges:
@@ -146,37 +157,74 @@ class Counts:
             if hits is not None:
                 memo = Memo(body, now + result.max_age, hits, version)
                 with self._lock:
-                    self._answers[query.key] = memo
-                    if len(self._answers) > self._answers_max:
-                        self._answers.popitem(last=False)
+                    if changes == self._changes:
+                        self._answers[query.key] = memo
+                        if len(self._answers) > self._answers_max:
+                            self._answers.popitem(last=False)
         return body, result.max_age
 
-    def memoised(self, query: Query) -> tuple[bytes, int] | None:
-        """:meth:`answer` when it is in the memo and fresh (counting the same metrics),
-        else None: never fetches or waits."""
+    def at_once(self, url: str, wanted: list[str]) -> tuple[dict[str, int], list[str]]:
+        """What a page can show for the ``wanted`` networks without waiting: the counts
+        :meth:`answer` gives for them (fresh cached counts, click counts merged as
+        SHAREPROXY_CLICK_COUNTS says), and the networks whose count is not fresh, for the
+        browser to ask ``/api/counts``: the buttons show the numbers the API answers."""
+        upstream = [name for name in wanted if name in self.enabled]
+        fresh = self.cache.fresh(url, upstream)
+        pending = [name for name in upstream if name not in fresh]
+        settled = [name for name in wanted if name not in pending]
+        found = fresh
+        if self.mode != "off" and settled:
+            found = self.clicks.merge(url, fresh, settled, self.enabled)
+        return {name: found[name] for name in settled if name in found}, pending
+
+    def countable(self, name: str) -> bool:
+        """Whether an answer can ever hold a count of ``name``: its count API is on, or
+        shares leave through shareproxy (/share/<name>) and click counts are on."""
+        if name in self.enabled:
+            return True
+        net = NETWORKS[name]
+        return self.mode != "off" and (net.via_shareproxy or net.kind == "fediverse")
+
+    def memoised(
+        self, query: Query, endpoint: str | None = None, below: int | None = None
+    ) -> tuple[bytes, int] | None:
+        """:meth:`answer` when it is in the memo, fresh and (with ``below``) shorter than
+        ``below`` bytes, else None: never fetches or waits (it may read the page's click
+        counts, as :meth:`answer` would). Counts the same cache metrics, and one 200
+        answer of ``endpoint`` unless that is None."""
         now = self.cache.clock()
         self.cache.sync(now)
-        if query.merges:
-            return None
-        return self._memo(query.key, None, now)
+        version = self.clicks.snapshot(query.url) if query.merges else None
+        return self._memo(query.key, version, now, endpoint, below)
 
-    def _memo(self, key: MemoKey, version: object, now: float) -> tuple[bytes, int] | None:
-        """A fresh memoised answer for ``key`` built from ``version`` (counting its cache
-        metrics), else None; a stale or outdated one is dropped."""
+    def _memo(
+        self,
+        key: MemoKey,
+        version: dict[str, int] | None,
+        now: float,
+        endpoint: str | None,
+        below: int | None = None,
+    ) -> tuple[bytes, int] | None:
+        """A fresh memoised answer for ``key`` built from the click counts ``version``
+        (counting its metrics), else None; a stale or outdated one is dropped."""
         with self._lock:
             found = self._answers.get(key)
             if found is None:
                 return None
-            if not (now < found.expires and found.version is version):
+            if now >= found.expires or (found.version is not version and found.version != version):
                 del self._answers[key]
                 return None
+            if below is not None and len(found.body) >= below:
+                return None
+            if found.version is not version:  # read again, the same counts
+                self._answers[key] = replace(found, version=version)
             self._answers.move_to_end(key)
-        for network, outcome in found.hits:
-            metrics.cache_result(network, outcome)
+        metrics.TALLY.add(endpoint, found.hits)
         return found.body, int(found.expires - now)
 
     def _forget(self, url: str | None) -> None:
         with self._lock:
+            self._changes += 1
             if url is None:
                 self._answers.clear()
             else:
@@ -188,10 +236,10 @@ class Counts:
     def headers(self, body: bytes, max_age: int, origin: str) -> list[tuple[str, str]]:
         """Every header of a 200 answer: type, length, freshness, CORS, security."""
         sent = [
-            ("Content-Type", "application/json"),
+            JSON_TYPE,
             ("Content-Length", str(len(body))),
             ("Cache-Control", headers.public(max_age)),
-            ("Vary", "Origin"),
+            VARY_ORIGIN,
         ]
         if origin and self._origin_allowed(origin):
             sent.append(("Access-Control-Allow-Origin", origin))

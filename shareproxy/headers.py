@@ -135,9 +135,12 @@ def frame_ancestors(allowed: Iterable[str]) -> str:
     return " ".join(sources)
 
 
-def buttons_csp(widget_origins: Iterable[str], allowed: Iterable[str]) -> str:
+def buttons_csp(
+    widget_origins: Iterable[str], allowed: Iterable[str], *, anywhere: bool = False
+) -> str:
     """The buttons' iframe: nothing but this server, plus the origins of the widgets the
-    visitor activated (two-click mode) in the answer that loads them."""
+    visitor activated (two-click mode) in the answer that loads them. ``anywhere``: any
+    page may frame it (the answer without buttons for a page that cannot have them)."""
     extra: list[str] = []
     for origin in widget_origins:
         if origin not in extra:
@@ -154,7 +157,7 @@ def buttons_csp(widget_origins: Iterable[str], allowed: Iterable[str]) -> str:
         f"frame-src {frames}",
         "form-action 'self'",
         "base-uri 'none'",
-        f"frame-ancestors {frame_ancestors(allowed)}",
+        f"frame-ancestors {'*' if anywhere else frame_ancestors(allowed)}",
     ]
     return "; ".join(parts)
 
@@ -170,9 +173,12 @@ INFO_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
-MASTODON_CSP = (
-    "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'"
+# The fediverse share page: its own script and style. Its form is sent here and answered
+# with a redirect to the visitor's server, which form-action must allow (Chromium applies
+# it to the redirect too).
+FEDIVERSE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self' https:; base-uri 'none'; frame-ancestors 'none'"
 )
 ADMIN_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -238,7 +244,7 @@ __all__ = [
     "INFO_CSP",
     "LANDING_CSP",
     "IMMUTABLE",
-    "MASTODON_CSP",
+    "FEDIVERSE_CSP",
     "PLAYER_FEATURES",
     "NOSNIFF",
     "NO_REFERRER",

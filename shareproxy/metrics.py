@@ -48,10 +48,16 @@ STORE_ERRORS = Counter("shareproxy_store_errors", "Store operations that failed"
 
 
 CLICKS = Counter("shareproxy_clicks", "Shares made through shareproxy", ["network", "result"])
+FEDIVERSE_LOOKUPS = Counter(
+    "shareproxy_fediverse_lookups",
+    "Fediverse software lookups by outcome (found, refused, failed) and kind",
+    ["result", "kind"],
+)
 
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL = 5.0
+TALLY_INTERVAL = 1.0  # seconds between reports of the answers served from a memo (TALLY)
 KEEP = {"m": 2 * 3600.0, "h": 2 * 86400.0}
 STEP = {"m": 60, "h": 3600}
 # Upper bounds (seconds) of the latency buckets; the last bucket is everything slower.
@@ -86,14 +92,27 @@ class StatsBuffer:
                 self._pid = os.getpid()
                 self._start()
 
+    def ensure_running(self) -> None:
+        """Start this process's background thread if it has none yet."""
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._start()
+
     def _start(self) -> None:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="shareproxy-stats", daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:
-        while not self._stop.wait(FLUSH_INTERVAL):
+        ticks = 0
+        every = max(1, round(FLUSH_INTERVAL / TALLY_INTERVAL))
+        while not self._stop.wait(TALLY_INTERVAL):
             try:
+                TALLY.report()
+                ticks += 1
+                if ticks % every:
+                    continue
                 self.flush()
                 store = self._store
                 if store is not None and hasattr(store, "sweep"):
@@ -127,12 +146,52 @@ class StatsBuffer:
 
 STATS = StatsBuffer()
 
+Hits = tuple[tuple[str, str], ...]  # (network, outcome) of each count an answer holds
+
+
+class Tally:
+    """Answers served from a memo, counted on the request path as one dict increment.
+
+    An answer of twelve networks would otherwise cost thirteen Prometheus updates (each a
+    write to a shared file under multiprocess mode) and as many statistics events: more
+    than building the answer. :meth:`report` turns the sums into exactly those updates;
+    the background thread calls it every ``TALLY_INTERVAL`` seconds, and ``/metrics``
+    and the admin overview call it before they read, so their figures are the same as if
+    each answer had been counted at once (another worker's, at most a second late)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str | None, Hits], int] = {}
+
+    def add(self, endpoint: str | None, hits: Hits) -> None:
+        """One answer whose lookup would have counted ``hits`` (and, unless ``endpoint``
+        is None, one request to ``endpoint`` answered 200)."""
+        key = (endpoint, hits)
+        with self._lock:
+            seen = self._counts.get(key)
+            self._counts[key] = 1 if seen is None else seen + 1
+        if seen is None:
+            STATS.ensure_running()  # it reports the sums
+
+    def report(self) -> None:
+        with self._lock:
+            counts, self._counts = self._counts, {}
+        for (endpoint, hits), amount in counts.items():
+            for network, outcome in hits:
+                cache_result(network, outcome, amount)
+            if endpoint is not None:
+                request(endpoint, 200, amount)
+
+
+TALLY = Tally()
+
 
 def attach(store: Any) -> None:
     STATS.attach(store)
 
 
 def flush() -> int:
+    TALLY.report()
     return STATS.flush()
 
 
@@ -141,12 +200,12 @@ _cache_children: dict[tuple[str, str], Any] = {}
 _request_children: dict[tuple[str, int], Any] = {}
 
 
-def cache_result(network: str, result: str) -> None:
+def cache_result(network: str, result: str, amount: int = 1) -> None:
     child = _cache_children.get((network, result))
     if child is None:
         child = _cache_children[(network, result)] = CACHE.labels(network, result)
-    child.inc()
-    STATS.add(network, result)
+    child.inc(amount)
+    STATS.add(network, result, amount)
 
 
 def upstream_call(network: str, seconds: float, error: str | None) -> None:
@@ -172,19 +231,24 @@ def click(network: str, outcome: str) -> None:
     STATS.add(network, field)
 
 
+def fediverse_lookup(result: str, kind: str = "") -> None:
+    """A NodeInfo lookup of a visitor's server (never which server)."""
+    FEDIVERSE_LOOKUPS.labels(result, kind or "-").inc()
+
+
 def store_error(op: str) -> None:
     STORE_ERRORS.labels(op).inc()
     STATS.add(ALL, "store_errors")
 
 
-def request(endpoint: str, status: int) -> None:
+def request(endpoint: str, status: int, amount: int = 1) -> None:
     child = _request_children.get((endpoint, status))
     if child is None:
         child = _request_children[(endpoint, status)] = REQUESTS.labels(endpoint, str(status))
-    child.inc()
-    STATS.add(ALL, "requests")
+    child.inc(amount)
+    STATS.add(ALL, "requests", amount)
     if status >= 500:
-        STATS.add(ALL, "server_errors")
+        STATS.add(ALL, "server_errors", amount)
 
 
 # --- reading the buckets back (admin overview)
@@ -259,6 +323,7 @@ def figures(fields: dict[str, float]) -> dict[str, Any]:
 
 def exposition() -> tuple[bytes, str]:
     """The metrics as Prometheus text, summed over workers when multiprocess mode is on."""
+    TALLY.report()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)

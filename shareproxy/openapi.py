@@ -14,6 +14,7 @@ from .assets import FILES
 from .badges import SCALES, THEMES
 from .i18n import LANGUAGES
 from .networks import COUNT_NETWORKS, NETWORKS
+from .networks.fediverse import SOFTWARE
 from .urls import MAX_URL_LENGTH
 from .views.params import CHOICES, MAX_TITLE
 
@@ -25,6 +26,13 @@ def _error(description: str) -> dict[str, Any]:
         "description": description,
         "content": {"application/json": {"schema": _ERROR_REF}},
     }
+
+
+def _error_or_page(description: str) -> dict[str, Any]:
+    """An error answered as JSON, or as a small HTML page on the pages visitors see."""
+    out = _error(description)
+    out["content"]["text/html"] = {"schema": {"type": "string"}}
+    return out
 
 
 def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -39,6 +47,7 @@ _PATH = r"(/[A-Za-z0-9._~-]{0,32}){0,8}"
 _PORT = r"(:[1-9][0-9]{0,3})?"
 ANY_HOST = rf"({_LABEL}\.){{0,3}}[a-z]([a-z0-9-]{{0,20}}[a-z0-9])?"
 INSTANCE_PATTERN = rf"^({_LABEL}\.){{1,3}}[a-z][a-z0-9-]{{0,20}}[a-z0-9]$"
+FEDI_PAGES = [name for name, software in SOFTWARE.items() if software.endpoint is not None]
 WEB_URL_PATTERN = rf"^https?://{ANY_HOST}{_PORT}{_PATH}$"
 
 
@@ -348,7 +357,11 @@ def button_params(allowed: tuple[str, ...], *, snippet: bool = False) -> list[di
         lang_param("Interface language (default: from Accept-Language)."),
         _choice("orientation", "Orientation of the row.", CHOICES["orientation"]),
         _choice("style", "Button style.", CHOICES["style"]),
-        _choice("theme", "Colour theme.", CHOICES["theme"]),
+        _choice(
+            "theme",
+            "Colour theme." if snippet else "Colour theme (Shariff's standard is color).",
+            CHOICES["theme"] if snippet else (*CHOICES["theme"], "standard"),
+        ),
         _choice("counts", "Show share counts.", CHOICES["counts"]),
         _choice(
             "mode",
@@ -361,6 +374,17 @@ def button_params(allowed: tuple[str, ...], *, snippet: bool = False) -> list[di
         ),
         _param(
             "media", "Absolute http(s) URL of an image (pinterest).", _text(pattern=WEB_URL_PATTERN)
+        ),
+        _param(
+            "via",
+            "X account the post names (Shariff's data-twitter-via), with or without @.",
+            _text(pattern=VIA_PATTERN),
+        ),
+        _param(
+            "mail",
+            "Where the mail button leads (Shariff's data-mail-url): mailto:, mailto: with "
+            "one address, or an http(s) page such as a contact form.",
+            _text(pattern=MAIL_PATTERN, maxLength=MAX_URL_LENGTH),
         ),
         _param(
             "origin",
@@ -379,6 +403,21 @@ def button_params(allowed: tuple[str, ...], *, snippet: bool = False) -> list[di
     return params
 
 
+VIA_PATTERN = "^@?[A-Za-z0-9_]{1,15}$"
+MAIL_PATTERN = (
+    r"^(mailto:([A-Za-z0-9.!#$%&*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*"
+    r"\.[A-Za-z]{2,63})?|https?://[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*(/[^\s]*)?)$"
+)
+# A visitor sees the buttons' page: it never answers JSON. What cannot be read is skipped
+# (data-notices on the page says what, for the loader to print in the console); a page
+# URL that cannot have buttons gets a quiet line, 400 or 403.
+BUTTONS_REFUSED = _body(
+    "No buttons: a translated line saying sharing is not available, and the reason in "
+    "the data-notices attribute (400: the url is missing or malformed; 403: the page's or "
+    "the embedding site's host is not in SHAREPROXY_ALLOWED_DOMAINS). Any page may frame it.",
+    "text/html",
+)
+
 PAGE_ERRORS = {
     "400": _error("Bad parameter; one-line reason."),
     "403": _error("The page's host is not on the allowlist."),
@@ -391,6 +430,11 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
     """The buttons (iframe, snippet, script), share links and badges."""
     html = _body("HTML page.", "text/html")
     shareable = [n for n, net in NETWORKS.items() if net.share_url is not None]
+    badge = [  # what both badge formats take, before their own
+        network_path_param(list(NETWORKS)),
+        url_param(allowed, required=False),
+        _choice("theme", "Colour theme (auto: color).", (*THEMES, "auto")),
+    ]
     badge_lang = _param(
         "lang",
         "Language of the label: a language tag; unknown languages fall back to English.",
@@ -426,9 +470,16 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
         "/buttons": {
             "get": {
                 "operationId": "buttons",
-                "summary": "The share buttons of one page, to embed in an iframe.",
+                "summary": "The share buttons of one page, to embed in an iframe. It "
+                "degrades instead of refusing: unknown networks and bad values are skipped "
+                "(the data-notices attribute lists them; the loader prints them).",
                 "parameters": button_params(allowed),
-                "responses": {"200": html, **PAGE_ERRORS},
+                "responses": {
+                    "200": html,
+                    "400": BUTTONS_REFUSED,
+                    "403": BUTTONS_REFUSED,
+                    "414": PAGE_ERRORS["414"],
+                },
             }
         },
         "/snippet": {
@@ -492,16 +543,47 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
                     ),
                     _param("media", "Image URL (pinterest).", _text(pattern=WEB_URL_PATTERN)),
                     _param(
+                        "via", "X account the post names (twitter).", _text(pattern=VIA_PATTERN)
+                    ),
+                    _param(
                         "instance",
-                        "The visitor's fediverse server (mastodon), a host name.",
+                        "The visitor's fediverse server (mastodon, fediverse): a host name "
+                        "(`mastodon.social`), a handle (`@alice@mastodon.social`) or a "
+                        "profile URL (`https://mastodon.social/@alice`). shareproxy reads "
+                        "the server's software from its NodeInfo (through the address guard: "
+                        "public addresses only, port 443, 2 s) and redirects to that "
+                        "software's share page. Without it, a page asks for the server.",
                         _text(pattern=INSTANCE_PATTERN, maxLength=253),
                     ),
-                    lang_param("Interface language (mastodon page)."),
+                    _param(
+                        "software",
+                        "Skip the NodeInfo lookup and use this software's share page "
+                        "(mastodon, fediverse; the note page's link names `mastodon`).",
+                        _text(enum=sorted(FEDI_PAGES)),
+                    ),
+                    _choice("theme", "Colour theme of the fediverse page.", CHOICES["theme"]),
+                    lang_param("Interface language (fediverse page)."),
                 ],
                 "responses": {
-                    "200": _body("Page asking for the visitor's fediverse server.", "text/html"),
-                    "302": {"description": "Redirect to the network's share page."},
+                    "200": _body(
+                        "The fediverse page: it asks for the visitor's server; or the "
+                        "server's software has no share page (the text to copy and a link to "
+                        "the server); or the software could not be found (a note and a link "
+                        "to the Mastodon-style share page).",
+                        "text/html",
+                    ),
+                    "302": {
+                        "description": "Redirect to the network's share page (for the "
+                        "fediverse: the software's page on `https://<instance>/`); the share "
+                        "is counted."
+                    },
                     **PAGE_ERRORS,
+                    "400": _error_or_page(
+                        "Bad parameter; one-line reason (the fediverse page: a page with the "
+                        "reason, e.g. the server is not a host name, its address is not "
+                        "public, or its name does not resolve)."
+                    ),
+                    "403": _error_or_page("The page's host is not on the allowlist."),
                 },
             }
         },
@@ -567,12 +649,7 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
             "get": {
                 "operationId": "badgeSvg",
                 "summary": "Share-count badge as SVG.",
-                "parameters": [
-                    network_path_param(list(NETWORKS)),
-                    url_param(allowed, required=False),
-                    _choice("theme", "Colour theme (auto: color).", (*THEMES, "auto")),
-                    badge_lang,
-                ],
+                "parameters": [*badge, badge_lang],
                 "responses": {"200": _body("SVG image.", "image/svg+xml"), **PAGE_ERRORS},
             }
         },
@@ -581,9 +658,7 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
                 "operationId": "badgePng",
                 "summary": "Share-count badge as PNG.",
                 "parameters": [
-                    network_path_param(list(NETWORKS)),
-                    url_param(allowed, required=False),
-                    _choice("theme", "Colour theme (auto: color).", (*THEMES, "auto")),
+                    *badge,
                     _param(
                         "scale",
                         "Pixel density, 1 to 4.",

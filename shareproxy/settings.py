@@ -106,13 +106,20 @@ def _is_ip_literal(host: str) -> bool:
     return True
 
 
-def _base_url(raw: Any) -> str:
-    value = _text(raw).rstrip("/")
-    if not value:
-        return ""
-    if not re.match(r"^https?://[^/?#\s]+$", value):
-        raise ValueError(f"expected scheme://host[:port], got {_show(raw)}")
-    return value
+def _url(pattern: str, expected: str) -> Callable[[Any], str]:
+    """The parser of an optional URL setting: empty, or a URL matching ``pattern`` once a
+    trailing / is dropped."""
+
+    def parse(raw: Any) -> str:
+        value = _text(raw).rstrip("/")
+        if value and not re.match(pattern, value):
+            raise ValueError(f"expected {expected}, got {_show(raw)}")
+        return value
+
+    return parse
+
+
+_base_url = _url(r"^https?://[^/?#\s]+$", "scheme://host[:port]")
 
 
 def _web_url(raw: Any) -> str:
@@ -196,13 +203,10 @@ def _networks(raw: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _public_url(raw: Any) -> str:
-    value = _text(raw).rstrip("/")
-    if not value:
-        return ""
-    if not re.match(r"^https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$", value):
-        raise ValueError(f"expected scheme://host[:port][/path], got {_show(raw)}")
-    return value
+_public_url = _url(
+    r"^https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$",
+    "scheme://host[:port][/path]",
+)
 
 
 def _show(raw: Any) -> str:
@@ -268,6 +272,17 @@ def _base_settings() -> list[Setting]:
             _store,
         ),
         Setting(
+            "STORE_MAX_PAGES",
+            "pages",
+            20_000,
+            "Most pages the store keeps (a page: a URL with counts or share counters). "
+            "Past it, the pages with the fewest counted shares go first (then the least "
+            "recently used), with their counts and counters; a page with more shares never "
+            "goes before one with fewer. Each worker checks it every few writes, so it may "
+            "be passed by about 1 % per worker for a moment.",
+            _int(100, 100_000_000),
+        ),
+        Setting(
             "CACHE_TTL",
             "seconds",
             3600,
@@ -283,6 +298,15 @@ def _base_settings() -> list[Setting]:
             "keeps in memory in front of the store (the least recently used URLs go first, "
             "with all their entries).",
             _int(1, 10_000_000),
+        ),
+        Setting(
+            "CACHE_BYTES",
+            "bytes",
+            64 * 1_048_576,
+            "Most memory each worker's count cache takes in front of the store, the URLs' "
+            "text included (least recently used URLs go first); whichever of this and "
+            "`SHAREPROXY_CACHE_SIZE` is reached first bounds it.",
+            _int(65_536, 64 * 1024 * 1_048_576),
         ),
         Setting(
             "CACHE_STALE_MAX",

@@ -14,11 +14,13 @@ _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 
 
 class BadURL(ValueError):
-    """The value is not a usable page URL. ``status`` is 400, or 403 for a host not allowed."""
+    """The value is not a usable page URL. ``status`` is 400, or 403 for a host not allowed
+    (``host`` then names it, normalised: letters, digits, ``-._`` or an IPv6 literal)."""
 
-    def __init__(self, message: str, status: int = 400):
+    def __init__(self, message: str, status: int = 400, host: str = ""):
         super().__init__(message)
         self.status = status
+        self.host = host
 
 
 def normalise(raw: str, tracking: Iterable[str] = ()) -> str:
@@ -115,8 +117,9 @@ def page_url(raw: str | None, allowed: Iterable[str], tracking: Iterable[str] = 
     Raises BadURL with status 400 (malformed) or 403 (host not allowed).
     """
     url = normalise(raw or "", tracking)
-    if not host_allowed(host_of(url), allowed):
-        raise BadURL("url is on a host this server does not serve", status=403)
+    host = host_of(url)
+    if not host_allowed(host, allowed):
+        raise BadURL("url is on a host this server does not serve", status=403, host=host)
     return url
 
 

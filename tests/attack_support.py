@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import time
 from pathlib import Path
 
-import requests
-from live_support import GUNICORN, ROOT, free_port
-
-CONF = os.path.join(ROOT, "gunicorn.conf.py")
+from live_support import CONF, Gunicorn, clean_env, free_port
 
 
 def own_addresses() -> list[str]:
@@ -32,7 +27,7 @@ def own_addresses() -> list[str]:
     return found
 
 
-class Server:
+class Server(Gunicorn):
     """gunicorn -c gunicorn.conf.py wsgi:app on 127.0.0.1 (and more addresses if given)."""
 
     def __init__(
@@ -43,53 +38,20 @@ class Server:
         workers: int = 2,
         **settings: str,
     ):
-        self.port = free_port()
-        self.log_path = tmp_path / "gunicorn.log"
+        port = free_port()
         self.access_path = tmp_path / "access.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SHAREPROXY_")}
-        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        env.update({
+        env = clean_env(**{
             "SHAREPROXY_STORE": f"sqlite:///{tmp_path / 'attack.db'}",
             "SHAREPROXY_ALLOWED_DOMAINS": "example.org",
             "SHAREPROXY_API_BASE_PINTEREST": "http://127.0.0.1:9",
             "WEB_CONCURRENCY": str(workers),
             "ACCESS_LOG": str(self.access_path),
-            "PYTHONPATH": ROOT,
+            **settings,
         })  # fmt: skip
-        env.update(settings)
-        binds = [f"127.0.0.1:{self.port}"]
-        for host in extra_binds:
-            binds.append(f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}")
-        args = [GUNICORN, "-c", CONF]
-        for bind in binds:
-            args += ["--bind", bind]
-        self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [*args, "wsgi:app"], cwd=ROOT, env=env, stdout=self._log, stderr=self._log
-        )
-        self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                if self.proc.poll() is not None:
-                    break
-            time.sleep(0.1)
-        self.stop()
-        raise AssertionError("gunicorn did not start: " + self.log_path.read_text())
-
-    def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-        return self.log_path.read_text()
+        args = ["-c", CONF]
+        for host in ("127.0.0.1", *extra_binds):
+            args += ["--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
+        self.start(port, [*args, "wsgi:app"], env, tmp_path / "gunicorn.log")
 
 
 def raw(host: str, port: int, data: bytes, timeout: float = 10.0) -> bytes:

@@ -7,10 +7,8 @@ behave; :func:`drive` then sends real requests to a running shareproxy:
 - counts of a few pages: Facebook and Pinterest answer, Hacker News too, Buffer hangs past
   the timeout (failing: timeout, every call), VK answers 429 (its circuit opens for 120 s),
   Tumblr fails once with a 500 and then answers (some calls fail);
-- shares through ``/share/<network>`` from many visitors on ``PAGES`` pages, so the
-  rankings have more than one page of rows. shareproxy counts a share per client network
-  (IPv4 /24), so each visitor comes from its own network, named in ``X-Forwarded-For`` by
-  the one proxy the server trusts (``TRUSTED_PROXIES=1``);
+- shares through ``/share/<network>`` from many visitors (each from a network of its own) on
+  ``PAGES`` pages, so the rankings have more than one page of rows;
 - a TTL override (Pinterest: 30 min) through the JSON admin API.
 
 Reddit and Bluesky have no credentials, so they are off.
@@ -41,7 +39,7 @@ def settings(fake_base: str) -> dict[str, str]:
         "UPSTREAM_TIMEOUT": "1",
         "REQUEST_DEADLINE": "0.3",
         "ADMIN_TOKEN": TOKEN,
-        "TRUSTED_PROXIES": "1",  # the visitors' networks come in X-Forwarded-For
+        "TRUSTED_PROXIES": "1",  # X-Forwarded-For: each visitor from a network of its own
         "FACEBOOK_APP_ID": CREDENTIALS["FACEBOOK_APP_ID"],
         "FACEBOOK_APP_SECRET": CREDENTIALS["FACEBOOK_APP_SECRET"],
     }
@@ -125,7 +123,7 @@ def drive(base: str, fake: FakeNetworks) -> None:
                 if network == "mastodon":
                     args["instance"] = "mastodon.social"
                 query = urlencode(args)
-                address = f"198.{18 + visitor // 250}.{visitor % 250}.7"  # a /24 each
+                address = f"10.{visitor // 256}.{visitor % 256}.1"
                 status = _get(base, f"/share/{network}?{query}", {"X-Forwarded-For": address})
                 assert status in (302, 303, 200), (network, status)
     assert _put(base, "/admin/api/ttl/pinterest", {"seconds": 1800}) == 200

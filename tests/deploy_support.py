@@ -4,77 +4,43 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from live_support import CONF, GUNICORN, Gunicorn, clean_env, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["CONF", "GUNICORN", "ROOT", "Server", "free_port", "server_env"]
 
 
 def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHAREPROXY_")}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    env.update({
+    settings = {
         "SHAREPROXY_STORE": f"sqlite:///{tmp_path / 'gunicorn.db'}",
         "SHAREPROXY_ALLOWED_DOMAINS": "localhost,127.0.0.1",
         "SHAREPROXY_API_BASE_PINTEREST": "http://127.0.0.1:9",
-        "PYTHONPATH": str(ROOT),
-    })  # fmt: skip
-    env.update(extra)
-    return env
+    }
+    return clean_env(**{**settings, **extra})
 
 
-class Server:
+class Server(Gunicorn):
+    """gunicorn -c gunicorn.conf.py ARGS wsgi:app, configured by the environment alone:
+    its access log in ``access``, everything else it says in ``errors``."""
+
     def __init__(self, tmp_path: Path, *args: str, **env: str):
-        self.port = free_port()
+        port = free_port()
         self.access = tmp_path / "access.log"
         self.errors = tmp_path / "error.log"
-        self.env = server_env(
-            tmp_path, BIND=f"127.0.0.1:{self.port}", ACCESS_LOG=str(self.access), **env
-        )
-        with self.errors.open("wb") as err:
-            self.proc = subprocess.Popen(
-                [*GUNICORN, *args, "wsgi:app"], cwd=ROOT, env=self.env,
-                stdout=subprocess.DEVNULL, stderr=err,
-            )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                self.get("/healthz")
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.1)
-        self.stop()
-        raise AssertionError("gunicorn did not start: " + self.errors.read_text())
+        environ = server_env(tmp_path, BIND=f"127.0.0.1:{port}", ACCESS_LOG=str(self.access), **env)
+        self.start(port, ["-c", CONF, *args, "wsgi:app"], environ, self.errors)
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> Any:
         req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers=headers or {})
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, resp.read()
-
-    def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.errors.read_text()
 
 
 def get_ttl(port: int, token: str, network: str) -> int | None:

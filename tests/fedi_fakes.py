@@ -235,3 +235,111 @@ def resolver_from(table: Mapping[str, list[str]]) -> Callable[[str, float], list
         return list(table[name])
 
     return resolve
+
+
+# --- NodeInfo as fediverse servers publish it
+
+_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/"
+
+
+def _links(host: str, *pairs: tuple[str, str]) -> dict[str, Any]:
+    return {"links": [{"rel": _SCHEMA + v, "href": f"https://{host}{p}"} for v, p in pairs]}
+
+
+def _doc(version: str, name: str, software_version: str, **more: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "version": version,
+        "software": {"name": name, "version": software_version, **more},
+        "protocols": ["activitypub"],
+        "services": {"outbound": [], "inbound": []},
+        "usage": {"users": {"total": 12, "activeMonth": 3, "activeHalfyear": 7}, "localPosts": 420},
+        "openRegistrations": False,
+        "metadata": {},
+    }
+    if version == "1.0":
+        doc["protocols"] = {"inbound": ["activitypub"], "outbound": ["activitypub"]}
+    return doc
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a server of one software answers: its index's links (version, path) and the
+    document at each path."""
+
+    links: tuple[tuple[str, str], ...]
+    docs: Mapping[str, dict[str, Any]]
+
+    def routes(self, host: str) -> dict[str, Answer]:
+        out = {"/.well-known/nodeinfo": Answer(200, _links(host, *self.links))}
+        for path, doc in self.docs.items():
+            out[path] = Answer(200, doc, {"Content-Type": "application/json; charset=utf-8"})
+        return out
+
+
+def _simple(name: str, version: str) -> Published:
+    """Mastodon's way (and many others'): one NodeInfo 2.0 document at /nodeinfo/2.0."""
+    return Published((("2.0", "/nodeinfo/2.0"),), {"/nodeinfo/2.0": _doc("2.0", name, version)})
+
+
+def _misskey_like(name: str, version: str) -> Published:
+    return Published(
+        (("2.1", "/nodeinfo/2.1"), ("2.0", "/nodeinfo/2.0")),
+        {
+            "/nodeinfo/2.1": _doc("2.1", name, version, homepage="https://example.net/",
+                                  repository="https://example.net/src"),
+            "/nodeinfo/2.0": _doc("2.0", name, version),
+        },
+    )  # fmt: skip
+
+
+# NodeInfo as each software serves it: the paths and versions it links, its software.name
+NODEINFO: dict[str, Published] = {
+    "mastodon": _simple("mastodon", "4.3.2"),
+    "hometown": _simple("hometown", "1.1.1"),
+    "misskey": _misskey_like("misskey", "2024.11.0"),
+    "sharkey": _misskey_like("sharkey", "2024.9.1"),
+    "firefish": _misskey_like("firefish", "1.0.5-rc"),
+    "iceshrimp": _misskey_like("iceshrimp", "2023.12.9"),
+    "cherrypick": _misskey_like("cherrypick", "4.12.0"),
+    "pleroma": Published(
+        (("2.0", "/nodeinfo/2.0.json"), ("2.1", "/nodeinfo/2.1.json")),
+        {"/nodeinfo/2.0.json": _doc("2.0", "pleroma", "2.7.0"),
+         "/nodeinfo/2.1.json": _doc("2.1", "pleroma", "2.7.0", repository="https://git.pleroma.social/pleroma/pleroma")},
+    ),
+    "akkoma": Published(
+        (("2.0", "/nodeinfo/2.0.json"), ("2.1", "/nodeinfo/2.1.json")),
+        {"/nodeinfo/2.0.json": _doc("2.0", "akkoma", "3.13.2"),
+         "/nodeinfo/2.1.json": _doc("2.1", "akkoma", "3.13.2", repository="https://akkoma.dev/AkkomaGang/akkoma")},
+    ),
+    "friendica": Published(
+        (("1.0", "/nodeinfo/1.0"), ("2.0", "/nodeinfo/2.0")),
+        {"/nodeinfo/1.0": _doc("1.0", "friendica", "2024.08-1576"),
+         "/nodeinfo/2.0": _doc("2.0", "friendica", "2024.08-1576")},
+    ),
+    "hubzilla": _simple("hubzilla", "10.0"),
+    "gnusocial": Published(
+        (("1.0", "/main/nodeinfo/1.0"), ("2.0", "/main/nodeinfo/2.0")),
+        {"/main/nodeinfo/1.0": _doc("1.0", "gnusocial", "2.0.0-beta0"),
+         "/main/nodeinfo/2.0": _doc("2.0", "gnusocial", "2.0.0-beta0")},
+    ),
+    "gotosocial": _simple("gotosocial", "0.17.3 git-5f4ac7f"),
+    "lemmy": Published(
+        (("2.1", "/nodeinfo/2.1"),),
+        {"/nodeinfo/2.1": _doc("2.1", "lemmy", "0.19.5", repository="https://join-lemmy.org/")},
+    ),
+    "diaspora": _simple("diaspora", "0.9.0.0"),
+}  # fmt: skip
+
+
+def fediverse_server(software: str, host: str) -> FakeServer:
+    """A server of ``software`` reached as ``host``, publishing its NodeInfo."""
+    return FakeServer(NODEINFO[software].routes(host))
+
+
+def lookups_fail_fast(app: Any) -> None:
+    """Every fediverse lookup of ``app`` meets a closed port at once (for tests that send
+    random server names: no DNS, nothing leaves the machine, the note page answers)."""
+    guard = app.extensions["shareproxy"].fediverse.guard
+    guard.resolver = lambda _name, _timeout: ["127.0.0.1"]
+    guard.problem = lambda _ip: None
+    guard.https_port = 9

@@ -14,26 +14,48 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONF = os.path.join(ROOT, "gunicorn.conf.py")
+# The one way the tests start gunicorn: the virtualenv's script, which (unlike
+# ``python -m gunicorn``) puts nothing of its working folder on the import path.
 GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
 
 
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without shareproxy's settings and metrics folder, with
+    this checkout on the import path, plus ``extra``: a server configured by its test."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHAREPROXY_")}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env["PYTHONPATH"] = ROOT
+    env.update(extra)
+    return env
+
+
 class Gunicorn:
-    """``gunicorn wsgi:app`` in a subprocess, on a free port; stop() ends it."""
+    """gunicorn in a subprocess on a free port, ready once ``/healthz`` answers 200;
+    stop() ends it and returns its log (stdout and stderr).
+
+    ``Gunicorn(env, workers, threads)`` serves ``wsgi:app`` under the shipped
+    ``gunicorn.conf.py`` when the checkout has one, else under equivalent command-line
+    flags (gthread workers); ``Gunicorn.run(args, env, port=...)`` runs any command line.
+    """
+
+    config = "command line"
 
     def __init__(
         self,
@@ -44,13 +66,12 @@ class Gunicorn:
         log_path: str | None = None,
         pythonpath: str = "",
     ) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        port = free_port()
         self.metrics_dir = tempfile.mkdtemp(prefix="shareproxy-live-metrics-")
         full = dict(os.environ)
         full.update(env)
         full.update({
-            "BIND": f"127.0.0.1:{self.port}",
+            "BIND": f"127.0.0.1:{port}",
             "WEB_CONCURRENCY": str(workers),
             "GUNICORN_THREADS": str(threads),
             "ACCESS_LOG": "/dev/null",
@@ -59,32 +80,68 @@ class Gunicorn:
         })  # fmt: skip
         self.config = "gunicorn.conf.py" if os.path.exists(CONF) else "command-line flags"
         if os.path.exists(CONF):
-            args = [GUNICORN, "-c", CONF, app]
+            args = ["-c", CONF, app]
         else:
             args = [
-                GUNICORN, "--bind", f"127.0.0.1:{self.port}", "--worker-class", "gthread",
+                "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
                 "--workers", str(workers), "--threads", str(threads), "--keep-alive", "5",
                 "--timeout", "30", "--graceful-timeout", "10", "--backlog", "1024",
                 "--log-level", "warning", app,
             ]  # fmt: skip
-        self.log_path = log_path or tempfile.mktemp(prefix="shareproxy-gunicorn-", suffix=".log")
+        self.start(port, args, full, log_path)
+
+    @classmethod
+    def run(
+        cls,
+        args: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        port: int,
+        cwd: str | os.PathLike[str] = ROOT,
+        log_path: str | os.PathLike[str] | None = None,
+    ) -> Gunicorn:
+        """``gunicorn ARGS`` (which must bind 127.0.0.1:``port``) with exactly ``env``."""
+        server = cls.__new__(cls)
+        server.start(port, args, env, log_path, cwd)
+        return server
+
+    def start(
+        self,
+        port: int,
+        args: Sequence[str],
+        env: Mapping[str, str],
+        log_path: str | os.PathLike[str] | None = None,
+        cwd: str | os.PathLike[str] = ROOT,
+        timeout: float = 30.0,
+    ) -> None:
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+        self.env = dict(env)
+        self.log_path = Path(
+            log_path or tempfile.mktemp(prefix="shareproxy-gunicorn-", suffix=".log")
+        )
         self._log = open(self.log_path, "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=full, stdout=self._log, stderr=self._log)
-        self.wait_ready()
+        self.proc = subprocess.Popen(
+            [GUNICORN, *args], cwd=cwd, env=self.env, stdout=self._log, stderr=self._log
+        )
+        self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.log()}")
-            try:
-                if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    if len(self.workers()) >= 1:
-                        return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not answer: {self.log()}")
+        with requests.Session() as probe:
+            probe.trust_env = False  # no proxy from the environment for 127.0.0.1
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    break
+                try:
+                    if probe.get(self.base + "/healthz", timeout=1).status_code == 200:
+                        if len(self.workers()) >= 1:
+                            return
+                except requests.RequestException:
+                    pass
+                time.sleep(0.1)
+        self.stop()
+        raise AssertionError(f"gunicorn did not start: {self.log()}")
 
     def workers(self) -> list[int]:
         """Process ids of the current workers (children of the master)."""
@@ -103,8 +160,11 @@ class Gunicorn:
         return sorted(pids)
 
     def log(self) -> str:
+        return self.full_log()[-4000:]
+
+    def full_log(self) -> str:
         with open(self.log_path, "rb") as f:
-            return f.read().decode(errors="replace")[-4000:]
+            return f.read().decode(errors="replace")
 
     def metric(self, name: str) -> float:
         """Sum of every sample of ``name`` in /metrics (all workers)."""
@@ -117,15 +177,17 @@ class Gunicorn:
                     total += float(value)
         return total
 
-    def stop(self) -> None:
+    def stop(self, wait: float = 20.0) -> str:
+        """SIGTERM, then SIGKILL after ``wait`` seconds; the log."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(15)
+                self.proc.wait(wait)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
         self._log.close()
+        return self.full_log()
 
 
 @dataclass

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import requests
 from admin_support import REDIS_URL, redis_store_or_skip
-from live_support import GUNICORN, ROOT, Gunicorn
+from live_support import CONF, GUNICORN, ROOT, Gunicorn
 from werkzeug.security import generate_password_hash
 
 pytestmark = pytest.mark.faults
@@ -200,7 +200,7 @@ def test_short_secrets_stop_start_up(tmp_path: Path, name: str, value: str) -> N
     assert len(lines) == 1 and name in lines[0] and "32 characters" in lines[0], check.stderr
     assert "Qz7" not in check.stderr  # the secret itself is never shown
     started = subprocess.run(
-        [GUNICORN, "-c", os.path.join(ROOT, "gunicorn.conf.py"), "wsgi:app"],
+        [GUNICORN, "-c", CONF, "wsgi:app"],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert started.returncode != 0

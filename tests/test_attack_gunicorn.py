@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 from attack_support import Server, own_addresses, raw, split_answer
-from live_support import GUNICORN, ROOT
+from live_support import ROOT
 
 pytestmark = pytest.mark.faults
 
@@ -202,7 +203,7 @@ def test_loopback_is_the_default_bind(tmp_path: Path) -> None:
         "print(c['worker_class'], c['limit_request_line'])"
     )
     out = subprocess.run(
-        [os.path.join(os.path.dirname(GUNICORN), "python"), "-c", code],
+        [sys.executable, "-c", code],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     bind, worker = out.stdout.split("\n")[:2]

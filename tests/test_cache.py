@@ -369,44 +369,23 @@ def test_gunicorn_workers_sharing_the_sqlite_file_make_one_call(
     fake: FakeNetworks, tmp_path: Path
 ) -> None:
     """The real thing: several forked worker processes, one SQLite file, one upstream call."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-
     import requests
+    from live_support import Gunicorn, clean_env, free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHAREPROXY_")}
-    env.update({f"SHAREPROXY_API_BASE_{n.upper()}": fake.base for n in COUNT_NETWORKS})
+    port = free_port()
+    env = clean_env(**{f"SHAREPROXY_API_BASE_{n.upper()}": fake.base for n in COUNT_NETWORKS})
     env.update(
         SHAREPROXY_STORE=f"sqlite:///{tmp_path / 'g.db'}",
         SHAREPROXY_ALLOWED_DOMAINS="example.org",
         SHAREPROXY_REQUEST_DEADLINE="10",
     )
-    root = Path(__file__).resolve().parent.parent
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "3",
-         "--threads", "4", "--control-socket", str(tmp_path / "g.ctl"), "wsgi:app"],
-        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    server = Gunicorn.run(
+        ["--bind", f"127.0.0.1:{port}", "--workers", "3", "--threads", "4",
+         "--control-socket", str(tmp_path / "g.ctl"), "wsgi:app"],
+        env, port=port, log_path=tmp_path / "gunicorn.log",
     )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    probe = requests.Session()
-    probe.trust_env = False  # no proxy from the environment for 127.0.0.1
+    base = server.base
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if probe.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening yet, or busy booting
-                pass
-            assert proc.poll() is None, "gunicorn exited"
-            assert time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.1)
         gate = threading.Event()
         fake.set("buffer", value=8, gate=gate)
         start = threading.Barrier(N)
@@ -428,6 +407,4 @@ def test_gunicorn_workers_sharing_the_sqlite_file_make_one_call(
         assert all(r == {"buffer": 8} for r in results)
         assert fake.calls("buffer") == 1
     finally:
-        probe.close()
-        proc.terminate()
-        proc.wait(timeout=30)
+        server.stop(wait=30)

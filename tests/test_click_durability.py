@@ -11,10 +11,7 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -22,6 +19,7 @@ from typing import Any
 
 import pytest
 import requests
+from live_support import Gunicorn, clean_env, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = "https://example.org/durable"
@@ -33,59 +31,22 @@ MIN_KILLS = 5
 ACKS_PER_KILL = 5
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def workers_of(master: int) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-            pids.append(int(entry))
-    return pids
-
-
 @pytest.mark.faults
 def test_no_acknowledged_click_is_lost_when_workers_are_killed(tmp_path: Any) -> None:
     db = tmp_path / "durable.db"
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHAREPROXY_")}
-    env.update(
+    env = clean_env(
         SHAREPROXY_STORE=f"sqlite:///{db}",
         SHAREPROXY_ALLOWED_DOMAINS="example.org",
         SHAREPROXY_LOG_LEVEL="warning",
         SHAREPROXY_CLICKS_PER_HOUR="1000000",
     )
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "3",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--pythonpath",
-            f"{ROOT},{ROOT / 'tests'}",
-            "--graceful-timeout",
-            "1",
-            "--log-level",
-            "warning",
-            "click_server:app",
-        ],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    server = Gunicorn.run(
+        ["--workers", "3", "--bind", f"127.0.0.1:{port}",
+         "--pythonpath", f"{ROOT},{ROOT / 'tests'}", "--graceful-timeout", "1",
+         "--log-level", "warning", "click_server:app"],
+        env, port=port, cwd=tmp_path, log_path=tmp_path / "gunicorn.log",
+    )  # fmt: skip
     base = f"http://127.0.0.1:{port}/test-share/twitter"
     try:
         deadline = time.monotonic() + 20
@@ -100,7 +61,7 @@ def test_no_acknowledged_click_is_lost_when_workers_are_killed(tmp_path: Any) ->
                 )
                 break
             except requests.RequestException:  # refused, or accepted before a worker booted
-                assert server.poll() is None, "gunicorn did not start"
+                assert server.proc.poll() is None, "gunicorn did not start"
                 assert time.monotonic() < deadline, "gunicorn did not answer"
                 time.sleep(0.1)
 
@@ -138,7 +99,7 @@ def test_no_acknowledged_click_is_lost_when_workers_are_killed(tmp_path: Any) ->
                 if sum(acked) - last < ACKS_PER_KILL:
                     continue
                 last = sum(acked)
-                pids = workers_of(server.pid)
+                pids = server.workers()
                 if pids:
                     try:
                         os.kill(random.choice(pids), signal.SIGKILL)
@@ -161,14 +122,7 @@ def test_no_acknowledged_click_is_lost_when_workers_are_killed(tmp_path: Any) ->
         for t in threads:
             t.join(10)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        assert server.stderr is not None
-        server.stderr.close()
+        server.stop(wait=10)
 
     conn = sqlite3.connect(db)
     stored = conn.execute(

@@ -4,13 +4,14 @@ on a real store, the cache with a fetch function instead of HTTP, the answer mem
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from shareproxy.cache import CountCache
-from shareproxy.circuit import FIRST_BACKOFF, MAX_BACKOFF, Circuit
+from shareproxy.circuit import FIRST_BACKOFF, MAX_BACKOFF, TIMEOUT_STRIKES, Circuit
 from shareproxy.clicks import ClickCounter
 from shareproxy.counts import Counts
 from shareproxy.networks.base import CountError, RateLimited, UpstreamFailure
@@ -74,8 +75,65 @@ def test_a_429_opens_the_circuit_for_retry_after_and_longer_on_repeats(
 
 def test_other_failures_leave_the_circuit_closed(store: SQLiteStore) -> None:
     circuit = Circuit(store)
-    circuit.failed("buffer", UpstreamFailure("timed out", kind="timeout"), T0)
+    for kind in ("http_5xx", "connection", "malformed", "timeout"):
+        circuit.failed("buffer", UpstreamFailure("bad", kind=kind), T0)
+    assert circuit.allows("buffer", T0) and circuit.waits("buffer")
+
+
+def timeout() -> UpstreamFailure:
+    return UpstreamFailure("timed out", kind="timeout")
+
+
+def test_timeouts_in_a_row_open_the_circuit_then_one_probe_goes(store: SQLiteStore) -> None:
+    circuit = Circuit(store)
+    for _ in range(TIMEOUT_STRIKES - 1):
+        circuit.failed("buffer", timeout(), T0)
     assert circuit.allows("buffer", T0)
+    circuit.failed("buffer", UpstreamFailure("HTTP 500", kind="http_5xx"), T0)  # it answered
+    for _ in range(TIMEOUT_STRIKES):
+        circuit.failed("buffer", timeout(), T0)
+    assert circuit.open_until("buffer") == T0 + FIRST_BACKOFF
+    assert circuit.hanging("buffer") and not circuit.waits("buffer")
+    assert not circuit.begin("buffer", T0 + 1)
+    # closed again: one probe at a time, and nobody waits for it
+    later = T0 + FIRST_BACKOFF
+    assert circuit.begin("buffer", later)
+    assert not circuit.begin("buffer", later) and not circuit.ready("buffer", later)
+    assert not circuit.waits("buffer")
+    # the probe times out too: open again at once, for longer
+    circuit.failed("buffer", timeout(), later)
+    circuit.end("buffer")
+    assert circuit.open_until("buffer") == later + 2 * FIRST_BACKOFF
+    # the next probe answers: back to normal
+    again = later + 2 * FIRST_BACKOFF
+    assert circuit.begin("buffer", again)
+    circuit.succeeded("buffer")
+    circuit.end("buffer")
+    assert circuit.waits("buffer")
+    assert circuit.begin("buffer", again) and circuit.begin("buffer", again)
+
+
+def test_a_late_answer_stops_the_waiting_until_one_answers(store: SQLiteStore) -> None:
+    circuit = Circuit(store)
+    assert circuit.begin("vk", T0) and circuit.begin("vk", T0)
+    circuit.late("vk")  # a request's deadline passed while the calls were out
+    assert not circuit.waits("vk") and circuit.allows("vk", T0)
+    assert not circuit.begin("vk", T0)  # calls are out: no more until one answers
+    circuit.succeeded("vk")
+    circuit.end("vk")
+    assert circuit.waits("vk")
+
+
+def test_a_hanging_network_is_known_to_every_worker(store: SQLiteStore) -> None:
+    mine, theirs = Circuit(store), Circuit(store)
+    for _ in range(TIMEOUT_STRIKES):
+        mine.failed("tumblr", timeout(), T0)
+    theirs.absorb(store.get_meta())
+    assert theirs.open_until("tumblr") == T0 + FIRST_BACKOFF
+    assert theirs.hanging("tumblr") and not theirs.waits("tumblr")
+    mine.failed("pinterest", RateLimited(60), T0)
+    theirs.absorb(store.get_meta())
+    assert not theirs.hanging("pinterest") and theirs.waits("pinterest")
 
 
 def test_every_worker_learns_of_an_open_circuit_through_the_store(store: SQLiteStore) -> None:
@@ -121,6 +179,28 @@ def test_an_open_circuit_keeps_the_fetch_function_uncalled(store: SQLiteStore) -
         cache.close()
 
 
+def test_a_lookup_does_not_wait_for_a_slow_network_again(store: SQLiteStore) -> None:
+    upstream = Upstream()
+    cache = make_cache(store, upstream)
+    try:
+        upstream.gate.clear()  # every call hangs
+        started = time.monotonic()
+        assert cache.lookup(PAGE, ["buffer"], 0.3).counts == {}
+        assert time.monotonic() - started >= 0.3  # the first request waited its deadline
+        started = time.monotonic()
+        result = cache.lookup(PAGE + "/2", ["buffer"], 5.0)
+        assert time.monotonic() - started < 1.0  # the next one does not wait at all
+        assert result.counts == {} and not result.complete and result.max_age == 0
+        upstream.gate.set()  # it answers: requests wait for it again
+        deadline = time.monotonic() + 5
+        while not cache.circuit.waits("buffer") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert cache.lookup(PAGE + "/3", ["buffer"], 5.0).counts == {"buffer": 5}
+        assert ("buffer", PAGE + "/2") not in upstream.calls  # one call at a time while slow
+    finally:
+        cache.close()
+
+
 def test_the_cache_announces_purges_and_ttl_changes(store: SQLiteStore) -> None:
     cache = make_cache(store, Upstream())
     heard: list[str | None] = []
@@ -156,15 +236,66 @@ def test_a_memoised_answer_is_the_same_bytes_and_forgotten_on_purge(store: SQLit
         cache.close()
 
 
-def test_queries_that_merge_clicks_are_not_left_to_the_fast_path(store: SQLiteStore) -> None:
-    cache = make_cache(store, Upstream())
-    counts = Counts(cache.settings, cache, ClickCounter(cache.settings, store), ["buffer"])
+def test_an_answer_with_clicks_is_memoised_while_the_click_counts_stay(
+    store: SQLiteStore,
+) -> None:
+    cache = make_cache(store, Upstream(), ALLOWED_DOMAINS="example.org")
+    clicks = ClickCounter(cache.settings, store)
+    counts = Counts(cache.settings, cache, clicks, ["buffer"])
     try:
-        plain = counts.query(PAGE, ["buffer"], named=True)
         merged = counts.query(PAGE, ["buffer", "twitter"], named=True)  # fill: twitter clicks
-        assert not plain.merges and merged.merges
-        counts.remember(b"a", plain)
+        assert merged.merges
         counts.remember(b"b", merged)
-        assert counts.recall("a") == plain and counts.recall("b") is None
+        assert counts.recall("b") == merged  # the fast path answers it too
+        body, _ = counts.answer(merged)
+        assert body == b'{"buffer":5}'
+        assert counts.memoised(merged) == (body, 3600)
+        clicks._read.clear()  # read again, the same counts: still memoised
+        assert counts.memoised(merged) == (body, 3600)
+        assert clicks.record(PAGE, "twitter", "192.0.2.1") == "counted"
+        assert counts.memoised(merged) is None  # this worker's click: built again
+        assert counts.answer(merged)[0] == b'{"buffer":5,"twitter":1}'
+        assert counts.memoised(merged) == (b'{"buffer":5,"twitter":1}', 3600)
     finally:
         cache.close()
+
+
+def test_an_answer_looked_up_across_a_purge_is_not_memoised(store: SQLiteStore) -> None:
+    upstream = Upstream()
+    cache = make_cache(store, upstream, CLICK_COUNTS="off")
+    counts = Counts(cache.settings, cache, ClickCounter(cache.settings, store), ["buffer"])
+    try:
+        query = counts.query(PAGE, ["buffer"], named=True)
+        upstream.gate.clear()  # the lookup waits on the network...
+        answered: list[tuple[bytes, int]] = []
+        worker = threading.Thread(target=lambda: answered.append(counts.answer(query)))
+        worker.start()
+        for _ in range(200):
+            if cache._refreshes._inflight:
+                break
+            threading.Event().wait(0.01)
+        cache.purge(PAGE)  # ...while the page is purged
+        upstream.gate.set()
+        worker.join(10)
+        assert answered and answered[0][0] == b'{"buffer":5}'
+        assert counts.memoised(query) is None, "not kept: it may predate the purge"
+        assert counts.answer(query)[0] == b'{"buffer":5}'
+        assert counts.memoised(query) is not None
+    finally:
+        cache.close()
+
+
+def test_the_click_reads_kept_are_bounded(
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shareproxy import clicks as clicks_module
+
+    monkeypatch.setattr(clicks_module, "READ_CACHE_SIZE", 3)
+    settings = load(environ={}, overrides={"ALLOWED_DOMAINS": "example.org"})
+    clicks = ClickCounter(settings, store)
+    first = clicks.snapshot(f"{PAGE}/0")
+    for i in range(1, 4):
+        clicks.snapshot(f"{PAGE}/{i}")
+    assert list(clicks._read) == [f"{PAGE}/1", f"{PAGE}/2", f"{PAGE}/3"]  # the oldest went
+    assert clicks.snapshot(f"{PAGE}/0") == first  # read again
+    assert len(clicks._read) == 3

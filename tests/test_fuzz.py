@@ -113,7 +113,9 @@ def _spec_params() -> list[str]:
 
 
 PARAM_NAMES = st.sampled_from(_spec_params() + ["callback", "format", "x", "url[]", ""])
-PATH_VALUES = st.sampled_from(["pinterest", "facebook", "mastodon", "mail", "nope", "<b>x"])
+PATH_VALUES = st.sampled_from(
+    ["pinterest", "facebook", "mastodon", "fediverse", "mail", "nope", "<b>x"]
+)
 NASTY = st.sampled_from([
     "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "https://example.org/",
     "https://example.org/<b>", "facebook,<svg>", "javascript:alert(1)", "%00", "\u202e",
@@ -136,7 +138,11 @@ def public_get_paths(app: Flask) -> list[str]:
 @pytest.fixture
 def fuzz_app(make_app: Callable[..., Flask]) -> Flask:
     # Count APIs point at a closed port: a miss fails fast, and nothing leaves the machine.
-    return make_app(REQUEST_DEADLINE=0.2, EMBED_DEADLINE=0.2)
+    from fedi_fakes import lookups_fail_fast
+
+    app = make_app(REQUEST_DEADLINE=0.2, EMBED_DEADLINE=0.2)
+    lookups_fail_fast(app)
+    return app
 
 
 def reflected(value: str, body: str) -> bool:
@@ -144,7 +150,8 @@ def reflected(value: str, body: str) -> bool:
     return len(value) >= 3 and any(c in value for c in "<>\"'") and value in body
 
 
-VISITOR_PAGES = {"/embed"}  # their errors are small HTML pages with the one-line reason
+# their errors are small HTML pages with the one-line reason
+VISITOR_PAGES = {"/embed", "/share/mastodon", "/share/fediverse"}
 
 
 @settings(
@@ -185,6 +192,7 @@ def test_public_paths_are_found(fuzz_app: Flask) -> None:
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: Any) -> Iterator[str]:
     from fakes import CREDENTIALS, FakeNetworks
+    from fedi_fakes import lookups_fail_fast
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     from shareproxy import create_app
@@ -202,6 +210,7 @@ def live_server(tmp_path_factory: Any) -> Iterator[str]:
     config["PUBLIC_URL"] = "https://share.example.org"
     config["REQUEST_DEADLINE"] = 0.5
     app = create_app(config, log_summary=False)
+    lookups_fail_fast(app)
 
     class Quiet(WSGIRequestHandler):
         def log_request(self, code: Any = "-", size: Any = "-") -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from deploy_support import GUNICORN, ROOT, Server, free_port, server_env
+from deploy_support import CONF, GUNICORN, ROOT, Server, free_port, server_env
 
 # An operator's "combined" format plus every header and environ atom that could carry
 # personal data: the logger must print "-" for all of them.
@@ -101,7 +101,7 @@ def test_own_metrics_dir_is_made_and_removed(tmp_path: Path) -> None:
 
 def test_a_bad_setting_stops_start_up_with_one_line(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [*GUNICORN, "wsgi:app"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        [GUNICORN, "-c", CONF, "wsgi:app"], cwd=ROOT, capture_output=True, text=True, timeout=60,
         env=server_env(tmp_path, BIND=f"127.0.0.1:{free_port()}", SHAREPROXY_CACHE_TTL="soon"),
     )  # fmt: skip
     assert proc.returncode != 0

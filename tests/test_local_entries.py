@@ -59,3 +59,35 @@ def test_a_count_beyond_64_bits_is_not_kept() -> None:
     assert local.get("u", "buffer") is None
     assert local.get("u", "vk") == Entry(1, 1.0, 1.0)
     assert len(local) == 1
+
+
+def test_long_urls_are_bounded_by_bytes_not_only_by_entries() -> None:
+    budget = 256 * 1024
+    local = LocalEntries(1_000_000, max_bytes=budget)
+    entry = Entry(1, 1.0, 1.0)
+    for i in range(2000):  # 2000 URLs of 2 KB: ~4.5 MB unbounded
+        local.set(f"https://example.org/{i:06d}/" + "x" * 2048, "buffer", entry)
+    assert local.nbytes <= budget
+    # the bytes counted are the real ones: the URLs' text, the records, the slots
+    held = len(local)
+    assert held * 2048 < local.nbytes <= held * (2048 + 400)
+    assert held < 2000  # the oldest went
+    assert local.get(f"https://example.org/{1999:06d}/" + "x" * 2048, "buffer") == entry
+    assert local.get(f"https://example.org/{0:06d}/" + "x" * 2048, "buffer") is None
+    # forgetting and clearing give the bytes back
+    local.forget(f"https://example.org/{1999:06d}/" + "x" * 2048)
+    assert local.nbytes < budget - 2048
+    local.clear()
+    assert local.nbytes == 0 and len(local) == 0
+
+
+def test_the_byte_count_follows_replacements_and_growth() -> None:
+    local = LocalEntries(100, max_bytes=10**6)
+    local.set("u", "buffer", Entry(1, 1.0, 1.0))
+    one = local.nbytes
+    local.set("u", "buffer", Entry(2, 2.0, 2.0))  # replaced: the same size
+    assert local.nbytes == one
+    local.set("u", "vk", Entry(3, 1.0, 1.0))  # one more record in the same URL
+    assert local.nbytes > one
+    local.forget("u")
+    assert local.nbytes == 0

@@ -158,12 +158,13 @@ def test_wsgi_starts_on_the_defaults(tmp_path: Path) -> None:
 
 
 def test_gunicorn_stops_on_a_bad_setting_instead_of_respawning_workers(tmp_path: Path) -> None:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SHAREPROXY_")}
-    clean["SHAREPROXY_CACHE_TTL"] = "abc"
+    from live_support import GUNICORN, clean_env
+
+    clean = clean_env(SHAREPROXY_CACHE_TTL="abc")
     result = subprocess.run(
         # An empty config file: wsgi.py itself must stop gunicorn (gunicorn.conf.py checks
         # settings earlier, in on_starting; tests/test_gunicorn_conf.py covers that path).
-        [sys.executable, "-m", "gunicorn", "--config", os.devnull,
+        [GUNICORN, "--config", os.devnull,
          "--bind", "127.0.0.1:0", "--workers", "1",
          "--control-socket", str(tmp_path / "gunicorn.ctl"), "wsgi:app"],
         cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60,

@@ -286,14 +286,14 @@ def test_the_page_bound_keeps_the_most_shared_pages(store: Any) -> None:
 
 
 def test_a_bounded_store_bounds_itself(tmp_path: Path) -> None:
-    from shareproxy.store import sqlite
+    from shareproxy.store.base import check_every
 
     s = open_store(f"sqlite:///{tmp_path / 'bounded.db'}", str(tmp_path), max_pages=100)
     try:
         entry = Entry(1, 1.0, 1.0, None)
         for i in range(1000):
             s.put_entry(f"{PAGE}/{i}", "facebook", entry, 3600)
-        assert s.count_pages() <= 100 + sqlite.CHECK_EVERY
+        assert s.count_pages() <= 100 + check_every(100)
         # the most recently used pages are the ones kept
         assert s.get_entries(f"{PAGE}/999", ["facebook"])
         assert not s.get_entries(f"{PAGE}/0", ["facebook"])

@@ -17,7 +17,15 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from deploy_support import GUNICORN, ROOT, free_port, get_ttl, server_env, ttl_set_reaches_server
+from deploy_support import (
+    CONF,
+    GUNICORN,
+    ROOT,
+    free_port,
+    get_ttl,
+    server_env,
+    ttl_set_reaches_server,
+)
 
 from shareproxy import create_app, presence
 from shareproxy.cli import main
@@ -260,7 +268,7 @@ def test_gunicorn_refuses_to_start_on_a_store_it_cannot_write(tmp_path: Path) ->
     blocker.write_text("not a folder")
     env = server_env(tmp_path, SHAREPROXY_STORE=f"sqlite:///{blocker / 'x.db'}")
     result = subprocess.run(
-        [*GUNICORN, "--bind", f"127.0.0.1:{free_port()}", "wsgi:app"], cwd=ROOT, env=env,
+        [GUNICORN, "-c", CONF, "--bind", f"127.0.0.1:{free_port()}", "wsgi:app"], cwd=ROOT, env=env,
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 1

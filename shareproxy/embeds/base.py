@@ -281,7 +281,6 @@ class Provider:
 
 # --- helpers for read functions
 
-_TAGS = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
 

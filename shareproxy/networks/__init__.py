@@ -12,6 +12,7 @@ from . import (
     copy,
     diaspora,
     facebook,
+    fediverse,
     flipboard,
     hackernews,
     info,
@@ -41,7 +42,7 @@ from .base import Network
 
 _MODULES = (
     facebook, twitter, linkedin, xing, reddit, pinterest, whatsapp, telegram, threema,
-    mastodon, bluesky, threads, tumblr, vk, odnoklassniki, flipboard, buffer, diaspora,
+    mastodon, fediverse, bluesky, threads, tumblr, vk, odnoklassniki, flipboard, buffer, diaspora,
     hackernews, lobsters, weibo, line, teams, sms, mail, print, copy, share, info,
 )  # fmt: skip
 

@@ -11,6 +11,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 
+def check_every(most: int) -> int:
+    """Page writes of one process between two checks of a bound of ``most`` pages: the
+    bound is passed by at most ~1 % per process between checks (256 writes at most)."""
+    return max(1, min(256, most // 128))
+
+
 class StoreError(Exception):
     """The store did not answer (locked, down, timed out)."""
 
@@ -127,7 +133,8 @@ class Store(Protocol):
         """Forget the pages beyond ``most`` with the fewest counted shares (then the least
         recently used), with their counts and share counters; return how many went.
 
-        A store made with ``max_pages`` calls this itself every few hundred page writes.
+        A store made with ``max_pages`` calls this itself every ``check_every(max_pages)``
+        page writes of its process.
         """
         ...
 

@@ -10,12 +10,11 @@ from typing import Any
 
 import redis
 
-from .base import Entry, StoreError
+from .base import Entry, StoreError, check_every
 
 log = logging.getLogger(__name__)
 
 PREFIX = "shareproxy:"
-CHECK_EVERY = 256  # page writes per process between two checks of the page bound
 SOCKET_TIMEOUT = 0.5  # seconds; a slow Redis must not hold a request past its deadline
 
 _RELEASE = """
@@ -211,7 +210,7 @@ class RedisStore:
 
     def _wrote_page(self, now: float) -> None:
         self._page_writes += 1
-        if self.max_pages and self._page_writes >= CHECK_EVERY:
+        if self.max_pages and self._page_writes >= check_every(self.max_pages):
             self._page_writes = 0
             self.bound_pages(self.max_pages, now)
 

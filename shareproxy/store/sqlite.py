@@ -9,8 +9,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from .base import Entry, StoreError
+from .base import Entry, StoreError, check_every
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,10 @@ CREATE TABLE IF NOT EXISTS stats (
 ) WITHOUT ROWID;
 """
 
-CHECK_EVERY = 256  # page writes per process between two checks of the page bound
 CLEAN_EVERY = 600.0  # seconds between sweeps of expired dedup keys, values and stats
 
 BUSY_TIMEOUT = 2.0  # seconds a statement waits for another writer
+WAL_LIMIT = 4 * 1_048_576  # bytes the WAL file keeps after a checkpoint
 
 
 def create_private(path: str) -> None:
@@ -124,6 +125,9 @@ class SQLiteStore:
             # deleted rows (expired salts and de-duplication keys) are overwritten, not left
             # in free pages of the file
             conn.execute("PRAGMA secure_delete=ON")
+            # the WAL file shrinks back to this after each checkpoint instead of keeping the
+            # size of the busiest moment (a flood of writes would leave it at tens of MB)
+            conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
             self._local.conn = conn
         return conn
 
@@ -149,13 +153,16 @@ class SQLiteStore:
         finally:
             conn.close()
 
-    def get_entries(self, url: str, networks: list[str]) -> dict[str, Entry]:
+    def _per_network(self, select: str, url: str, networks: list[str]) -> list[Any]:
+        """The rows ``select`` (``SELECT … FROM …``) finds for ``url`` and ``networks``."""
         marks = ",".join("?" * len(networks))
         with self._db() as db:
-            rows = db.execute(
-                f"SELECT network, entry FROM counts WHERE url = ? AND network IN ({marks})",
-                (url, *networks),
+            return db.execute(
+                f"{select} WHERE url = ? AND network IN ({marks})", (url, *networks)
             ).fetchall()
+
+    def get_entries(self, url: str, networks: list[str]) -> dict[str, Entry]:
+        rows = self._per_network("SELECT network, entry FROM counts", url, networks)
         return Entry.unpack_all(rows)
 
     def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None:
@@ -187,7 +194,7 @@ class SQLiteStore:
 
     def _wrote_page(self, now: float) -> None:
         self._page_writes += 1
-        if self.max_pages and self._page_writes >= CHECK_EVERY:
+        if self.max_pages and self._page_writes >= check_every(self.max_pages):
             self._page_writes = 0
             self.bound_pages(self.max_pages, now)
 
@@ -364,12 +371,7 @@ class SQLiteStore:
     def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]:
         if not networks:
             return {}
-        marks = ",".join("?" * len(networks))
-        with self._db() as db:
-            rows = db.execute(
-                f"SELECT network, n FROM clicks WHERE url = ? AND network IN ({marks})",
-                (url, *networks),
-            ).fetchall()
+        rows = self._per_network("SELECT network, n FROM clicks", url, networks)
         return {network: int(n) for network, n in rows}
 
     def top_clicks(self, network: str, limit: int, offset: int = 0) -> list[tuple[str, int]]:

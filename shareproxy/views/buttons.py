@@ -8,6 +8,7 @@ adds the origins of that network's widget.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -61,7 +62,18 @@ def share_path(name: str, opts: Options) -> str:
         query["title"] = opts.title
     if opts.media and name == "pinterest":
         query["media"] = opts.media
+    if opts.via and name == "twitter":
+        query["via"] = opts.via
     return f"/share/{name}?{urlencode(query)}"
+
+
+def mail_link(opts: Options) -> str:
+    """The mail button's target: the visitor's mail program (to the address ``mail``
+    names, if any), or the page ``mail`` names (a contact form), as Shariff does."""
+    link = NETWORKS["mail"].share_link(opts.url, opts.title)
+    if opts.mail.startswith("mailto:"):
+        return opts.mail + link.removeprefix("mailto:")
+    return opts.mail or link
 
 
 def widget_markup(name: str, opts: Options) -> Markup:
@@ -93,7 +105,7 @@ def buttons_for(opts: Options, _: Callable[[str], str], *, absolute: str = "") -
             b.label = b.aria = _("Share")
         elif name == "mail":
             b.label, b.aria = _("Mail"), _("Send by e-mail")
-            b.href = net.share_link(opts.url, opts.title)
+            b.href = mail_link(opts)
         elif net.kind == "fediverse":
             b.kind, b.href = "mastodon", absolute + share_path(name, opts)
             b.extra = opts.title and f"{net.fit_title(opts.url, opts.title)} {opts.url}"
@@ -117,20 +129,23 @@ def buttons_for(opts: Options, _: Callable[[str], str], *, absolute: str = "") -
     return out
 
 
+COUNTED = ("link", "twoclick", "mastodon")  # the kinds of button that show a count
+
+
 def add_counts(opts: Options, buttons: list[Button]) -> list[str]:
-    """Fill fresh cached counts in; return the networks the browser should ask for."""
+    """Put in the counts known now, as /api/counts answers them (click counts included);
+    return the networks the browser should ask /api/counts for."""
     if opts.counts != "on" or opts.style == "icon":
         return []
-    svc = services()
-    enabled = set(svc.enabled_counts())
-    wanted = [b.name for b in buttons if b.name in enabled and b.kind in ("link", "twoclick")]
+    counts = services().counts
+    wanted = [b.name for b in buttons if b.kind in COUNTED and counts.countable(b.name)]
     if not wanted:
         return []
-    fresh = svc.cache.fresh(opts.url, wanted)
+    found, pending = counts.at_once(opts.url, wanted)
     for b in buttons:
-        if b.name in fresh:
-            b.count = i18n.format_count(fresh[b.name])
-    return [n for n in wanted if n not in fresh]
+        if b.name in found:
+            b.count = i18n.format_count(found[b.name])
+    return pending
 
 
 # --- headers
@@ -157,9 +172,35 @@ def page_context(opts: Options) -> dict[str, object]:
 # --- routes
 
 
+def notices_json(opts: Options) -> str:
+    """The notices of a lenient read, for the loader to print (an attribute's value)."""
+    return json.dumps([{"level": n.level, "text": n.text} for n in opts.notices])
+
+
+def unavailable(opts: Options) -> Response:
+    """The page for a URL that cannot have buttons: a quiet, translated line instead of an
+    error (the loader folds the frame away and tells the site owner why in the console).
+    Any site may frame it, so the reason reaches a loader on a host not served."""
+    opts.notices.append(params.Notice("warn", f"no buttons: {opts.refused}"))
+    html = render_template(
+        "buttons/unavailable.html",
+        notices=notices_json(opts),
+        css=assets.url("buttons.css"),
+        js=assets.url("buttons.js"),
+        **page_context(opts),
+    )
+    status = 403 if opts.refused_host else 400
+    resp = Response(html, status=status, mimetype="text/html")
+    headers.embeddable(resp)
+    csp = headers.buttons_csp([], services().settings.allowed_domains, anywhere=True)
+    return headers.page(resp, csp, max_age=60, vary_language=not params.lang_given())
+
+
 @bp.get("/buttons")
 def buttons_page() -> Response:
-    opts = params.options()
+    opts = params.options(lenient=True)
+    if opts.refused:
+        return unavailable(opts)
     ctx = page_context(opts)
     buttons = buttons_for(opts, i18n.translator(opts.lang).gettext)
     fetch = add_counts(opts, buttons)
@@ -169,6 +210,7 @@ def buttons_page() -> Response:
         fetch=",".join(fetch),
         css=assets.url("buttons.css"),
         js=assets.url("buttons.js"),
+        notices=notices_json(opts) if opts.notices else "",
         **ctx,
     )
     resp = Response(html, mimetype="text/html")

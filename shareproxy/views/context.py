@@ -16,3 +16,8 @@ def services() -> Services:
 
 def settings() -> Settings:
     return services().settings
+
+
+def secret_key() -> str:
+    """The key the app signs its session cookies with (admin throttling keys on it too)."""
+    return str(current_app.secret_key)

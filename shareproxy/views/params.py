@@ -3,11 +3,21 @@
 Each function reads one parameter of the current request and returns it validated, or
 raises :class:`ApiError` with a one-line reason that names the parameter and never repeats
 what was sent (beyond a plain network name). A parameter given twice is refused.
+
+Machine-facing endpoints (counts, badges, share) are strict: a bad value is a 4xx. The
+page a visitor sees in a site's iframe is read leniently (:func:`options` with
+``lenient=True``): what is unknown or wrong is skipped or replaced by its default, each
+time with a :class:`Notice` for the site owner (the loader prints them in the browser's
+console), and a page URL that cannot have buttons makes the page say so quietly instead of
+answering an error. Shariff's values are understood too (``theme=standard``, ``networks``
+as a JSON array).
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -17,6 +27,7 @@ from flask import request
 from .. import i18n, wordpress
 from ..errors import ApiError
 from ..networks import NETWORKS
+from ..refusals import REFUSED
 from ..urls import MAX_URL_LENGTH, BadURL, host_allowed, normalise, origin_allowed
 from ..urls import page_url as check_page_url
 from .context import settings
@@ -79,8 +90,19 @@ def _page_url(raw: str) -> str:
     else:
         found = _checked_url(raw, config.allowed_domains, config.tracking_params)
     if isinstance(found, BadURL):
-        raise ApiError(str(found), found.status)
+        if found.host:
+            REFUSED.refused(found.host)
+        raise PageRefused(str(found), found.status, found.host)
     return found
+
+
+class PageRefused(ApiError):
+    """The page URL cannot have buttons: malformed (400) or on a host not served (403,
+    ``host`` names it)."""
+
+    def __init__(self, message: str, status: int, host: str = ""):
+        super().__init__(message, status)
+        self.host = host
 
 
 # --- the Shariff Wrapper plugin's request
@@ -105,22 +127,50 @@ def plugin_request() -> tuple[str, wordpress.Services] | None:
 # --- networks
 
 
-def network_names(raw: str | None, default: list[str]) -> list[str]:
-    """Names from ``networks=a,b`` (order kept, duplicates dropped), or ``default``."""
+def _split_names(raw: str) -> list[str]:
+    """``a,b`` or, as Shariff's ``data-services`` writes it, ``["a","b"]``."""
+    text = raw.strip()
+    if text.startswith("["):
+        try:
+            found = json.loads(text)
+        except ValueError:
+            found = None
+        if isinstance(found, list):
+            return [n if isinstance(n, str) else "" for n in found[: MAX_NETWORKS + 1]]
+        text = text.strip("[]")
+    return [p.strip().strip("'\"") for p in text.split(",")[: MAX_NETWORKS + 1]]
+
+
+def _shown(name: str) -> str:
+    """A network name as a reason may repeat it: only a plain name is."""
+    return f" '{name}'" if _NAME.match(name) else ""
+
+
+def network_names(
+    raw: str | None, default: list[str], skipped: list[str] | None = None
+) -> list[str]:
+    """Names from ``networks=a,b`` or ``networks=["a","b"]`` (order kept, duplicates
+    dropped), or ``default``. An unknown name is refused, or, given a ``skipped`` list,
+    left out and put there (as :func:`_shown` shows it)."""
     if raw is None or not raw.strip():
         return default
     names: list[str] = []
-    for part in raw.split(",")[: MAX_NETWORKS + 1]:
+    for part in _split_names(raw):
         name = part.strip().lower()
         if not name:
             continue
         if name not in NETWORKS:
-            shown = f" '{name}'" if _NAME.match(name) else ""
-            raise ApiError(f"unknown network{shown} in 'networks'")
+            if skipped is None:
+                raise ApiError(f"unknown network{_shown(name)} in 'networks'")
+            skipped.append(_shown(name).strip() or "(not a network name)")
+            continue
         if name not in names:
             names.append(name)
     if len(names) > MAX_NETWORKS:
-        raise ApiError("too many networks")
+        if skipped is None:
+            raise ApiError("too many networks")
+        skipped.append(f"(all after the first {MAX_NETWORKS})")
+        del names[MAX_NETWORKS:]
     return names
 
 
@@ -145,7 +195,11 @@ def lang(unknown: str = "refuse") -> str:
     links): the browser's languages, never an error; ``"english"`` (badges, one image for
     every visitor): English, and a 400 only for what is no language tag at all.
     """
-    raw = single("lang")
+    return lang_of(single("lang"), unknown)
+
+
+def lang_of(raw: str | None, unknown: str = "refuse") -> str:
+    """:func:`lang` for a value already read."""
     if raw is not None:
         raw = raw.strip()
     tag = raw is not None and len(raw) <= MAX_LANG and bool(_LANG_TAG.match(raw))
@@ -173,7 +227,11 @@ def lang_given() -> bool:
 
 def title() -> str:
     """``title``: at most 500 characters, control characters and runs of spaces folded."""
-    raw = single("title") or ""
+    return title_of(single("title"))
+
+
+def title_of(raw: str | None) -> str:
+    raw = raw or ""
     if len(raw) > MAX_TITLE:
         raise ApiError(f"'title' is longer than {MAX_TITLE} characters")
     return " ".join(_CONTROL.sub(" ", raw).split())
@@ -181,7 +239,10 @@ def title() -> str:
 
 def choice(name: str, accepted: tuple[str, ...]) -> str:
     """One of ``accepted`` (case-insensitive); the first when the parameter is absent."""
-    raw = single(name)
+    return choice_of(name, single(name), accepted)
+
+
+def choice_of(name: str, raw: str | None, accepted: tuple[str, ...]) -> str:
     if raw is None or not raw.strip():
         return accepted[0]
     value = raw.strip().lower()
@@ -192,7 +253,10 @@ def choice(name: str, accepted: tuple[str, ...]) -> str:
 
 def web_url(name: str) -> str:
     """An optional absolute http(s) URL parameter (``info``, ``media``), as given."""
-    raw = single(name)
+    return web_url_of(name, single(name))
+
+
+def web_url_of(name: str, raw: str | None) -> str:
     if raw is None or not raw.strip():
         return ""
     try:
@@ -204,7 +268,10 @@ def web_url(name: str) -> str:
 
 def origin() -> str:
     """``origin``: the scheme://host[:port] of the embedding site, an allowed one."""
-    raw = single("origin")
+    return origin_of(single("origin"))
+
+
+def origin_of(raw: str | None) -> str:
     if raw is None or not raw:
         return ""
     if not origin_allowed(raw, settings().allowed_domains):
@@ -216,7 +283,10 @@ def activate(mode: str, names: list[str]) -> list[str]:
     """``activate``: widgets to load at once in two-click mode, among ``names``. Names that
     do not apply (share mode, a network not shown or without a widget) are ignored: the
     page still renders."""
-    raw = single("activate")
+    return activate_of(single("activate"), mode, names)
+
+
+def activate_of(raw: str | None, mode: str, names: list[str]) -> list[str]:
     if raw is None or not raw.strip() or mode != "twoclick":
         return []
     widgets = [n for n in names if NETWORKS[n].widget is not None]
@@ -258,7 +328,54 @@ def public_base() -> str:
     return f"{scheme}://{shown}" + (f":{port}" if port else "")
 
 
+# --- X's via, Shariff's mail address
+
+
+def via_of(raw: str | None) -> str:
+    """``via``: the X account a post names (``via @name``), as Shariff's
+    ``data-twitter-via``: 1 to 15 letters, digits or ``_``, with or without ``@``."""
+    value = (raw or "").strip().removeprefix("@")
+    if not value:
+        return ""
+    if not _HANDLE.match(value):
+        raise ApiError("'via' must be an X account name: 1 to 15 letters, digits or _")
+    return value
+
+
+def mail_of(raw: str | None) -> str:
+    """``mail``: where the mail button leads, as Shariff's ``data-mail-url``: ``mailto:``
+    (the default: the visitor's mail program), ``mailto:`` with one address, or an http(s)
+    page (a contact form). Returned as given, checked."""
+    value = (raw or "").strip()
+    if not value or value.lower() == "mailto:":
+        return ""
+    if value[:7].lower() == "mailto:":
+        if not _ADDRESS.match(value[7:]):
+            raise ApiError("'mail' must be mailto:, mailto:<one address> or an http(s) URL")
+        return "mailto:" + value[7:]
+    try:
+        return web_url_of("mail", value)
+    except ApiError:
+        raise ApiError("'mail' must be mailto:, mailto:<one address> or an http(s) URL") from None
+
+
+_HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
+_ADDRESS = re.compile(
+    r"^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9.-]{1,189}\.[A-Za-z]{2,63}$"
+)
+
+
 # --- a button page's parameters, together
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a lenient read skipped (``warn``) or read differently (``info``): one line
+    for the site owner, printed by the loader in the browser's console. Never more of
+    the request than a plain network name, a choice's value or a host."""
+
+    level: str  # "info" or "warn"
+    text: str
 
 
 @dataclass
@@ -275,17 +392,134 @@ class Options:
     info: str = ""
     origin: str = ""
     media: str = ""
+    via: str = ""
+    mail: str = ""
     activate: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    # why this page cannot have buttons (lenient read): the reason, and the host refused
+    refused: str = ""
+    refused_host: str = ""
 
 
-def options() -> Options:
-    """Every parameter of a button page, validated (ApiError names the bad one)."""
-    opts = Options(url=page_url(), title=title(), networks=networks(DEFAULT_NETWORKS))
-    opts.lang = lang()
+# Shariff's values where ours differ: (parameter, Shariff's value) -> ours
+SHARIFF_VALUES = {("theme", "standard"): "color"}
+# parameters a page reads, besides url, networks and activate
+PAGE_PARAMS = ("title", "lang", *CHOICES, "info", "media", "origin", "via", "mail")
+
+
+def options(lenient: bool = False) -> Options:
+    """Every parameter of a button page, validated: ApiError names the bad one, or, with
+    ``lenient``, the page is made anyway (:class:`Notice` for each value left out or
+    read differently; ``refused`` set when the page URL cannot have buttons)."""
+    if not lenient:
+        opts = Options(url=page_url(), title=title(), networks=networks(DEFAULT_NETWORKS))
+        opts.lang = lang()
+        for name, accepted in CHOICES.items():
+            setattr(opts, name, choice(name, accepted))
+        opts.info = web_url("info")
+        opts.media = web_url("media")
+        opts.via = via_of(single("via"))
+        opts.mail = mail_of(single("mail"))
+        opts.origin = origin()
+        opts.activate = activate(opts.mode, opts.networks)
+        return opts
+    return _lenient_options()
+
+
+def _first(name: str, notices: list[Notice]) -> str | None:
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        notices.append(Notice("warn", f"'{name}' was given {len(values)} times: the first is used"))
+    return values[0] if values else None
+
+
+def _lenient_options() -> Options:
+    notices: list[Notice] = []
+    raw = {name: _first(name, notices) for name in ("url", "networks", "activate", *PAGE_PARAMS)}
+    opts = Options(url="", notices=notices)
+
+    def read(parse: Callable[..., str], *args: object, fallback: str, note: str) -> str:
+        try:
+            return parse(*args)
+        except ApiError as exc:
+            notices.append(Notice("warn", f"{exc.message}: {note}"))
+            return fallback
+
+    try:
+        opts.lang = lang_of(raw["lang"])
+    except ApiError as exc:
+        opts.lang = lang_of(None)
+        notices.append(Notice("warn", f"{exc.message}: the visitor's language is used"))
     for name, accepted in CHOICES.items():
-        setattr(opts, name, choice(name, accepted))
-    opts.info = web_url("info")
-    opts.media = web_url("media")
-    opts.origin = origin()
-    opts.activate = activate(opts.mode, opts.networks)
+        value = (raw[name] or "").strip()
+        ours = SHARIFF_VALUES.get((name, value.lower()))
+        if ours is not None:
+            text = f"{name}={value} (Shariff's name) is read as {name}={ours}"
+            notices.append(Notice("info", text))
+            value = ours
+        default = accepted[0]
+        found = read(choice_of, name, value, accepted, fallback=default, note=f"{default} is used")
+        setattr(opts, name, found)
+    title_raw = raw["title"] or ""
+    if len(title_raw) > MAX_TITLE:
+        notices.append(Notice("warn", f"'title' is longer than {MAX_TITLE} characters: cut"))
+        title_raw = title_raw[:MAX_TITLE]
+    opts.title = title_of(title_raw)
+    opts.info = read(web_url_of, "info", raw["info"], fallback="", note="left out")
+    opts.media = read(web_url_of, "media", raw["media"], fallback="", note="left out")
+    opts.via = read(via_of, raw["via"], fallback="", note="left out")
+    opts.mail = read(mail_of, raw["mail"], fallback="", note="mailto: is used")
+
+    skipped: list[str] = []
+    opts.networks = network_names(raw["networks"], list(DEFAULT_NETWORKS), skipped)
+    for name in skipped:
+        notices.append(Notice("warn", f"unknown network {name} in 'networks': skipped"))
+    if not opts.networks:
+        opts.networks = list(DEFAULT_NETWORKS)
+        notices.append(Notice("warn", "no known network in 'networks': the default ones are shown"))
+    opts.activate = activate_of(raw["activate"], opts.mode, opts.networks)
+
+    # The embedding page and the page shared: without both, no buttons.
+    try:
+        opts.origin = origin_of(raw["origin"])
+    except ApiError:
+        host = _origin_host(raw["origin"] or "")
+        if host:
+            opts.refused_host = host
+            opts.refused = (
+                f"this page's host {host} is not in SHAREPROXY_ALLOWED_DOMAINS of this "
+                "shareproxy: add it there"
+            )
+            REFUSED.refused(host)
+        else:
+            notices.append(Notice("warn", "'origin' is not a scheme://host[:port]: left out"))
+    try:
+        opts.url = _page_url(raw["url"] or "")
+    except PageRefused as exc:
+        if opts.refused:
+            pass
+        elif exc.host:
+            opts.refused_host = exc.host
+            opts.refused = (
+                f"the shared page's host {exc.host} (url, data-url or the canonical link) is "
+                "not in SHAREPROXY_ALLOWED_DOMAINS of this shareproxy: add it there, or give "
+                "data-url the page's public address"
+            )
+        else:
+            opts.refused = exc.message
     return opts
+
+
+def _origin_host(raw: str) -> str:
+    """The host of a well-formed ``origin`` (the allowlist refused it), else ""."""
+    if len(raw) > 300:
+        return ""
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises for a malformed port
+        url = normalise(f"{parts.scheme}://{parts.netloc}/")
+    except (ValueError, BadURL):
+        return ""
+    if parts.path or parts.query or parts.fragment or parts.username:
+        return ""
+    return urlsplit(url).hostname or ""

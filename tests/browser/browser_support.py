@@ -4,6 +4,7 @@ Chromium resolves no name itself. ``--host-resolver-rules`` sends
 
 - ``share.test`` to shareproxy (a real werkzeug server in a thread, HTTP),
 - ``site.test`` to an embedding site whose pages each test writes (HTTP, another port),
+  and ``staging.test`` to the same server (a site on a host shareproxy does not serve),
 - every other host name (x.com, connect.facebook.net, platform.x.com, a Mastodon server …)
   to one local HTTPS server with a throw-away self-signed certificate, which plays all
   the networks: their share dialogs (a small HTML page) and their widget scripts (a few
@@ -33,6 +34,8 @@ from werkzeug.wrappers import Request, Response
 
 SHARE_HOST = "share.test"
 SITE_HOST = "site.test"
+# another name for the embedding site's server, on no host shareproxy serves (a staging copy)
+STAGING_HOST = "staging.test"
 CHROMIUM = os.environ.get("SHAREPROXY_TEST_CHROMIUM", "/usr/bin/chromium")
 BROWSER_OWN = (".google.com", ".googleapis.com", ".gstatic.com")
 HERE = Path(__file__).resolve().parent
@@ -212,6 +215,7 @@ def host_rules(fake_port: int) -> str:
         [
             f"MAP {SHARE_HOST} 127.0.0.1",
             f"MAP {SITE_HOST} 127.0.0.1",
+            f"MAP {STAGING_HOST} 127.0.0.1",
             f"MAP * 127.0.0.1:{fake_port}",
             "EXCLUDE 127.0.0.1",
             "EXCLUDE localhost",

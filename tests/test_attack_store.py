@@ -1,0 +1,147 @@
+"""The store attacked through a real gunicorn (shipped configuration, two workers, SQLite,
+the fake networks): shares of thousands of unique 2 KB URLs from as many client networks,
+and thousands of unique URLs in /api/counts. The store keeps at most
+SHAREPROXY_STORE_MAX_PAGES pages, and the pages shared most are the ones kept."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from attack_support import Server
+from fakes import CREDENTIALS, FakeNetworks
+
+from shareproxy.networks import COUNT_NETWORKS
+from shareproxy.store.base import check_every
+
+pytestmark = pytest.mark.faults
+
+BOUND = 400  # SHAREPROXY_STORE_MAX_PAGES of the server below
+WORKERS = 2
+SLACK = WORKERS * check_every(BOUND)  # each worker may pass it by this much between checks
+LONG = "https://example.org/" + "p" * 2000  # a 2 KB page URL, made unique per request
+# What a page of such a URL may take in the file (README: with counts on every network,
+# each copy of the URL in a table or index overflows into pages of its own), and the WAL.
+PAGE_BYTES = 80 * 1024
+WAL_BYTES = 4 * 1_048_576 + 1_048_576
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeNetworks]:
+    server = FakeNetworks()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: Any, fake: FakeNetworks) -> Iterator[Server]:
+    settings = {f"SHAREPROXY_API_BASE_{n.upper()}": fake.base for n in COUNT_NETWORKS}
+    settings.update({f"SHAREPROXY_{k}": v for k, v in CREDENTIALS.items()})
+    found = Server(
+        tmp_path_factory.mktemp("attack-store"),
+        workers=WORKERS,
+        SHAREPROXY_TRUSTED_PROXIES="1",  # X-Forwarded-For: a new client network each share
+        SHAREPROXY_STORE_MAX_PAGES=str(BOUND),
+        SHAREPROXY_REQUEST_DEADLINE="10",
+        **settings,
+    )
+    yield found
+    found.stop()
+
+
+def db(server: Server) -> Path:
+    return server.log_path.parent / "attack.db"
+
+
+def query(server: Server, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(db(server))
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def pages(server: Server) -> int:
+    return int(query(server, "SELECT count(DISTINCT url) FROM pages")[0][0])
+
+
+def stored_urls(server: Server) -> int:
+    """Pages with anything stored: counts or share counters (not only the pages table)."""
+    rows = query(
+        server, "SELECT count(*) FROM (SELECT url FROM counts UNION SELECT url FROM clicks)"
+    )
+    return int(rows[0][0])
+
+
+def file_bytes(server: Server) -> int:
+    return sum(
+        os.path.getsize(p)
+        for p in (db(server), Path(f"{db(server)}-wal"))
+        if os.path.exists(p)
+    )  # fmt: skip
+
+
+def share(server: Server, url: str, client: str, network: str = "twitter") -> int:
+    resp = requests.get(
+        f"{server.base}/share/{network}",
+        params={"url": url},
+        headers={"X-Forwarded-For": client},
+        allow_redirects=False,
+        timeout=30,
+    )
+    return resp.status_code
+
+
+def client_network(i: int) -> str:
+    """The i-th of many client networks: one IPv6 /48 each."""
+    return f"2001:db8:{i // 65536:x}{i % 65536:04x}::1" if i >= 65536 else f"2001:db8:{i:x}::1"
+
+
+@pytest.mark.timeout(300)
+def test_floods_of_unique_urls_stay_within_the_bound_and_keep_the_most_shared(
+    server: Server, fake: FakeNetworks
+) -> None:
+    # Pages people really share: page k shared by k + 2 client networks.
+    popular = [f"https://example.org/popular/{k}" for k in range(10)]
+    for k, url in enumerate(popular):
+        for j in range(k + 2):
+            assert share(server, url, f"198.{51 + j}.{k}.1", "linkedin") == 302
+    with ThreadPoolExecutor(16) as pool:
+        # 2 000 shares of unique 2 KB URLs, each from a new client network
+        shared = Counter(
+            pool.map(lambda i: share(server, f"{LONG}/{i}", client_network(i)), range(2000))
+        )
+        assert shared == Counter({302: 2000})
+        assert pages(server) <= BOUND + SLACK
+        size_after_shares = file_bytes(server)
+        # 2 000 unique URLs in /api/counts (each one fetched from two fake networks)
+        answers = Counter(
+            pool.map(
+                lambda i: (
+                    requests.get(
+                        f"{server.base}/api/counts",
+                        params={"url": f"{LONG}/counts/{i}", "networks": "buffer,vk"},
+                        timeout=30,
+                    ).status_code
+                ),
+                range(2000),
+            )
+        )
+    assert answers == Counter({200: 2000})
+    assert fake.calls() >= 2000  # they did reach the store, through real upstream calls
+    assert pages(server) <= BOUND + SLACK
+    assert stored_urls(server) <= BOUND + SLACK
+    # The files stop growing once they hold the bound: the space of forgotten pages is
+    # reused, and the WAL shrinks back after each checkpoint.
+    assert file_bytes(server) < size_after_shares * 1.5
+    assert file_bytes(server) < (BOUND + SLACK) * PAGE_BYTES + WAL_BYTES
+    # Every page shared more than once is still there, with every share it had.
+    kept = dict(query(server, "SELECT url, n FROM clicks WHERE network = 'linkedin'"))
+    assert kept == {url: k + 2 for k, url in enumerate(popular)}
