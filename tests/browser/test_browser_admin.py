@@ -11,6 +11,7 @@ every table stacks row by row), and axe checks it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -165,7 +166,8 @@ def test_the_overview_says_which_networks_fail_and_why(browser: Any, console: st
             row.locator("th").inner_text(): row.locator("td.state").inner_text()
             for row in page.locator("table.networks tbody tr").all()
         }
-        assert states["Buffer"] == "failing: timeout, 4 of 4 calls in the last hour"
+        timeouts = r"failing: timeout, (\d) of \1 calls? in the last hour"
+        assert re.fullmatch(timeouts, states["Buffer"]), states["Buffer"]
         assert states["VK"].startswith("circuit open for ")
         assert states["VK"].endswith(" s (rate limited)")
         assert states["Tumblr"] == "some calls fail: http_5xx, 1 of 4 calls in the last hour"
