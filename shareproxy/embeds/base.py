@@ -284,6 +284,20 @@ class Provider:
 _SPACE = re.compile(r"\s+")
 
 
+def oembed_video(ref: Ref, data: dict[str, Any], site: str, **rest: Any) -> Preview:
+    """A video's preview from its oEmbed answer ``data``: title and author from there, the
+    link from ``ref``; ``rest`` (poster, aspect, player, duration) as the provider reads it."""
+    return Preview(
+        kind="video",
+        link=ref.url,
+        site=site,
+        title=text_of(data.get("title")),
+        author=text_of(data.get("author_name")),
+        author_url=https_url(data.get("author_url")),
+        **rest,
+    )
+
+
 def text_of(value: Any, limit: int = MAX_TITLE) -> str:
     """A single-line plain text from a JSON value: strings only, control characters and
     runs of white space collapsed, cut to ``limit`` characters."""
