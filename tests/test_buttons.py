@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from buttons_support import PAGE, get, loaded_resources, networks_in, same_origin, tags
@@ -128,12 +129,28 @@ def test_nothing_third_party_loads_before_a_click(client: Any) -> None:
     assert "url(" not in css and "@import" not in css and "http" not in css
 
 
-def test_mastodon_has_an_inline_instance_form(client: Any) -> None:
-    html = body(get(client, "/buttons", url=PAGE, title="T", networks="mastodon"))
+@pytest.mark.parametrize("network", ["mastodon", "fediverse"])
+def test_a_fediverse_button_opens_a_server_picker_sent_through_shareproxy(
+    client: Any, network: str
+) -> None:
+    html = body(
+        get(client, "/buttons", url=PAGE, title="T", networks=f"facebook,{network},mail",
+            lang="de", theme="dark")
+    )  # fmt: skip
     form = [t for t in tags(html) if t.name == "form"][0]
-    assert form.get("action") == "/share/mastodon"
-    assert form.get("data-text") == "T https://example.org/article?id=7"
+    assert form.get("action") == f"/share/{network}" and form.get("id") == f"spf-{network}"
+    hidden = {t.get("name"): t.get("value") for t in tags(html) if t.get("type") == "hidden"}
+    assert hidden == {"url": PAGE, "title": "T", "lang": "de", "theme": "dark"}
     assert any(t.name == "input" and t.get("name") == "instance" for t in tags(html))
+    button = [t for t in networks_in(html) if t.get("data-network") == network][0]
+    assert button.get("aria-controls") == f"spf-{network}"
+    assert button.get("aria-expanded") == "false"
+    # without script, the button is a link to the picker page in the buttons' language
+    assert button.get("href") == f"/share/{network}?" + urlencode(
+        {"url": PAGE, "title": "T", "lang": "de", "theme": "dark"}
+    )
+    # the picker stands under the row, not inside it
+    assert html.index("</ul>") < html.index("<form")
 
 
 def test_copy_print_share_and_info_are_local_actions(client: Any) -> None:

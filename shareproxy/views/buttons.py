@@ -40,7 +40,7 @@ class Button:
     href: str = ""
     popup: bool = False
     count: str | None = None
-    extra: str = ""  # explanation (two-click), data-text (mastodon), "copied" (copy)
+    extra: str = ""  # explanation (two-click), "copied" (copy)
     widget: Markup | None = None
 
     @property
@@ -64,6 +64,8 @@ def share_path(name: str, opts: Options) -> str:
         query["media"] = opts.media
     if opts.via and name == "twitter":
         query["via"] = opts.via
+    if NETWORKS[name].kind == "fediverse":  # its page speaks the buttons' language and theme
+        query["lang"], query["theme"] = opts.lang, opts.theme
     return f"/share/{name}?{urlencode(query)}"
 
 
@@ -106,10 +108,8 @@ def buttons_for(opts: Options, _: Callable[[str], str], *, absolute: str = "") -
         elif name == "mail":
             b.label, b.aria = _("Mail"), _("Send by e-mail")
             b.href = mail_link(opts)
-        elif net.kind == "fediverse":
+        elif net.kind == "fediverse":  # the server picker, then /share/<name> finds its page
             b.kind, b.href = "mastodon", absolute + share_path(name, opts)
-            b.extra = opts.title and f"{net.fit_title(opts.url, opts.title)} {opts.url}"
-            b.extra = b.extra or opts.url
         elif opts.mode == "twoclick" and net.widget is not None:
             if name in opts.activate:
                 b.kind, b.widget = "widget", widget_markup(name, opts)
