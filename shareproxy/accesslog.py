@@ -30,7 +30,6 @@ from gunicorn.glogging import Logger
 from .privacy import AddressFilter, anonymize_ip
 
 MAX_PATH = 200
-ACCESS_LOG_FORMAT = '%(h)s - - %(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 _UNPRINTABLE = re.compile(r"[\x00-\x20\x7f-\xff\"\\]")
 
 

@@ -31,21 +31,33 @@ def error_kinds(kinds: dict[str, int]) -> str:
 
 
 def network_state(
-    off: str | None, circuit_until: float, hour: dict[str, Any], now: float
+    off: str | None,
+    circuit_until: float,
+    hour: dict[str, Any],
+    now: float,
+    hanging: bool = False,
 ) -> tuple[str, str]:
     """(level, words) of one network: level is ok, idle (no calls in the last hour),
     degraded, failing or off.
 
     ``off``: why its counts are off (settings.counts_off); ``circuit_until``: when its circuit
-    closes; ``hour``: its figures over the last hour (metrics.figures).
+    closes; ``hour``: its figures over the last hour (metrics.figures); ``hanging``: the
+    circuit opened because calls kept timing out (else for a 429).
     """
     if off:
         return "off", f"off: {off}"
     if circuit_until > now:
-        return "failing", f"circuit open for {math.ceil(circuit_until - now)} s (rate limited)"
+        why = "not answering" if hanging else "rate limited"
+        return "failing", f"circuit open for {math.ceil(circuit_until - now)} s ({why})"
     calls = int(hour.get("calls", 0))
     errors = int(hour.get("errors", 0))
     kinds = dict(hour.get("error_kinds") or {})
+    skipped = int(hour.get("over_budget", 0))
+    if skipped and errors < FAILING_SHARE * calls:
+        plural = "es" if skipped != 1 else ""
+        return "degraded", (
+            f"over its upstream budget: {skipped} fetch{plural} skipped in the last hour"
+        )
     if calls and errors:
         what = error_kinds(kinds) if kinds else "errors"
         tally = f"{errors} of {calls} call{'s' if calls != 1 else ''} in the last hour"
@@ -66,7 +78,8 @@ def network_states(
     for name, net in COUNT_NETWORKS.items():
         off = services.off.get(name)
         until = services.circuit.open_until(name)
-        level, words = network_state(off, until, hour.get(name, {}), now)
+        hanging = services.circuit.hanging(name)
+        level, words = network_state(off, until, hour.get(name, {}), now, hanging)
         rows.append(
             {
                 "network": name,

@@ -155,6 +155,15 @@ def _arc(p0: Point, args: list[float], p1: Point) -> Iterator[Point]:
         yield (cos_p * x - sin_p * y + cx, sin_p * x + cos_p * y + cy)
 
 
+def _bezier(p: list[Point], t: float, k: int) -> float:
+    """Coordinate ``k`` (0: x, 1: y) at ``t`` of a cubic (four control points) or
+    quadratic (three) Bézier curve."""
+    u = 1 - t
+    if len(p) == 4:
+        return u**3 * p[0][k] + 3 * u * u * t * p[1][k] + 3 * u * t * t * p[2][k] + t**3 * p[3][k]
+    return u * u * p[0][k] + 2 * u * t * p[1][k] + t * t * p[2][k]
+
+
 def polygons(d: str, steps: int = 12) -> list[list[Point]]:
     """Flatten path data into closed polygons (one per subpath), in viewBox units.
 
@@ -186,35 +195,11 @@ def polygons(d: str, steps: int = 12) -> list[list[Point]]:
         elif up == "V":
             y = a[0] + oy
             cur.append((x, y))
-        elif up == "C":
-            p0 = (x, y)
-            c1 = (a[0] + ox, a[1] + oy)
-            c2 = (a[2] + ox, a[3] + oy)
-            p3 = (a[4] + ox, a[5] + oy)
-            for i in range(1, steps + 1):
-                t = i / steps
-                u = 1 - t
-                cur.append(
-                    (
-                        u**3 * p0[0] + 3 * u * u * t * c1[0] + 3 * u * t * t * c2[0] + t**3 * p3[0],
-                        u**3 * p0[1] + 3 * u * u * t * c1[1] + 3 * u * t * t * c2[1] + t**3 * p3[1],
-                    )
-                )
-            x, y = p3
-        elif up == "Q":
-            p0 = (x, y)
-            c1 = (a[0] + ox, a[1] + oy)
-            p2 = (a[2] + ox, a[3] + oy)
-            for i in range(1, steps + 1):
-                t = i / steps
-                u = 1 - t
-                cur.append(
-                    (
-                        u * u * p0[0] + 2 * u * t * c1[0] + t * t * p2[0],
-                        u * u * p0[1] + 2 * u * t * c1[1] + t * t * p2[1],
-                    )
-                )
-            x, y = p2
+        elif up in "CQ":  # a cubic or quadratic Bézier curve: its control points
+            points = [(x, y)] + [(a[i] + ox, a[i + 1] + oy) for i in range(0, len(a), 2)]
+            ts = [i / steps for i in range(1, steps + 1)]
+            cur.extend((_bezier(points, t, 0), _bezier(points, t, 1)) for t in ts)
+            x, y = points[-1]
         elif up == "A":
             end = (a[5] + ox, a[6] + oy)
             cur.extend(_arc((x, y), a, end))

@@ -418,6 +418,13 @@ BUTTONS_REFUSED = _body(
     "text/html",
 )
 
+SNIPPET_REFUSED = _body(
+    "Only an HTML comment giving the reason (a site includes what it gets: never JSON); "
+    "400: the url is missing or malformed, 403: its host is not in "
+    "SHAREPROXY_ALLOWED_DOMAINS.",
+    "text/html",
+)
+
 PAGE_ERRORS = {
     "400": _error("Bad parameter; one-line reason."),
     "403": _error("The page's host is not on the allowlist."),
@@ -430,6 +437,11 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
     """The buttons (iframe, snippet, script), share links and badges."""
     html = _body("HTML page.", "text/html")
     shareable = [n for n, net in NETWORKS.items() if net.share_url is not None]
+    badge = [  # what both badge formats take, before their own
+        network_path_param(list(NETWORKS)),
+        url_param(allowed, required=False),
+        _choice("theme", "Colour theme (auto: color).", (*THEMES, "auto")),
+    ]
     badge_lang = _param(
         "lang",
         "Language of the label: a language tag; unknown languages fall back to English.",
@@ -484,10 +496,18 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
                 "start with SHAREPROXY_PUBLIC_URL.",
                 "parameters": button_params(allowed, snippet=True),
                 "responses": {
-                    "200": html,
-                    **PAGE_ERRORS,
-                    "421": _error(
-                        "No SHAREPROXY_PUBLIC_URL, and the request's host is not an allowed one."
+                    "200": _body(
+                        "The links, after an HTML comment per value skipped or replaced "
+                        "(<!-- shareproxy: … -->).",
+                        "text/html",
+                    ),
+                    "400": SNIPPET_REFUSED,
+                    "403": SNIPPET_REFUSED,
+                    "414": PAGE_ERRORS["414"],
+                    "421": _body(
+                        "Only a comment: no SHAREPROXY_PUBLIC_URL, and the request's host is "
+                        "not an allowed one.",
+                        "text/html",
                     ),
                 },
             }
@@ -644,12 +664,7 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
             "get": {
                 "operationId": "badgeSvg",
                 "summary": "Share-count badge as SVG.",
-                "parameters": [
-                    network_path_param(list(NETWORKS)),
-                    url_param(allowed, required=False),
-                    _choice("theme", "Colour theme (auto: color).", (*THEMES, "auto")),
-                    badge_lang,
-                ],
+                "parameters": [*badge, badge_lang],
                 "responses": {"200": _body("SVG image.", "image/svg+xml"), **PAGE_ERRORS},
             }
         },
@@ -658,9 +673,7 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
                 "operationId": "badgePng",
                 "summary": "Share-count badge as PNG.",
                 "parameters": [
-                    network_path_param(list(NETWORKS)),
-                    url_param(allowed, required=False),
-                    _choice("theme", "Colour theme (auto: color).", (*THEMES, "auto")),
+                    *badge,
                     _param(
                         "scale",
                         "Pixel density, 1 to 4.",

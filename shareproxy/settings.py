@@ -106,13 +106,20 @@ def _is_ip_literal(host: str) -> bool:
     return True
 
 
-def _base_url(raw: Any) -> str:
-    value = _text(raw).rstrip("/")
-    if not value:
-        return ""
-    if not re.match(r"^https?://[^/?#\s]+$", value):
-        raise ValueError(f"expected scheme://host[:port], got {_show(raw)}")
-    return value
+def _url(pattern: str, expected: str) -> Callable[[Any], str]:
+    """The parser of an optional URL setting: empty, or a URL matching ``pattern`` once a
+    trailing / is dropped."""
+
+    def parse(raw: Any) -> str:
+        value = _text(raw).rstrip("/")
+        if value and not re.match(pattern, value):
+            raise ValueError(f"expected {expected}, got {_show(raw)}")
+        return value
+
+    return parse
+
+
+_base_url = _url(r"^https?://[^/?#\s]+$", "scheme://host[:port]")
 
 
 def _web_url(raw: Any) -> str:
@@ -196,13 +203,10 @@ def _networks(raw: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _public_url(raw: Any) -> str:
-    value = _text(raw).rstrip("/")
-    if not value:
-        return ""
-    if not re.match(r"^https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$", value):
-        raise ValueError(f"expected scheme://host[:port][/path], got {_show(raw)}")
-    return value
+_public_url = _url(
+    r"^https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$",
+    "scheme://host[:port][/path]",
+)
 
 
 def _show(raw: Any) -> str:
@@ -347,8 +351,21 @@ def _base_settings() -> list[Setting]:
             "UPSTREAM_WORKERS",
             "threads",
             16,
-            "Threads per worker process that fetch counts in parallel.",
+            "Threads per worker process that fetch counts in parallel; each worker "
+            "queues at most 8 fetches per thread (refreshes of counts it has first), and "
+            "a page whose fetch finds the queue full gets no count for that network yet.",
             _int(1, 256),
+        ),
+        Setting(
+            "UPSTREAM_BUDGET",
+            "calls/minute",
+            300,
+            "Most calls per minute to each network's count API, shared by every worker "
+            "and instance through the store (`SHAREPROXY_UPSTREAM_BUDGET_<NETWORK>` sets "
+            "one network's). Counts of pages not cached yet may spend 80 % of it, so "
+            "refreshes of cached counts always find some; past it a page gets no count for "
+            "that network (never 0) until the next minute. 0: no budget.",
+            _int(0, 1_000_000),
         ),
         Setting(
             "TRACKING_PARAMS",
@@ -570,6 +587,16 @@ def _network_settings() -> list[Setting]:
         )
         out.append(
             Setting(
+                f"UPSTREAM_BUDGET_{upper}",
+                "calls/minute",
+                None,
+                f"Most calls per minute to the {net.label} count API (default: "
+                "UPSTREAM_BUDGET; 0: no budget).",
+                _int(0, 1_000_000),
+            )
+        )
+        out.append(
+            Setting(
                 f"API_BASE_{upper}",
                 "url",
                 "",
@@ -617,6 +644,11 @@ class Settings:
         """The configured lifetime of a network's counts, never below its floor."""
         own = self._values.get(f"CACHE_TTL_{network.upper()}")
         return clamp_ttl(network, int(own if own is not None else self._values["CACHE_TTL"]))
+
+    def budget_for(self, network: str) -> int:
+        """Calls per minute ``network`` may get (0: no budget)."""
+        own = self._values.get(f"UPSTREAM_BUDGET_{network.upper()}")
+        return int(own if own is not None else self._values["UPSTREAM_BUDGET"])
 
     def embed_ttl(self, provider: str) -> int:
         """How long a provider's previews are fresh (its setting, never below its floor)."""

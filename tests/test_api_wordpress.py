@@ -96,8 +96,10 @@ def test_names_we_count_under_another_name(
     ``print`` (never a count): the answer uses the names the page asked with."""
     app = fake_app(CLICK_COUNTS="fill")
     client = app.test_client()
-    for ua in ("reader-1", "reader-2"):
-        shared = client.get(f"/share/mail?url={rawurlencode(PAGE)}", headers={"User-Agent": ua})
+    for reader in ("198.51.100.1", "203.0.113.1"):  # two readers' networks
+        shared = client.get(
+            f"/share/mail?url={rawurlencode(PAGE)}", environ_base={"REMOTE_ADDR": reader}
+        )
         assert shared.status_code == 302
     resp = plugin(client, services=rawurlencode("mailto|printer|mailform|buffer"))
     assert resp.get_json() == {"mailto": 2, "mailform": 2, "buffer": 7, "total": 9}
@@ -265,9 +267,11 @@ def test_first_party_counts_fill_and_add(
     ):
         app = fake_app(CLICK_COUNTS=mode, STORE=f"sqlite:///{tmp_path / mode}.db")
         client = app.test_client()
-        for ua in ("a", "b", "c"):
-            client.get(f"/share/twitter?url={rawurlencode(PAGE)}", headers={"User-Agent": ua})
-        client.get(f"/share/facebook?url={rawurlencode(PAGE)}", headers={"User-Agent": "a"})
+        for reader in ("198.51.100.1", "203.0.113.1", "192.0.2.1"):  # three readers' networks
+            client.get(
+                f"/share/twitter?url={rawurlencode(PAGE)}", environ_base={"REMOTE_ADDR": reader}
+            )
+        client.get(f"/share/facebook?url={rawurlencode(PAGE)}")
         assert plugin(client, services=services).get_json() == expected, mode
 
 

@@ -161,8 +161,6 @@ def test_machine_endpoints_keep_their_json_refusals(client: Any) -> None:
         ("/share/twitter", {"url": PAGE, "via": "not a handle!"}, 400),
         ("/share/pocket", {"url": PAGE}, 404),
         ("/badge/facebook.svg", {"url": STAGING}, 403),
-        ("/snippet", {"url": PAGE, "networks": "pocket"}, 400),
-        ("/snippet", {"url": STAGING}, 403),
     ]
     for path, query, status in cases:
         resp = get(client, path, **query)

@@ -281,8 +281,21 @@ class Provider:
 
 # --- helpers for read functions
 
-_TAGS = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+
+
+def oembed_video(ref: Ref, data: dict[str, Any], site: str, **rest: Any) -> Preview:
+    """A video's preview from its oEmbed answer ``data``: title and author from there, the
+    link from ``ref``; ``rest`` (poster, aspect, player, duration) as the provider reads it."""
+    return Preview(
+        kind="video",
+        link=ref.url,
+        site=site,
+        title=text_of(data.get("title")),
+        author=text_of(data.get("author_name")),
+        author_url=https_url(data.get("author_url")),
+        **rest,
+    )
 
 
 def text_of(value: Any, limit: int = MAX_TITLE) -> str:

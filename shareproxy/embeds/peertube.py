@@ -24,6 +24,7 @@ from .base import (
     expect_ok,
     https_url,
     json_object,
+    oembed_video,
     text_of,
     whole_seconds,
 )
@@ -112,13 +113,10 @@ def read(ref: Ref, resp: UpstreamResponse) -> Preview:
         query["start"] = ref.param("start")
     origin = f"https://{ref.host}"
     src = f"{origin}{embed_path(ref, data.get('html'))}?{urlencode(query)}"
-    return Preview(
-        kind="video",
-        link=ref.url,
-        site=ref.host,
-        title=title,
-        author=text_of(data.get("author_name")),
-        author_url=https_url(data.get("author_url")),
+    return oembed_video(
+        ref,
+        data,
+        ref.host,
         poster=Picture((thumb,), "poster", crop=aspect) if thumb else None,
         aspect=aspect,
         duration=whole_seconds(data.get("duration")),

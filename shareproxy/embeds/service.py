@@ -57,7 +57,6 @@ log = logging.getLogger(__name__)
 
 GONE_FACTOR = 10  # an item that is gone is asked again after FAILURE_TTL × this
 LOCAL_CARDS = 2000  # previews each worker keeps in memory
-EXTENSIONS = ("avif", "webp", "jpg", "png")
 
 
 class Shared(Protocol):

@@ -20,6 +20,7 @@ from .base import (
     expect_ok,
     https_url,
     json_object,
+    oembed_video,
     text_of,
     whole_seconds,
 )
@@ -94,13 +95,10 @@ def read(ref: Ref, resp: UpstreamResponse) -> Preview:
     if ref.param("h"):
         query["h"] = ref.param("h")
     player = Player(f"{PLAYER}/video/{ref.id}?{urlencode(query)}", (PLAYER,), aspect=aspect)
-    return Preview(
-        kind="video",
-        link=ref.url,
-        site="Vimeo",
-        title=title,
-        author=text_of(data.get("author_name")),
-        author_url=https_url(data.get("author_url")),
+    return oembed_video(
+        ref,
+        data,
+        "Vimeo",
         poster=poster,
         aspect=aspect,
         duration=whole_seconds(data.get("duration")),

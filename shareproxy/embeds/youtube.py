@@ -16,8 +16,8 @@ from .base import (
     UpstreamRequest,
     UpstreamResponse,
     expect_ok,
-    https_url,
     json_object,
+    oembed_video,
     text_of,
 )
 
@@ -105,13 +105,10 @@ def read(ref: Ref, resp: UpstreamResponse) -> Preview:
     if ref.param("start"):
         query["start"] = ref.param("start")
     player = Player(f"{PLAYER}/embed/{ref.id}?{urlencode(query)}", (PLAYER,), aspect=aspect)
-    return Preview(
-        kind="video",
-        link=ref.url,
-        site="YouTube",
-        title=title,
-        author=text_of(data.get("author_name")),
-        author_url=https_url(data.get("author_url")),
+    return oembed_video(
+        ref,
+        data,
+        "YouTube",
         poster=poster,
         aspect=aspect,
         player=player,

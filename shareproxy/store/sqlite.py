@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from .base import Entry, StoreError, check_every
 
@@ -152,13 +153,16 @@ class SQLiteStore:
         finally:
             conn.close()
 
-    def get_entries(self, url: str, networks: list[str]) -> dict[str, Entry]:
+    def _per_network(self, select: str, url: str, networks: list[str]) -> list[Any]:
+        """The rows ``select`` (``SELECT … FROM …``) finds for ``url`` and ``networks``."""
         marks = ",".join("?" * len(networks))
         with self._db() as db:
-            rows = db.execute(
-                f"SELECT network, entry FROM counts WHERE url = ? AND network IN ({marks})",
-                (url, *networks),
+            return db.execute(
+                f"{select} WHERE url = ? AND network IN ({marks})", (url, *networks)
             ).fetchall()
+
+    def get_entries(self, url: str, networks: list[str]) -> dict[str, Entry]:
+        rows = self._per_network("SELECT network, entry FROM counts", url, networks)
         return Entry.unpack_all(rows)
 
     def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None:
@@ -367,12 +371,7 @@ class SQLiteStore:
     def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]:
         if not networks:
             return {}
-        marks = ",".join("?" * len(networks))
-        with self._db() as db:
-            rows = db.execute(
-                f"SELECT network, n FROM clicks WHERE url = ? AND network IN ({marks})",
-                (url, *networks),
-            ).fetchall()
+        rows = self._per_network("SELECT network, n FROM clicks", url, networks)
         return {network: int(n) for network, n in rows}
 
     def top_clicks(self, network: str, limit: int, offset: int = 0) -> list[tuple[str, int]]:

@@ -169,4 +169,5 @@ class FediPage:
         resp = Response(html, status=status, mimetype="text/html")
         resp.headers["Content-Security-Policy"] = headers.FEDIVERSE_CSP
         resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Permissions-Policy"] = headers.permissions_policy("clipboard-write")
         return headers.no_store(resp)

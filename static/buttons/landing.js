@@ -27,6 +27,22 @@
     });
     fit(frame);
   }
+  // The height a horizontal row needs on a 375 px phone (343 px of content): the preview's
+  // buttons, wrapped as flex-wrap does, so a snippet copied on a wide screen holds there.
+  var PHONE = 343, GAP = 6, PAD = 8;
+  function phoneHeight(frame) {
+    var doc;
+    try { doc = frame.contentDocument; } catch (e) { return 0; }
+    var list = doc && doc.querySelector(".sp-buttons");
+    if (!list || list.classList.contains("sp-vertical")) return 0;
+    var x = 0, rows = 0, tall = 0;
+    list.querySelectorAll(":scope > li:not([hidden])").forEach(function (li) {
+      var r = li.getBoundingClientRect(), w = Math.min(r.width, PHONE - PAD);
+      if (!rows || x + GAP + w > PHONE - PAD) { rows++; x = w; } else x += GAP + w;
+      tall = Math.max(tall, r.height);
+    });
+    return rows ? Math.ceil(PAD + rows * tall + (rows - 1) * GAP) : 0;
+  }
   d.querySelectorAll("iframe[data-fit]").forEach(watch);
   window.addEventListener("resize", function () { d.querySelectorAll("iframe[data-fit]").forEach(fit); });
 
@@ -136,10 +152,13 @@
     }
 
     set("snippet-script", '<div data-shareproxy' + data + '></div>\n<script src="' + base + '/embed.js" async></script>');
-    var allow = nets.indexOf("share") >= 0 ? "clipboard-write; web-share" : "clipboard-write";
-    var height = Math.max(40, parseInt(preview.style.height, 10) || 44);
-    set("snippet-iframe", '<iframe src="' + esc(base + "/buttons?" + q.toString()) + '"\n        title="Share this page" loading="lazy" allow="' + allow +
-      '"\n        style="border:0;width:100%;height:' + height + 'px"></iframe>');
+    // Only clipboard-write: web-share is unknown to some browsers (Chromium on desktop
+    // Linux logs "Unrecognized feature"), so the Web Share button is the loader's, which
+    // asks for it where it is known.
+    d.getElementById("iframe-share-note").hidden = nets.indexOf("share") < 0;
+    var height = Math.max(40, parseInt(preview.style.height, 10) || 44, phoneHeight(preview));
+    set("snippet-iframe", '<iframe src="' + esc(base + "/buttons?" + q.toString()) + '"\n        title="Share this page" loading="lazy" allow="clipboard-write"' +
+      '\n        style="border:0;width:100%;height:' + height + 'px"></iframe>');
 
     var lq = new URLSearchParams(q);
     lq.delete("mode");

@@ -242,3 +242,52 @@ def test_loader_sizes_the_frame_on_a_phone(visit: Any, env: Env):
     v.page.wait_for_function(fits, arg=bottom + 4)
     assert foreign(v.log.hosts()) == set()
     assert SHARE_HOST in v.log.hosts()
+
+
+@pytest.mark.parametrize("share", [False, True])
+def test_builder_iframe_copied_on_a_wide_screen_holds_on_a_phone(visit: Any, env: Env, share: bool):
+    wide = visit(viewport={"width": 1440, "height": 900})
+    page = wide.page
+    page.goto(f"{env.share_origin}/")
+    page.fill("input[name=url]", PAGE)
+    if share:
+        page.locator(".chip:has(input[value=share])").click()
+    page.wait_for_function(
+        "u => document.getElementById('preview').src.includes(encodeURIComponent(u))", arg=PAGE
+    )
+    frame = page.frame_locator("#preview")
+    frame.locator('[data-network="facebook"]').wait_for(state="attached")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => document.getElementById('preview').offsetHeight >= 40")
+    page.locator("#tab-iframe").click()
+    snippet = page.locator("#snippet-iframe").text_content() or ""
+    assert 'allow="clipboard-write"' in snippet and "web-share" not in snippet
+    assert page.locator("#iframe-share-note").is_visible() == share
+    # fewer rows in the wide preview than on a phone, and yet the height copied holds
+    # the phone's rows
+    rows = (
+        "() => new Set([...document.querySelectorAll('[data-network]')].map(e => "
+        "Math.round(e.getBoundingClientRect().top))).size"
+    )
+    rows_wide = frame.locator("body").evaluate(rows)
+    v = visit(viewport=PHONE)
+    console = Console(v.page)
+    html = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1"><title>A</title>'
+        "<style>body{margin:16px}</style>"
+        f"</head><body><h1>An article</h1>{snippet}<p>After.</p></body></html>"
+    )
+    v.page.goto(env.site.put(f"/builder-iframe-{share}", html))
+    inner = frame_of(v.page)
+    inner.wait_for_selector("[data-network]", state="attached")
+    height = v.page.locator("iframe").bounding_box()["height"]
+    bottom = inner.evaluate(
+        "Math.max(...[...document.querySelectorAll('[data-network]')].map(e => "
+        "e.getBoundingClientRect().bottom))"
+    )
+    assert bottom + 4 <= height, (bottom, height)
+    assert inner.evaluate(rows) > rows_wide
+    assert inner.locator("li.sp-share:visible").count() == 0  # not allowed: not shown
+    assert console.with_text("Unrecognized feature") == []
+    shot(v.page, f"builder-iframe-375-{'share' if share else 'plain'}")
