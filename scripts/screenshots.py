@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Screenshots for the README: the landing page, the visitors' info page, the buttons in
-each theme, and the admin console.
+"""Screenshots for the README: the landing page, the visitors' info page, the fediverse
+server picker, the buttons in each theme, and the admin console.
 
     python scripts/screenshots.py [--root CHECKOUT] [--out docs/screenshots]
 
@@ -47,7 +47,11 @@ PAGES = [
     ("/?lang=en", "landing-phone.png", 375, 1700),
     ("/info?lang=de", "info-de.png", 1440, None),
     ("/info?lang=ar", "info-ar-phone.png", 375, None),
-]
+    (f"/share/fediverse?{urlencode({'url': PAGE, 'title': TITLE, 'lang': 'en'})}",
+     "fediverse-picker.png", 900, None),
+    (f"/share/fediverse?{urlencode({'url': PAGE, 'title': TITLE, 'lang': 'ar', 'theme': 'dark'})}",
+     "fediverse-picker-ar-phone.png", 375, None),
+]  # fmt: skip
 
 
 def free_port() -> int:

@@ -100,6 +100,8 @@ def fediverse(network: str) -> BaseResponse:
         return page.render("ask", status=400, problem=problem, typed=raw[:300])
     if found.software is None:  # the lookup failed: Mastodon's share page is the best guess
         return page.render("unknown")
+    if found.server:  # the name belongs to a server elsewhere (its NodeInfo is there)
+        host = page.host = found.server
     link = fedi.share_link(found.software, host, url, title)
     if link is None:
         page.software = fedi.describe(found.software).label
