@@ -18,7 +18,8 @@ Why these values (measured with scripts/gunicorn_bench.sh: wrk -t2 -c32 for 8 s 
   gthread w=2 t=16    5852 (33 ms)             88 (356 ms / 475 ms)
   gthread w=4 t=4 ka0 4191 (42 ms)             85 (368 ms / 692 ms)
 
-- Cached hits are CPU-bound (~0.2 ms of Python each): every configuration serves thousands
+- Cached hits are CPU-bound (then ~0.2 ms of Python each, now a few µs in front of Flask,
+  the rest gunicorn and the socket): every configuration serves thousands
   a second, far more than pages ask for. Keep-alive (gthread only; sync closes every
   connection) is worth about 30 % there, so keep it on behind nginx.
 - A miss waits on the network for up to SHAREPROXY_REQUEST_DEADLINE (1.5 s). A sync worker

@@ -100,6 +100,8 @@ def fediverse(network: str) -> BaseResponse:
         return page.render("ask", status=400, problem=problem, typed=raw[:300])
     if found.software is None:  # the lookup failed: Mastodon's share page is the best guess
         return page.render("unknown")
+    if found.server:  # the name belongs to a server elsewhere (its NodeInfo is there)
+        host = page.host = found.server
     link = fedi.share_link(found.software, host, url, title)
     if link is None:
         page.software = fedi.describe(found.software).label
@@ -169,4 +171,5 @@ class FediPage:
         resp = Response(html, status=status, mimetype="text/html")
         resp.headers["Content-Security-Policy"] = headers.FEDIVERSE_CSP
         resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Permissions-Policy"] = headers.permissions_policy("clipboard-write")
         return headers.no_store(resp)

@@ -53,7 +53,8 @@
   function remembered(networks) {
     // Choices the visitor asked this site to remember (see "remember for this site").
     var out = [], keys = ["shareproxy.mastodon.instance"];
-    (networks || "").split(",").forEach(function (n) { keys.push("shareproxy.twoclick." + n.trim()); });
+    // "a,b" or Shariff's ["a","b"]: the names alone
+    (networks || "").split(",").forEach(function (n) { keys.push("shareproxy.twoclick." + n.replace(/[^A-Za-z0-9_-]/g, "").toLowerCase()); });
     try {
       keys.forEach(function (k) {
         var v = localStorage.getItem(k);
