@@ -138,6 +138,13 @@ def test_a_parameter_given_twice_uses_the_first(client: Any) -> None:
     assert texts(html) == ["'theme' was given 2 times: the first is used"]
 
 
+@pytest.mark.parametrize("url", [PAGE, "not a page"])
+def test_a_language_given_twice_degrades_too(client: Any, url: str) -> None:
+    resp = client.get("/buttons", query_string=[("url", url), ("lang", "de"), ("lang", "fr")])
+    assert resp.mimetype == "text/html" and resp.status_code in (200, 400)
+    assert "Vary" not in resp.headers or "Accept-Language" not in resp.headers["Vary"]
+
+
 def test_page_on_a_host_not_served_shows_a_quiet_translated_line(client: Any) -> None:
     resp = get(client, "/buttons", url=STAGING, lang="de", origin="https://example.org")
     assert resp.status_code == 403

@@ -211,8 +211,9 @@ def lang_of(raw: str | None, unknown: str = "refuse") -> str:
 
 
 def lang_given() -> bool:
-    """Whether the request named its language (else the answer varies by Accept-Language)."""
-    return single("lang") is not None
+    """Whether the request named its language (else the answer varies by Accept-Language).
+    Never refuses: the pages that degrade ask it after reading a repeated ``lang``."""
+    return "lang" in request.args
 
 
 # --- text, choices and links
