@@ -211,8 +211,9 @@ def lang_of(raw: str | None, unknown: str = "refuse") -> str:
 
 
 def lang_given() -> bool:
-    """Whether the request named its language (else the answer varies by Accept-Language)."""
-    return single("lang") is not None
+    """Whether the request named its language (else the answer varies by Accept-Language).
+    Never refuses: the pages that degrade ask it after reading a repeated ``lang``."""
+    return "lang" in request.args
 
 
 # --- text, choices and links
@@ -396,6 +397,15 @@ class Options:
 
 # Shariff's values where ours differ: (parameter, Shariff's value) -> ours
 SHARIFF_VALUES = {("theme", "standard"): "color"}
+# Shariff's names of parameters (its data- attributes without data-) -> ours
+SHARIFF_NAMES = {
+    "services": "networks",
+    "button-style": "style",
+    "info-url": "info",
+    "media-url": "media",
+    "mail-url": "mail",
+    "twitter-via": "via",
+}
 # parameters a page reads, besides url, networks and activate
 PAGE_PARAMS = ("title", "lang", *CHOICES, "info", "media", "origin", "via", "mail")
 
@@ -415,6 +425,12 @@ def options(*, framed: bool = True) -> Options:
     are an iframe, whose ``origin`` (the embedding page) must be an allowed site."""
     notices: list[Notice] = []
     raw = {name: _first(name, notices) for name in ("url", "networks", "activate", *PAGE_PARAMS)}
+    for theirs, name in SHARIFF_NAMES.items():
+        given = _first(theirs, notices)
+        if given is not None:
+            notices.append(Notice("info", f"{theirs} (Shariff's name) is read as {name}"))
+            if raw[name] is None:
+                raw[name] = given
     opts = Options(url="", notices=notices)
 
     def read(parse: Callable[..., str], *args: object, fallback: str, note: str) -> str:
