@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Screenshots for the README: the landing page, the visitors' info page, the buttons in
-each theme, and the admin console.
+"""Screenshots for the README: the landing page, the visitors' info page, the fediverse
+server picker, the buttons in each theme, and the admin console.
 
     python scripts/screenshots.py [--root CHECKOUT] [--out docs/screenshots]
 
@@ -9,7 +9,8 @@ Starts the tests' fake of the networks' count APIs (tests/fakes.py) and sharepro
 plays tests/console_scene.py against it (real count lookups with working, failing and
 rate-limited networks, shares from many visitors, a TTL override), then drives headless
 Chromium (/usr/bin/chromium, or $CHROMIUM) with Playwright: the landing and info pages,
-the buttons in each theme and every console page at 1280 px. Nothing leaves the machine.
+the buttons in each theme and every console page at 1280 px (the overview at 375 px too).
+Nothing leaves the machine.
 A page that does not exist yet (404) is skipped with a note.
 """
 
@@ -46,7 +47,11 @@ PAGES = [
     ("/?lang=en", "landing-phone.png", 375, 1700),
     ("/info?lang=de", "info-de.png", 1440, None),
     ("/info?lang=ar", "info-ar-phone.png", 375, None),
-]
+    (f"/share/fediverse?{urlencode({'url': PAGE, 'title': TITLE, 'lang': 'en'})}",
+     "fediverse-picker.png", 900, None),
+    (f"/share/fediverse?{urlencode({'url': PAGE, 'title': TITLE, 'lang': 'ar', 'theme': 'dark'})}",
+     "fediverse-picker-ar-phone.png", 375, None),
+]  # fmt: skip
 
 
 def free_port() -> int:
@@ -230,6 +235,12 @@ def shoot_console(
             name = name.replace(".png", f"-{width}.png")
         page.screenshot(path=str(out / name), full_page=True)
         made.append(name)
+    if width == 1280:  # and the overview on a phone, as the README shows it
+        page.set_viewport_size({"width": 375, "height": 1500})
+        page.goto(base + "/admin/")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(out / "admin-overview-phone.png"))
+        made.append("admin-overview-phone.png")
     page.close()
     return made
 

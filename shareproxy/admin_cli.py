@@ -68,10 +68,47 @@ def _members(svc: Any) -> list[presence.Member]:
         raise click.ClickException(f"store unavailable: {exc}") from None
 
 
-def _header(svc: Any) -> None:
-    """Which store this command used, and which servers use it."""
+def _header(svc: Any, first: str = "") -> None:
+    """Which store this command used, and which servers use it (and whether they run with
+    other settings; ``first``: the network the command is about)."""
+    found = _members(svc)
     click.echo(f"store: {_where(svc)}")
-    click.echo(f"servers: {presence.describe(_members(svc))}")
+    click.echo(f"servers: {presence.describe(found)}")
+    _warn_other_settings(svc, found, first)
+
+
+def other_ttls(svc: Any, found: list[presence.Member]) -> dict[str, tuple[int, int]]:
+    """Networks whose TTL the running servers apply differs from the one these settings
+    give, with (theirs, ours): both read the same overrides from the store, so a
+    difference means the command runs with other settings than the servers."""
+    try:
+        svc.cache.sync(force=True)
+    except StoreError:
+        return {}
+    differ = {}
+    for name in COUNT_NETWORKS:
+        theirs = {m.ttl[name] for m in found if name in m.ttl}
+        ours = svc.cache.ttl(name)
+        if len(theirs) == 1 and ours not in theirs:
+            differ[name] = (theirs.pop(), ours)
+    return differ
+
+
+def _warn_other_settings(svc: Any, found: list[presence.Member], first: str = "") -> None:
+    differ = other_ttls(svc, found)
+    if not differ:
+        return
+    names = sorted(differ, key=lambda name: name != first)  # the network asked about first
+    shown = "; ".join(
+        f"{name}: {differ[name][0]} s there, {differ[name][1]} s here" for name in names[:3]
+    )
+    more = f"; {len(differ) - 3} more" if len(differ) > 3 else ""
+    click.echo(
+        f"warning: the running servers apply other TTLs than this command's settings give "
+        f"({shown}{more}): run it with the servers' settings (environment, "
+        'SHAREPROXY_CONFIG; README, "Command line").',
+        err=True,
+    )
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> list[str]:
@@ -88,13 +125,19 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) 
 
 
 def _confirm(
-    svc: Any, what: str, applied: Callable[[presence.Member], bool], json_out: bool = False
+    svc: Any,
+    what: str | Callable[[list[presence.Member]], str],
+    applied: Callable[[presence.Member], bool],
+    json_out: bool = False,
 ) -> None:
-    """Wait for the running servers of the store to apply a change, and say what happened."""
+    """Wait for the running servers of the store to apply a change, and say what happened
+    (``what``: the words, or made from the servers that applied it)."""
     try:
         done, pending = presence.wait_until(svc.store, applied, CONFIRM_WITHIN)
     except StoreError as exc:
         raise click.ClickException(f"store unavailable: {exc}") from None
+    if callable(what):
+        what = what(done)
     if not done and not pending:
         click.echo(
             f"shareproxy: {what} in the store {_where(svc)}, but no running server uses "
@@ -161,7 +204,7 @@ def ttl_get(network: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    _header(svc)
+    _header(svc, network or "")
     click.echo()
     body = [
         (
@@ -200,13 +243,40 @@ def ttl_set(network: str, seconds: int | None, reset: bool) -> None:
                 param_hint="SECONDS",
             ) from None
     svc = _services()
+    before = {(m.host, m.pid): m.ttl.get(name) for m in _members(svc)}
+    try:
+        svc.cache.sync(force=True)
+        had = svc.cache.ttl_override(name)
+    except StoreError as exc:
+        raise click.ClickException(f"store unavailable, nothing changed: {exc}") from None
     try:
         now = AdminService(svc).set_ttl(name, seconds)
     except StoreError as exc:
         raise click.ClickException(f"store unavailable, nothing changed: {exc}") from None
-    how = "back to its setting" if reset else "saved"
-    what = f"{name}: TTL {human.duration(now)} ({now} s) {how}"
-    _confirm(svc, what, lambda m: m.ttl.get(name) == now)
+    if not reset:
+        what = f"{name}: TTL {human.duration(now)} ({now} s) saved"
+        _confirm(svc, what, lambda m: m.ttl.get(name) == now)
+        return
+
+    # Back to the setting: the servers apply their own, which these settings may not give.
+    def applied(m: presence.Member) -> bool:
+        if had is None:  # there was no override: nothing for a server to apply
+            return True
+        was = before.get((m.host, m.pid))
+        return m.ttl.get(name) == now or (was is not None and m.ttl.get(name) != was)
+
+    def said(done: list[presence.Member]) -> str:
+        theirs = {m.ttl[name] for m in done if name in m.ttl}
+        if len(theirs) == 1 and now not in theirs:
+            value = theirs.pop()
+            return (
+                f"{name}: TTL back to its setting, {human.duration(value)} ({value} s) on the "
+                f"running servers ({now} s with this command's settings)"
+            )
+        return f"{name}: TTL {human.duration(now)} ({now} s) back to its setting"
+
+    _confirm(svc, said, applied)
+    _warn_other_settings(svc, _members(svc), name)
 
 
 # --- cache

@@ -12,7 +12,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .networks import NETWORKS
 from .paths import data_dir
@@ -36,12 +36,12 @@ class Asset:
     body: bytes
     mimetype: str
 
-    @property
+    @cached_property
     def digest(self) -> str:
         return hashlib.sha256(self.body).hexdigest()[:16]
 
-    @property
-    def url(self) -> str:
+    @cached_property
+    def url(self) -> str:  # every page asks it: worked out once
         return f"/assets/{self.digest}/{self.name}"
 
 

@@ -20,7 +20,12 @@ Guarantees:
 - stale-if-error: a failure keeps the last good count and is itself remembered for
   FAILURE_TTL; the circuit hears of every failure (a 429, or timeouts in a row, open it);
 - a lookup never waits past its deadline, and not at all for a network whose circuit is
-  open, on probation or slow (:mod:`shareproxy.circuit`); late fetches still fill the cache.
+  open, on probation or slow (:mod:`shareproxy.circuit`); late fetches still fill the cache;
+- an upstream budget per network and minute, shared through the store
+  (SHAREPROXY_UPSTREAM_BUDGET): past it a page gets no count for that network until the
+  budget returns, and refreshes of cached counts keep a fifth of it for themselves;
+- bounded fetch queues, refreshes of cached counts before pages not fetched yet
+  (:class:`Refreshes`): a flood of new URLs cannot delay the pages already known.
 
 The refresh machinery (:class:`Refreshes`: one refresh per key in a process, a lease in
 the store across processes) is not tied to counts: the embed previews
@@ -34,9 +39,9 @@ import struct
 import sys
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -50,6 +55,9 @@ from .store import Entry, Store, StoreError
 log = logging.getLogger(__name__)
 
 SYNC_INTERVAL = 2.0  # seconds between reads of the shared settings (TTLs, purges, circuits)
+BUDGET = "budget:"  # store counter of a network's upstream calls in the current minute
+BUDGET_WINDOW = 60.0
+NEW_PAGES_SHARE = 80  # per cent of a budget that counts of pages not cached yet may take
 Key = tuple[str, str]  # (normalised URL, network)
 Fetch = Callable[[str, str], int]  # (network, normalised URL) -> count; raises CountError
 Listener = Callable[[str | None], None]  # a URL whose counts changed, None: any may have
@@ -170,6 +178,8 @@ class LocalEntries:
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+Task = tuple[K, str, Callable[[], V | None], Future[V | None]]
+QUEUE_PER_THREAD = 8  # runs a refresh pool queues per thread, in each of its two queues
 
 
 class Refreshes(Generic[K, V]):
@@ -193,32 +203,76 @@ class Refreshes(Generic[K, V]):
         patience: float,
         first_wait: float = 0.01,
         longest_wait: float = 0.1,
+        queue_max: int | None = None,
     ) -> None:
         self.store = store
         self.lease_seconds = lease_seconds
         self.patience = patience
         self.first_wait = first_wait
         self.longest_wait = longest_wait
+        self.workers = workers
+        self.name = name
+        # Two bounded queues: refreshes of items this process has ("first") go before new
+        # items, and a run that finds its queue full is not queued (its future gives None),
+        # so a flood of new items can neither grow memory nor delay the known ones.
+        self.queue_max = QUEUE_PER_THREAD * workers if queue_max is None else queue_max
         self._lock = threading.Lock()
+        self._ready = threading.Condition(self._lock)
+        self._queues: tuple[deque[Task[K, V]], deque[Task[K, V]]] = (deque(), deque())
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+        self._closed = False
         self._inflight: dict[K, Future[V | None]] = {}
-        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
 
-    def start(self, key: K, label: str, run: Callable[[], V | None]) -> Future[V | None]:
-        """Start ``run`` for ``key`` on the pool, or join the run already in flight. The
-        future gives its result (None when it failed: logged under ``label``)."""
+    def start(
+        self, key: K, label: str, run: Callable[[], V | None], *, first: bool = False
+    ) -> Future[V | None]:
+        """Queue ``run`` for ``key`` (before the others when ``first``), or join the run
+        already queued or running. The future gives its result: None when it failed
+        (logged under ``label``) or when its queue was full (:meth:`full` says which)."""
         with self._lock:
             future = self._inflight.get(key)
             if future is not None:
                 return future
             future = Future()
+            queue = self._queues[0 if first else 1]
+            if self._closed or len(queue) >= self.queue_max:
+                if not self._closed:
+                    metrics.upstream_skipped(label, "queue_full")
+                future.set_result(None)
+                return future
             self._inflight[key] = future
-        try:
-            self.executor.submit(self._run, key, label, run, future)
-        except RuntimeError:  # shut down
-            with self._lock:
-                self._inflight.pop(key, None)
-            future.set_result(None)
+            queue.append((key, label, run, future))
+            if self._idle:
+                self._ready.notify()
+            elif len(self._threads) < self.workers:
+                thread = threading.Thread(
+                    target=self._work, name=f"{self.name}-{len(self._threads)}", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
         return future
+
+    def full(self, first: bool = False) -> bool:
+        """Is the queue that :meth:`start` would use full?"""
+        with self._lock:
+            return len(self._queues[0 if first else 1]) >= self.queue_max
+
+    def queued(self) -> int:
+        with self._lock:
+            return len(self._queues[0]) + len(self._queues[1])
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                self._idle += 1
+                while not (self._queues[0] or self._queues[1] or self._closed):
+                    self._ready.wait()
+                self._idle -= 1
+                if self._closed:
+                    return
+                task = (self._queues[0] or self._queues[1]).popleft()
+            self._run(*task)
 
     def _run(
         self, key: K, label: str, run: Callable[[], V | None], future: Future[V | None]
@@ -277,7 +331,16 @@ class Refreshes(Generic[K, V]):
                 return current or local()
 
     def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            self._closed = True
+            dropped = [task for queue in self._queues for task in queue]
+            for queue in self._queues:
+                queue.clear()
+            for key, *_ in dropped:
+                self._inflight.pop(key, None)
+            self._ready.notify_all()
+        for *_, future in dropped:
+            future.set_result(None)
 
 
 @dataclass(frozen=True)
@@ -389,7 +452,7 @@ class CountCache:
                 assert entry.count is not None
                 counts[name] = entry.count
                 max_age = 0
-                self.refresh(url, name)
+                self.refresh(url, name, first=True)
             else:
                 metrics.cache_result(name, "miss")
                 future = self.refresh(url, name)
@@ -406,7 +469,7 @@ class CountCache:
             now = self.clock()
             for name, future in pending.items():
                 if not future.done():
-                    self.circuit.late(name)
+                    self.circuit.late(name, now)
                     complete = False
                     max_age = 0
                     continue
@@ -463,9 +526,12 @@ class CountCache:
 
     # --- refreshing
 
-    def refresh(self, url: str, network: str) -> Future[Entry | None]:
-        """Start (or join) the one refresh of this key in this process."""
-        return self._refreshes.start((url, network), network, lambda: self._refresh(url, network))
+    def refresh(self, url: str, network: str, first: bool = False) -> Future[Entry | None]:
+        """Start (or join) the one refresh of this key in this process; ``first``: a count
+        that is cached already, queued before the pages not fetched yet."""
+        return self._refreshes.start(
+            (url, network), network, lambda: self._refresh(url, network), first=first
+        )
 
     def _refresh(self, url: str, network: str) -> Entry | None:
         if not self.circuit.ready(network, self.clock()):  # no call: no lease either
@@ -496,6 +562,10 @@ class CountCache:
         if not self.circuit.begin(network, now):
             metrics.cache_result(network, "circuit_open")
             return old
+        if not self._spend(network, old is not None and old.count is not None, now):
+            self.circuit.end(network)
+            metrics.upstream_skipped(network, "over_budget")
+            return old
         started = time.monotonic()
         error: str | None = None
         count = 0
@@ -523,6 +593,31 @@ class CountCache:
                 metrics.store_error("put")
         return entry
 
+    def _spend(self, network: str, cached: bool, now: float) -> bool:
+        """Take one call from ``network``'s budget of the minute, shared through the store
+        (SHAREPROXY_UPSTREAM_BUDGET): counts of pages not cached yet may take 80 % of it,
+        refreshes of ``cached`` counts all of it. True when the call may go."""
+        budget = self.settings.budget_for(network)
+        if budget <= 0:
+            return True
+        most = budget if cached else max(1, budget * NEW_PAGES_SHARE // 100)
+        try:
+            return self.store.reserve(f"{BUDGET}{network}", most, BUDGET_WINDOW, now)
+        except StoreError:
+            metrics.store_error("budget")
+            return True  # the store is down: each worker asks for itself, as without one
+
+    def budget_used(self, network: str) -> tuple[int, int]:
+        """(calls taken, budget) of ``network`` in the current minute (budget 0: none)."""
+        budget = self.settings.budget_for(network)
+        if budget <= 0:
+            return 0, 0
+        try:
+            return self.store.hits(f"{BUDGET}{network}", self.clock()), budget
+        except StoreError:
+            metrics.store_error("budget")
+            return 0, budget
+
     # --- what every worker follows
 
     def sync(self, now: float | None = None, force: bool = False) -> None:
@@ -548,7 +643,7 @@ class CountCache:
                     overrides[name] = int(value)
                 except ValueError:
                     log.warning("ignoring malformed shared setting %s", key)
-            self.circuit.absorb(meta)
+            self.circuit.absorb(meta, now)
             changed = overrides != self._ttl_overrides
             if changed:
                 self._ttl_overrides = overrides

@@ -41,6 +41,10 @@ TIMEOUT_KINDS = frozenset({"timeout"})  # CountError kinds that count as a timeo
 # when it opened for timeouts
 META = "circuit:"
 HANGING = "hanging"
+# store meta key prefix: slow:<network> -> when a worker found it slow (Unix seconds); a
+# mark older than SLOW_MEMORY seconds is not taken up by other workers
+SLOW = "slow:"
+SLOW_MEMORY = 600.0
 
 
 class Circuit:
@@ -52,6 +56,7 @@ class Circuit:
         self._careful: set[str] = set()  # on probation or slow: one call at a time, no wait
         self._inflight: dict[str, int] = {}
         self._hanging: set[str] = set()  # its circuit last opened for timeouts
+        self._slow_seen: dict[str, float] = {}  # the last slow mark taken from the store
         self._lock = threading.Lock()
 
     # --- questions
@@ -125,14 +130,20 @@ class Circuit:
         if timeouts >= TIMEOUT_STRIKES or probe:
             self._trip(network, 0.0, now, hanging=True)
 
-    def late(self, network: str) -> None:
+    def late(self, network: str, now: float) -> None:
         """A request gave up waiting for ``network`` at its deadline: from now on no
-        request waits for it, and it gets one call at a time, until one answers."""
+        request waits for it, and it gets one call at a time, until one answers. Every
+        worker learns of it through the store."""
         with self._lock:
             if network in self._careful:
                 return
             self._careful.add(network)
+            self._slow_seen[network] = now
         log.info("%s is slow: requests stop waiting for it until it answers", network)
+        try:
+            self.store.set_meta(f"{SLOW}{network}", f"{now:.3f}")
+        except StoreError:
+            metrics.store_error("meta")
 
     def _trip(self, network: str, retry_after: float, now: float, *, hanging: bool) -> None:
         with self._lock:
@@ -155,9 +166,13 @@ class Circuit:
         except StoreError:
             metrics.store_error("meta")
 
-    def absorb(self, meta: Mapping[str, str]) -> None:
-        """Circuits other workers opened, from the store's shared settings."""
+    def absorb(self, meta: Mapping[str, str], now: float) -> None:
+        """Circuits other workers opened, and networks they found slow, from the store's
+        shared settings."""
         for key, value in meta.items():
+            if key.startswith(SLOW):
+                self._absorb_slow(key[len(SLOW) :], value, now)
+                continue
             if not key.startswith(META):
                 continue
             network = key[len(META) :]
@@ -175,3 +190,14 @@ class Circuit:
                         self._hanging.add(network)
                     else:
                         self._hanging.discard(network)
+
+    def _absorb_slow(self, network: str, value: str, now: float) -> None:
+        try:
+            since = float(value)
+        except ValueError:
+            return
+        with self._lock:
+            if since <= self._slow_seen.get(network, 0.0) or now - since > SLOW_MEMORY:
+                return
+            self._slow_seen[network] = since
+            self._careful.add(network)

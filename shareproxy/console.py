@@ -52,6 +52,12 @@ def network_state(
     calls = int(hour.get("calls", 0))
     errors = int(hour.get("errors", 0))
     kinds = dict(hour.get("error_kinds") or {})
+    skipped = int(hour.get("over_budget", 0))
+    if skipped and errors < FAILING_SHARE * calls:
+        plural = "es" if skipped != 1 else ""
+        return "degraded", (
+            f"over its upstream budget: {skipped} fetch{plural} skipped in the last hour"
+        )
     if calls and errors:
         what = error_kinds(kinds) if kinds else "errors"
         tally = f"{errors} of {calls} call{'s' if calls != 1 else ''} in the last hour"

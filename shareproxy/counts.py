@@ -22,6 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from . import headers, metrics
 from .cache import CountCache
@@ -30,13 +31,15 @@ from .networks import NETWORKS
 from .settings import Settings
 
 MAX_ORIGINS = 256  # Origin headers whose verdict is remembered
+MAX_SHARED = 4096  # distinct network lists and outcomes kept as one object each
+T = TypeVar("T", bound=tuple[Any, ...])
 MAX_ANSWERS = 20_000  # memoised answers at most (fewer with a small CACHE_SIZE)
 MemoKey = tuple[str, tuple[str, ...], Hashable]  # (URL, networks asked, variant)
 JSON_TYPE = ("Content-Type", "application/json")
 VARY_ORIGIN = ("Vary", "Origin")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Query:
     """A validated counts request."""
 
@@ -97,6 +100,7 @@ class Counts:
         self._queries: OrderedDict[str, Query] = OrderedDict()
         self._origins: dict[str, bool] = {}
         self._changes = 0  # purges and TTL changes heard so far
+        self._tuples: dict[Any, Any] = {}  # see _shared
         cache.on_change(self._forget)
 
     # --- what a request asks
@@ -112,13 +116,23 @@ class Counts:
         """The query for ``url`` and the ``wanted`` networks (``named``: the request listed
         them; otherwise ``wanted`` is every network with counts on). ``labels`` and
         ``total`` shape the answer as the Shariff Wrapper plugin asks (:class:`Query`)."""
-        asked = tuple(name for name in wanted if name in self.enabled)
+        asked = self._shared(tuple(name for name in wanted if name in self.enabled))
         mode = self.mode
         if mode == "off" or (mode == "fill" and named and len(asked) == len(wanted)):
             # no click count can enter it
             return Query(url, asked, None, False, None, labels, total)
         chosen = tuple(wanted) if named else None
         return Query(url, asked, chosen, True, (mode, chosen), labels, total)
+
+    def _shared(self, value: T) -> T:
+        """One object for equal tuples: thousands of pages ask the same networks and get
+        the same outcomes, so a memoised answer costs a few hundred bytes less."""
+        found = self._tuples.get(value)
+        if found is None:
+            if len(self._tuples) >= MAX_SHARED:
+                self._tuples.clear()
+            found = self._tuples[value] = value
+        return found
 
     def remember(self, raw_query: bytes, query: Query) -> None:
         """The view parsed ``raw_query`` into ``query``: the fast path may recognise it."""
@@ -155,7 +169,7 @@ class Counts:
         if result.complete and result.max_age > 0:
             hits = self.cache.outcomes(query.url, query.asked)
             if hits is not None:
-                memo = Memo(body, now + result.max_age, hits, version)
+                memo = Memo(body, now + result.max_age, self._shared(hits), version)
                 with self._lock:
                     if changes == self._changes:
                         self._answers[query.key] = memo

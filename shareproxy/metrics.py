@@ -45,6 +45,11 @@ UPSTREAM_LATENCY = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0),
 )
 STORE_ERRORS = Counter("shareproxy_store_errors", "Store operations that failed", ["op"])
+UPSTREAM_SKIPPED = Counter(
+    "shareproxy_upstream_skipped",
+    "Count fetches not made: over the network's upstream budget, or the fetch queue full",
+    ["network", "reason"],
+)
 
 
 CLICKS = Counter("shareproxy_clicks", "Shares made through shareproxy", ["network", "result"])
@@ -208,6 +213,12 @@ def cache_result(network: str, result: str, amount: int = 1) -> None:
     STATS.add(network, result, amount)
 
 
+def upstream_skipped(network: str, reason: str) -> None:
+    """A fetch not made: ``over_budget`` or ``queue_full``."""
+    UPSTREAM_SKIPPED.labels(network, reason).inc()
+    STATS.add(network, reason)
+
+
 def upstream_call(network: str, seconds: float, error: str | None) -> None:
     UPSTREAM_CALLS.labels(network).inc()
     UPSTREAM_LATENCY.labels(network).observe(seconds)
@@ -318,6 +329,8 @@ def figures(fields: dict[str, float]) -> dict[str, Any]:
         "clicks": int(fields.get("clicks", 0.0)),
         "server_errors": int(fields.get("server_errors", 0.0)),
         "store_errors": int(fields.get("store_errors", 0.0)),
+        "over_budget": int(fields.get("over_budget", 0.0)),
+        "queue_full": int(fields.get("queue_full", 0.0)),
     }
 
 

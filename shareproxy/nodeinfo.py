@@ -19,10 +19,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from . import metrics
-from .guard import Guard, GuardError, Refused, Unresolvable
+from .guard import Guard, GuardError, Refused, Unresolvable, normal_name
 from .networks.fediverse import software_name
 from .store import Store, StoreError
 
@@ -49,6 +49,7 @@ class Found:
     fault) or a failure (``reason``) after which the Mastodon share page is the guess."""
 
     software: str | None = None
+    server: str = ""  # where the NodeInfo document was, when that is another host
     refused: bool = False
     reason: str = ""
     kind: str = ""  # the guard's or the lookup's failure kind, for metrics
@@ -56,14 +57,15 @@ class Found:
 
     def pack(self) -> str:
         if self.software:
-            return f"ok|{self.software}"
+            return f"ok|{self.software}|{self.server}"
         return f"{'refused' if self.refused else 'failed'}|{self.kind}|{self.reason}"
 
     @classmethod
     def unpack(cls, text: str) -> Found | None:
         state, _, rest = text.partition("|")
-        if state == "ok" and software_name(rest):
-            return cls(software=rest, cached=True)
+        name, _, server = rest.partition("|")
+        if state == "ok" and software_name(name):
+            return cls(software=name, server=normal_name(server) or "", cached=True)
         if state in ("refused", "failed"):
             kind, _, reason = rest.partition("|")
             return cls(refused=state == "refused", reason=reason, kind=kind, cached=True)
@@ -126,7 +128,7 @@ class Discovery:
     def _lookup(self, host: str) -> Found:
         deadline = time.monotonic() + self.timeout
         try:
-            name = self._ask(host, deadline)
+            name, where = self._ask(host, deadline)
         except (Refused, Unresolvable) as exc:
             if exc.kind == "dns_timeout":
                 return Found(reason=exc.reason, kind=exc.kind)
@@ -135,9 +137,13 @@ class Discovery:
             return Found(reason=exc.reason, kind=exc.kind)
         except LookupFailed as exc:
             return Found(reason=str(exc), kind=exc.kind)
-        return Found(software=name)
+        return Found(software=name, server="" if where == host else where)
 
-    def _ask(self, host: str, deadline: float) -> str:
+    def _ask(self, host: str, deadline: float) -> tuple[str, str]:
+        """The software's name, and the host that served its NodeInfo document: a domain
+        that lends its name to a server elsewhere (``@alice@example.org`` on
+        ``social.example.org``) redirects or links there, and that server is the one with
+        the share page."""
         first = self.guard.fetch(
             f"https://{host}{WELL_KNOWN}", headers=ACCEPT, timeout=_left(deadline)
         )
@@ -147,7 +153,8 @@ class Discovery:
         second = self.guard.fetch(href, headers=ACCEPT, timeout=_left(deadline))
         if second.status != 200:
             raise LookupFailed(f"the NodeInfo document is missing (HTTP {second.status})")
-        return read_software(second.json())
+        where = normal_name(urlsplit(second.url).hostname or "") or host
+        return read_software(second.json()), where
 
 
 def _left(deadline: float) -> float:

@@ -418,6 +418,13 @@ BUTTONS_REFUSED = _body(
     "text/html",
 )
 
+SNIPPET_REFUSED = _body(
+    "Only an HTML comment giving the reason (a site includes what it gets: never JSON); "
+    "400: the url is missing or malformed, 403: its host is not in "
+    "SHAREPROXY_ALLOWED_DOMAINS.",
+    "text/html",
+)
+
 PAGE_ERRORS = {
     "400": _error("Bad parameter; one-line reason."),
     "403": _error("The page's host is not on the allowlist."),
@@ -472,7 +479,9 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
                 "operationId": "buttons",
                 "summary": "The share buttons of one page, to embed in an iframe. It "
                 "degrades instead of refusing: unknown networks and bad values are skipped "
-                "(the data-notices attribute lists them; the loader prints them).",
+                "(the data-notices attribute lists them; the loader prints them). Shariff's "
+                "names are read as ours: services, button-style, info-url, media-url, "
+                "mail-url, twitter-via.",
                 "parameters": button_params(allowed),
                 "responses": {
                     "200": html,
@@ -489,10 +498,18 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
                 "start with SHAREPROXY_PUBLIC_URL.",
                 "parameters": button_params(allowed, snippet=True),
                 "responses": {
-                    "200": html,
-                    **PAGE_ERRORS,
-                    "421": _error(
-                        "No SHAREPROXY_PUBLIC_URL, and the request's host is not an allowed one."
+                    "200": _body(
+                        "The links, after an HTML comment per value skipped or replaced "
+                        "(<!-- shareproxy: … -->).",
+                        "text/html",
+                    ),
+                    "400": SNIPPET_REFUSED,
+                    "403": SNIPPET_REFUSED,
+                    "414": PAGE_ERRORS["414"],
+                    "421": _body(
+                        "Only a comment: no SHAREPROXY_PUBLIC_URL, and the request's host is "
+                        "not an allowed one.",
+                        "text/html",
                     ),
                 },
             }

@@ -351,8 +351,21 @@ def _base_settings() -> list[Setting]:
             "UPSTREAM_WORKERS",
             "threads",
             16,
-            "Threads per worker process that fetch counts in parallel.",
+            "Threads per worker process that fetch counts in parallel; each worker "
+            "queues at most 8 fetches per thread (refreshes of counts it has first), and "
+            "a page whose fetch finds the queue full gets no count for that network yet.",
             _int(1, 256),
+        ),
+        Setting(
+            "UPSTREAM_BUDGET",
+            "calls/minute",
+            300,
+            "Most calls per minute to each network's count API, shared by every worker "
+            "and instance through the store (`SHAREPROXY_UPSTREAM_BUDGET_<NETWORK>` sets "
+            "one network's). Counts of pages not cached yet may spend 80 % of it, so "
+            "refreshes of cached counts always find some; past it a page gets no count for "
+            "that network (never 0) until the next minute. 0: no budget.",
+            _int(0, 1_000_000),
         ),
         Setting(
             "TRACKING_PARAMS",
@@ -574,6 +587,16 @@ def _network_settings() -> list[Setting]:
         )
         out.append(
             Setting(
+                f"UPSTREAM_BUDGET_{upper}",
+                "calls/minute",
+                None,
+                f"Most calls per minute to the {net.label} count API (default: "
+                "UPSTREAM_BUDGET; 0: no budget).",
+                _int(0, 1_000_000),
+            )
+        )
+        out.append(
+            Setting(
                 f"API_BASE_{upper}",
                 "url",
                 "",
@@ -621,6 +644,11 @@ class Settings:
         """The configured lifetime of a network's counts, never below its floor."""
         own = self._values.get(f"CACHE_TTL_{network.upper()}")
         return clamp_ttl(network, int(own if own is not None else self._values["CACHE_TTL"]))
+
+    def budget_for(self, network: str) -> int:
+        """Calls per minute ``network`` may get (0: no budget)."""
+        own = self._values.get(f"UPSTREAM_BUDGET_{network.upper()}")
+        return int(own if own is not None else self._values["UPSTREAM_BUDGET"])
 
     def embed_ttl(self, provider: str) -> int:
         """How long a provider's previews are fresh (its setting, never below its floor)."""

@@ -197,3 +197,34 @@ def test_a_bad_setting_is_one_line(env: dict[str, str]) -> None:
     result = run({**env, "SHAREPROXY_CACHE_TTL": "soon"}, "ttl", "get")
     assert result.exit_code == 1
     assert "SHAREPROXY_CACHE_TTL" in result.output and "Traceback" not in result.output
+
+
+def test_a_command_run_with_other_settings_than_the_servers_says_so(env: dict[str, str]) -> None:
+    """The servers run with SHAREPROXY_CACHE_TTL=7200, the command without it: the TTLs it
+    would print are not the ones in force, so it says so, and a reset reports the value the
+    servers went back to, not the one of its own settings."""
+    app = create_app({"STORE": env["SHAREPROXY_STORE"], "CACHE_TTL": "7200"}, log_summary=False)
+    svc = app.extensions["shareproxy"]
+    try:
+        assert presence.PRESENCE.check_in()
+        shown = run(env, "ttl", "get", "pinterest")
+        assert shown.exit_code == 0, shown.output
+        assert (
+            "warning: the running servers apply other TTLs than this command's settings give "
+            "(pinterest: 7200 s there, 3600 s here; " in shown.output
+        )
+        assert run(env, "ttl", "set", "pinterest", "1900").exit_code == 0
+        assert svc.cache.ttl("pinterest") == 1900
+        reset = run(env, "ttl", "set", "pinterest", "--reset")
+        assert reset.exit_code == 0, reset.output
+        assert (
+            "pinterest: TTL back to its setting, 2 h (7200 s) on the running servers "
+            "(3600 s with this command's settings); applied by 1 server process" in reset.output
+        )
+        assert svc.cache.ttl("pinterest") == 7200
+        again = run(env, "ttl", "set", "pinterest", "--reset")  # no override left: at once
+        assert again.exit_code == 0 and "applied by 1 server process" in again.output
+        same = run({**env, "SHAREPROXY_CACHE_TTL": "7200"}, "ttl", "get")
+        assert same.exit_code == 0 and "warning" not in same.output
+    finally:
+        svc.close()

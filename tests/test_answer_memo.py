@@ -49,7 +49,7 @@ def test_a_fresh_answer_is_served_from_the_memo_until_it_expires(
     assert fake.calls() == 2
     clock[0] += 701  # expired: stale served at once, one refresh each
     assert counts(client).get_json() == {"buffer": 7, "pinterest": 7}
-    cache._refreshes.executor.submit(lambda: None).result()  # let the refreshes run
+    cache._refreshes.start("settle", "test", lambda: None).result(5)  # let the refreshes run
     for _ in range(50):
         if counts(client).get_json() == {"buffer": 9, "pinterest": 9}:
             break

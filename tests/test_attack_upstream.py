@@ -75,15 +75,17 @@ def test_hanging_networks_do_not_hold_requests_past_their_deadline(
         # every request answers within its deadline (and the slack), none queues behind
         # another wave of waiting ones
         assert p99(first) < DEADLINE + SLACK, sorted(first)
-        # The networks now count as slow: nobody waits for them, and they get one call at
-        # a time per worker instead of one per page.
+        # The networks now count as slow, in every worker once it read the store (every
+        # 2 s): nobody waits for them, and they get one call at a time per worker instead
+        # of one per page.
+        time.sleep(2.5)
         calls = fake.calls()
         second = wave(server.base, [f"https://example.org/hang/b/{i}" for i in range(32)])
         assert p99(second) < DEADLINE / 2, sorted(second)
         assert fake.calls() - calls <= 2 * len(COUNT_NETWORKS)
         # Once the hanging calls time out (SHAREPROXY_UPSTREAM_TIMEOUT, 5 s), the circuits
         # open: no call at all until a probe may go, and the console says why.
-        time.sleep(6)
+        time.sleep(3.5)
         calls = fake.calls()
         third = wave(server.base, [f"https://example.org/hang/c/{i}" for i in range(32)])
         assert p99(third) < DEADLINE / 2, sorted(third)
@@ -91,3 +93,58 @@ def test_hanging_networks_do_not_hold_requests_past_their_deadline(
     finally:
         log = server.stop()
     assert "is not answering: no calls for 30 s" in log
+
+
+BUDGET = 40  # SHAREPROXY_UPSTREAM_BUDGET of the server below
+
+
+@pytest.mark.timeout(240)
+def test_a_flood_of_unique_pages_spends_each_networks_budget_only(
+    tmp_path: Any, fake: FakeNetworks
+) -> None:
+    server = Server(tmp_path, SHAREPROXY_UPSTREAM_BUDGET=str(BUDGET), **all_fake(fake))
+    try:
+        real = [f"https://example.org/real/{i}" for i in range(4)]
+        for page in real:  # pages people read, cached before the flood
+            got = requests.get(f"{server.base}/api/counts", params={"url": page}, timeout=30)
+            assert got.json() == {n: 7 for n in COUNT_NETWORKS}
+        flood = [f"https://example.org/flood/{i}" for i in range(400)]
+        answers: list[tuple[str, dict[str, int]]] = []
+        took: list[float] = []
+        lock = threading.Lock()
+
+        def ask(page: str) -> None:
+            started = time.monotonic()
+            resp = requests.get(f"{server.base}/api/counts", params={"url": page}, timeout=30)
+            with lock:
+                took.append(time.monotonic() - started)
+                answers.append((page, resp.json()))
+
+        # the flood, with a real page asked among every ten flood pages
+        pages = [
+            p for i, page in enumerate(flood) for p in [page, real[i % 4]][: 1 + (i % 10 == 0)]
+        ]
+        for i in range(0, len(pages), 16):  # 16 at a time, as fast as they are answered
+            batch = [threading.Thread(target=ask, args=(p,)) for p in pages[i : i + 16]]
+            for t in batch:
+                t.start()
+            for t in batch:
+                t.join(60)
+        # Every network got at most its budget (the flood took well under a minute): 80 %
+        # of it for the new pages (and the real ones before), however many pages and workers.
+        for network in COUNT_NETWORKS:
+            assert BUDGET * 80 // 100 - 4 <= fake.calls(network) <= BUDGET, network
+        # Past the budget a page gets no count for that network: absent, never 0.
+        flooded = [answer for page, answer in answers if page not in real]
+        assert all(0 not in answer.values() for answer in flooded)
+        for network in COUNT_NETWORKS:
+            assert sum(1 for answer in flooded if network in answer) <= BUDGET
+        # The real pages kept their counts all along, and nobody waited past the deadline.
+        assert [a for p, a in answers if p in real] == [{n: 7 for n in COUNT_NETWORKS}] * 40
+        assert p99(took) < DEADLINE + SLACK, sorted(took)[-5:]
+        metrics = requests.get(f"{server.base}/metrics", timeout=10).text  # loopback may
+        assert 'shareproxy_upstream_skipped_total{network="buffer",reason="over_budget"}' in (
+            metrics
+        )
+    finally:
+        server.stop()

@@ -77,6 +77,14 @@ def test_a_network_state_says_what_is_wrong(
     assert console.network_state(off, until, figures, now=1000.0) == (level, words)
 
 
+def test_a_network_over_its_budget_says_so() -> None:
+    figures = {**hour(300, 0), "over_budget": 41}
+    assert console.network_state(None, 0, figures, now=1000.0) == (
+        "degraded",
+        "over its upstream budget: 41 fetches skipped in the last hour",
+    )
+
+
 def test_a_circuit_opened_for_timeouts_says_so() -> None:
     state = console.network_state(None, 1030, hour(3, 3, timeout=3), now=1000.0, hanging=True)
     assert state == ("failing", "circuit open for 30 s (not answering)")

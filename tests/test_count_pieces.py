@@ -116,7 +116,7 @@ def test_timeouts_in_a_row_open_the_circuit_then_one_probe_goes(store: SQLiteSto
 def test_a_late_answer_stops_the_waiting_until_one_answers(store: SQLiteStore) -> None:
     circuit = Circuit(store)
     assert circuit.begin("vk", T0) and circuit.begin("vk", T0)
-    circuit.late("vk")  # a request's deadline passed while the calls were out
+    circuit.late("vk", T0)  # a request's deadline passed while the calls were out
     assert not circuit.waits("vk") and circuit.allows("vk", T0)
     assert not circuit.begin("vk", T0)  # calls are out: no more until one answers
     circuit.succeeded("vk")
@@ -124,24 +124,36 @@ def test_a_late_answer_stops_the_waiting_until_one_answers(store: SQLiteStore) -
     assert circuit.waits("vk")
 
 
+def test_a_slow_network_is_known_to_every_worker(store: SQLiteStore) -> None:
+    mine, theirs, later = Circuit(store), Circuit(store), Circuit(store)
+    mine.late("line", T0)
+    theirs.absorb(store.get_meta(), T0 + 2)
+    assert not theirs.waits("line")
+    theirs.succeeded("line")  # their own probe answered
+    theirs.absorb(store.get_meta(), T0 + 4)  # the same mark again: taken once
+    assert theirs.waits("line")
+    later.absorb(store.get_meta(), T0 + 3600)  # a worker started much later: too old
+    assert later.waits("line")
+
+
 def test_a_hanging_network_is_known_to_every_worker(store: SQLiteStore) -> None:
     mine, theirs = Circuit(store), Circuit(store)
     for _ in range(TIMEOUT_STRIKES):
         mine.failed("tumblr", timeout(), T0)
-    theirs.absorb(store.get_meta())
+    theirs.absorb(store.get_meta(), T0)
     assert theirs.open_until("tumblr") == T0 + FIRST_BACKOFF
     assert theirs.hanging("tumblr") and not theirs.waits("tumblr")
     mine.failed("pinterest", RateLimited(60), T0)
-    theirs.absorb(store.get_meta())
+    theirs.absorb(store.get_meta(), T0)
     assert not theirs.hanging("pinterest") and theirs.waits("pinterest")
 
 
 def test_every_worker_learns_of_an_open_circuit_through_the_store(store: SQLiteStore) -> None:
     mine, theirs = Circuit(store), Circuit(store)
     mine.failed("pinterest", RateLimited(60), T0)
-    theirs.absorb(store.get_meta())
+    theirs.absorb(store.get_meta(), T0)
     assert theirs.open_until("pinterest") == T0 + 60
-    theirs.absorb({"circuit:vk": "not a number", "ttl:vk": "600"})  # ignored, no error
+    theirs.absorb({"circuit:vk": "not a number", "ttl:vk": "600"}, T0)  # ignored, no error
     assert theirs.allows("vk", T0)
 
 
@@ -191,6 +203,7 @@ def test_a_lookup_does_not_wait_for_a_slow_network_again(store: SQLiteStore) -> 
         result = cache.lookup(PAGE + "/2", ["buffer"], 5.0)
         assert time.monotonic() - started < 1.0  # the next one does not wait at all
         assert result.counts == {} and not result.complete and result.max_age == 0
+        assert cache.refresh(PAGE + "/2", "buffer").result(5) is None  # not asked: busy
         upstream.gate.set()  # it answers: requests wait for it again
         deadline = time.monotonic() + 5
         while not cache.circuit.waits("buffer") and time.monotonic() < deadline:
@@ -198,6 +211,84 @@ def test_a_lookup_does_not_wait_for_a_slow_network_again(store: SQLiteStore) -> 
         assert cache.lookup(PAGE + "/3", ["buffer"], 5.0).counts == {"buffer": 5}
         assert ("buffer", PAGE + "/2") not in upstream.calls  # one call at a time while slow
     finally:
+        cache.close()
+
+
+def test_the_budget_is_shared_and_keeps_a_fifth_for_refreshes(store: SQLiteStore) -> None:
+    upstream = Upstream()
+    budget = 10
+    one = make_cache(store, upstream, UPSTREAM_BUDGET=budget, CACHE_TTL=300)
+    two = make_cache(store, upstream, UPSTREAM_BUDGET=budget, CACHE_TTL=300)  # another worker
+    try:
+        for i in range(3):  # pages that will be cached
+            assert one.lookup(f"{PAGE}/known/{i}", ["buffer"], 5).counts == {"buffer": 5}
+        # a flood of new pages, through both workers: they stop at 80 % of the budget
+        found = [
+            cache.lookup(f"{PAGE}/new/{i}/{j}", ["buffer"], 5).counts
+            for i in range(20)
+            for j, cache in enumerate((one, two))
+        ]
+        assert len(upstream.calls) == budget * 80 // 100
+        assert found.count({"buffer": 5}) == budget * 80 // 100 - 3
+        assert found.count({}) == 40 - (budget * 80 // 100 - 3)  # absent, never 0
+        assert one.budget_used("buffer") == (budget * 80 // 100, budget)
+        # Later (another minute), the cached counts have expired; a new flood takes its 80 %
+        # again, and the refreshes of the cached pages still find the last fifth.
+        for cache in (one, two):
+            cache.clock = lambda: T0 + 301
+        for i in range(20):
+            one.lookup(f"{PAGE}/again/{i}", ["buffer"], 5)
+        assert len(upstream.calls) == 2 * (budget * 80 // 100)
+        for i in range(3):  # stale, served at once and refreshed
+            assert one.lookup(f"{PAGE}/known/{i}", ["buffer"], 5).counts == {"buffer": 5}
+        deadline = time.monotonic() + 5
+        while len(upstream.calls) < 2 * budget - 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.1)
+        assert len(upstream.calls) == 2 * budget - 2  # 16 new pages, 2 of the 3 refreshes
+        assert one.budget_used("buffer") == (budget, budget)
+    finally:
+        one.close()
+        two.close()
+
+
+def test_a_budget_of_zero_is_no_budget(store: SQLiteStore) -> None:
+    upstream = Upstream()
+    cache = make_cache(store, upstream, UPSTREAM_BUDGET=1, UPSTREAM_BUDGET_BUFFER=0)
+    try:
+        for i in range(5):
+            assert cache.lookup(f"{PAGE}/{i}", ["buffer", "vk"], 5).counts["buffer"] == 5
+        assert [n for n, _ in upstream.calls].count("vk") == 1  # vk keeps the global one
+    finally:
+        cache.close()
+
+
+def test_the_fetch_queues_are_bounded_and_known_pages_go_first(store: SQLiteStore) -> None:
+    upstream = Upstream()
+    cache = make_cache(store, upstream, UPSTREAM_WORKERS=1, CACHE_TTL=300)
+    pool = cache._refreshes
+    try:
+        assert cache.lookup(f"{PAGE}/known", ["buffer"], 5).counts == {"buffer": 5}
+        upstream.gate.clear()  # the one fetch thread hangs on its next call
+        cache.refresh(f"{PAGE}/busy", "buffer")
+        deadline = time.monotonic() + 5
+        while pool.queued() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        flood = [cache.refresh(f"{PAGE}/flood/{i}", "buffer") for i in range(3 * pool.queue_max)]
+        dropped = [f for f in flood if f.done()]
+        assert len(dropped) == 2 * pool.queue_max  # not queued: no memory, no waiting
+        assert all(f.result() is None for f in dropped)
+        assert pool.queued() == pool.queue_max
+        cache.clock = lambda: T0 + 301
+        known = cache.refresh(f"{PAGE}/known", "buffer", first=True)  # queue not full
+        assert not known.done()
+        upstream.gate.set()
+        known.result(10)
+        # the known page was fetched right after the call that was running
+        order = [url for _, url in upstream.calls]
+        assert order.index(f"{PAGE}/known", 1) == order.index(f"{PAGE}/busy") + 1
+    finally:
+        upstream.gate.set()
         cache.close()
 
 
@@ -299,3 +390,21 @@ def test_the_click_reads_kept_are_bounded(
     assert list(clicks._read) == [f"{PAGE}/1", f"{PAGE}/2", f"{PAGE}/3"]  # the oldest went
     assert clicks.snapshot(f"{PAGE}/0") == first  # read again
     assert len(clicks._read) == 3
+
+
+@pytest.mark.redis
+def test_the_budget_is_shared_through_redis(redis_url: str) -> None:
+    from shareproxy.store import open_store
+
+    shared = open_store(redis_url, "/nonexistent")
+    upstream = Upstream()
+    caches = [make_cache(shared, upstream, UPSTREAM_BUDGET=5) for _ in range(3)]  # type: ignore[arg-type]
+    try:
+        for i in range(30):
+            caches[i % 3].lookup(f"{PAGE}/redis/{i}", ["buffer"], 5)
+        assert len(upstream.calls) == 5 * 80 // 100
+        assert caches[0].budget_used("buffer") == (4, 5)
+    finally:
+        for cache in caches:
+            cache.close()
+        shared.close()

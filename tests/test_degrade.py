@@ -70,6 +70,29 @@ def test_shariff_values_are_understood(client: Any) -> None:
     assert {"level": "warn", "text": "unknown network 'pocket' in 'networks': skipped"} in said
 
 
+def test_shariff_parameter_names_are_understood(client: Any) -> None:
+    query = {
+        "url": PAGE,
+        "services": '["twitter","mail"]',
+        "button-style": "icon",
+        "twitter-via": "heiseonline",
+        "mail-url": "mailto:editor@example.org",
+    }
+    html = html_of(get(client, "/buttons", **query))
+    found = networks_in(html)
+    assert [t.get("data-network") for t in found] == ["twitter", "mail"]
+    assert "sp-s-icon" in html
+    assert "via=heiseonline" in str(found[0].get("href"))
+    assert str(found[1].get("href")).startswith("mailto:editor@example.org?subject=")
+    assert texts(html) == [
+        f"{name} (Shariff's name) is read as {ours}"
+        for name, ours in [
+            ("services", "networks"), ("button-style", "style"), ("mail-url", "mail"),
+            ("twitter-via", "via"),
+        ]
+    ]  # fmt: skip
+
+
 def test_only_unknown_networks_show_the_default_ones(client: Any) -> None:
     html = html_of(get(client, "/buttons", url=PAGE, networks="pocket,qzone"))
     assert len(networks_in(html)) == 7
@@ -113,6 +136,13 @@ def test_a_parameter_given_twice_uses_the_first(client: Any) -> None:
     html = html_of(resp)
     assert resp.status_code == 200 and "sp-t-dark" in html
     assert texts(html) == ["'theme' was given 2 times: the first is used"]
+
+
+@pytest.mark.parametrize("url", [PAGE, "not a page"])
+def test_a_language_given_twice_degrades_too(client: Any, url: str) -> None:
+    resp = client.get("/buttons", query_string=[("url", url), ("lang", "de"), ("lang", "fr")])
+    assert resp.mimetype == "text/html" and resp.status_code in (200, 400)
+    assert "Vary" not in resp.headers or "Accept-Language" not in resp.headers["Vary"]
 
 
 def test_page_on_a_host_not_served_shows_a_quiet_translated_line(client: Any) -> None:
@@ -161,8 +191,6 @@ def test_machine_endpoints_keep_their_json_refusals(client: Any) -> None:
         ("/share/twitter", {"url": PAGE, "via": "not a handle!"}, 400),
         ("/share/pocket", {"url": PAGE}, 404),
         ("/badge/facebook.svg", {"url": STAGING}, 403),
-        ("/snippet", {"url": PAGE, "networks": "pocket"}, 400),
-        ("/snippet", {"url": STAGING}, 403),
     ]
     for path, query, status in cases:
         resp = get(client, path, **query)

@@ -19,6 +19,8 @@ import pytest
 from flask import Flask
 from PIL import Image
 
+from shareproxy import i18n
+
 YOUTUBE = f"https://www.youtube.com/watch?v={F.YOUTUBE_ID}"
 VIMEO = f"https://vimeo.com/{F.VIMEO_ID}"
 BLUESKY = f"https://bsky.app/profile/{F.BSKY_HANDLE}/post/{F.BSKY_RKEY}"
@@ -307,9 +309,29 @@ def test_unsupported_urls_get_400_with_a_one_line_reason(
     assert resp.mimetype == "text/html"  # a visitor may see it in a frame: no raw JSON
     assert resp.headers["Cache-Control"] == "no-store"
     html = resp.get_data(as_text=True)
-    line = re.search(r'<p class="sp-reason">(.*?)</p>', html)
+    line = re.search(r'<p class="sp-reason"[^>]*>(.*?)</p>', html)
     assert line is not None and reason in line.group(1) and "\n" not in line.group(1)
     assert providers.calls() == 0
+
+
+def test_a_refusal_speaks_the_visitors_language_in_the_frames_theme(
+    embed_app: Callable[..., Flask],
+):
+    """A visitor may see the refusal in a frame on a dark German page: it says in German
+    that the content cannot be shown (the reason stays one English line) and is drawn in
+    the dark theme, not dark text on a dark page."""
+    client = embed_app().test_client()
+    resp = client.get(
+        "/embed", query_string={"url": "https://x.com/a/status/1", "lang": "de", "theme": "dark"}
+    )
+    assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    assert '<body class="sp-t-dark">' in html and 'lang="de"' in html
+    wording = i18n.translator("de").gettext("This content cannot be shown here.")
+    assert wording != "This content cannot be shown here." and wording in html
+    assert re.search(r'<p class="sp-reason" lang="en" dir="ltr">X posts are not offered', html)
+    bad_theme = client.get("/embed", query_string={"url": YOUTUBE, "theme": "neon"})
+    assert bad_theme.status_code == 400 and '<body class="sp-t-color">' in bad_theme.text
 
 
 def test_hostile_parameters_are_refused_without_reflection(embed_app: Callable[..., Flask]):

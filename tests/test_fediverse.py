@@ -191,6 +191,30 @@ def test_a_relative_link_and_unknown_software(
     assert odd.paths() == ["/.well-known/nodeinfo", "/ni"]
 
 
+@pytest.mark.parametrize(
+    ("answer", "asked_there"),
+    [(redirect("https://mastodon.example/.well-known/nodeinfo", 301),
+      ["/.well-known/nodeinfo", "/nodeinfo/2.0"]),
+     (Answer(200, {"links": [{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0",
+                              "href": "https://mastodon.example/nodeinfo/2.0"}]}),
+      ["/nodeinfo/2.0"])],
+)  # fmt: skip
+def test_a_domain_that_lends_its_name_to_a_server_elsewhere(
+    answer: Answer, asked_there: list[str], fedi_app: Callable[..., Flask], fleet: Fleet
+) -> None:
+    """@alice@example.net on a Mastodon server at mastodon.example: the domain sends
+    NodeInfo there, and the share page is the server's."""
+    fleet.add("example.net", FakeServer({"/.well-known/nodeinfo": answer}))
+    app = fedi_app()
+    for _ in range(2):  # the second time from the store
+        resp = share(app.test_client(), "@alice@example.net")
+        assert resp.status_code == 302
+        assert resp.headers["Location"].startswith("https://mastodon.example/share?text=")
+    assert fleet.servers["mastodon"].paths() == asked_there  # once: then from the store
+    stored = app.extensions["shareproxy"].store.value("fedi:example.net", time.time())
+    assert stored == "ok|mastodon|mastodon.example"
+
+
 def test_long_titles_are_cut_to_each_softwares_limit(fedi_app: Callable[..., Flask]) -> None:
     client = fedi_app().test_client()
     long_title = "word " * 100  # 500 characters
@@ -218,7 +242,7 @@ def test_the_second_lookup_is_served_by_the_store(
     assert share(other_worker.test_client(), "sharkey.example").status_code == 302
     assert fleet.hits("sharkey") == 2
     stored = first.extensions["shareproxy"].store.value("fedi:sharkey.example", time.time())
-    assert stored == "ok|sharkey"
+    assert stored == "ok|sharkey|"
 
 
 def test_the_cache_lives_in_redis_too(
@@ -229,7 +253,7 @@ def test_the_cache_lives_in_redis_too(
     assert share(two.test_client(), "lemmy.example").status_code == 302
     assert fleet.hits("lemmy") == 2
     store = two.extensions["shareproxy"].store
-    assert store.value("fedi:lemmy.example", time.time()) == "ok|lemmy"
+    assert store.value("fedi:lemmy.example", time.time()) == "ok|lemmy|"
     ttl = store._client.pttl(f"{store.prefix}v:fedi:lemmy.example")
     assert 23 * 3600 * 1000 < ttl <= 24 * 3600 * 1000
 
@@ -475,3 +499,23 @@ def test_instances_typed_badly_are_refused(fedi_app: Callable[..., Flask]) -> No
         assert resp.status_code == 400, typed
         body = resp.get_data(as_text=True)
         assert "<script>" not in body
+
+
+def test_the_typed_server_is_never_logged(
+    fedi_app: Callable[..., Flask], fleet: Fleet, wire: Tripwire, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    fleet.add("failing-secret.example", FakeServer({"/.well-known/nodeinfo": Answer(500)}))
+    app = guarded_app(fedi_app, wire, {"inside-secret.example": ["10.0.0.7"]})
+    app.extensions["shareproxy"].fediverse.guard.resolve_map.update(
+        {"failing-secret.example": fleet.extra["failing-secret.example"].base}
+    )
+    caplog.set_level(logging.DEBUG)
+    client = app.test_client()
+    for typed in ["@alice@mastodon.example", "pleroma.example", "failing-secret.example",
+                  "inside-secret.example", "unknown-secret.example"]:  # fmt: skip
+        assert share(client, typed).status_code in (200, 302, 400)
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    for word in ("alice", "mastodon.example", "pleroma.example", "secret"):
+        assert word not in logged

@@ -152,6 +152,8 @@ def reflected(value: str, body: str) -> bool:
 
 # their errors are small HTML pages with the one-line reason
 VISITOR_PAGES = {"/embed", "/share/mastodon", "/share/fediverse"}
+# the buttons' pages that sites include: a refused page degrades, never a JSON error
+FRAMED_PAGES = {"/buttons", "/snippet"}
 
 
 @settings(
@@ -173,6 +175,11 @@ def test_every_parameter_of_every_endpoint(fuzz_app: Flask, data: Any, query: An
         # a page a visitor may see in a frame: the one-line reason as HTML, never raw JSON
         found = re.search(r'<p class="sp-reason"[^>]*>([^<\n]+)</p>', body)
         assert found, (path, body[:200])
+    elif resp.status_code >= 400 and path in FRAMED_PAGES and resp.mimetype == "text/html":
+        if path == "/buttons":  # a quiet translated line, the reason only for the loader
+            assert 'class="sp-unavailable"' in body and "data-notices=" in body, body[:200]
+        else:  # /snippet, fetched by a server: the reason as an HTML comment, no links
+            assert body.lstrip().startswith("<!--") and "<a " not in body, body[:200]
     elif resp.status_code >= 400:
         assert resp.mimetype == "application/json"
         assert "\n" not in body.strip()

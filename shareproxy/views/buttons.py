@@ -41,7 +41,7 @@ class Button:
     href: str = ""
     popup: bool = False
     count: str | None = None
-    extra: str = ""  # explanation (two-click), data-text (mastodon), "copied" (copy),
+    extra: str = ""  # explanation (two-click), "copied" (copy),
     # what the visitor reads when an activated widget did not load (widget)
     widget: Markup | None = None  # the official widget's markup (two-click, activated)
     scripts: list[str] = field(default_factory=list)  # and the scripts that render it
@@ -67,6 +67,8 @@ def share_path(name: str, opts: Options) -> str:
         query["media"] = opts.media
     if opts.via and name == "twitter":
         query["via"] = opts.via
+    if NETWORKS[name].kind == "fediverse":  # its page speaks the buttons' language and theme
+        query["lang"], query["theme"] = opts.lang, opts.theme
     return f"/share/{name}?{urlencode(query)}"
 
 
@@ -112,10 +114,8 @@ def buttons_for(opts: Options, _: Callable[[str], str], *, absolute: str = "") -
         elif name == "mail":
             b.label, b.aria = _("Mail"), _("Send by e-mail")
             b.href = mail_link(opts)
-        elif net.kind == "fediverse":
+        elif net.kind == "fediverse":  # the server picker, then /share/<name> finds its page
             b.kind, b.href = "mastodon", absolute + share_path(name, opts)
-            b.extra = opts.title and f"{net.fit_title(opts.url, opts.title)} {opts.url}"
-            b.extra = b.extra or opts.url
         elif opts.mode == "twoclick" and net.widget is not None:
             if name in opts.activate:
                 # The network's button, and until it shows (or if it never does: a content
@@ -210,7 +210,7 @@ def unavailable(opts: Options) -> Response:
 
 @bp.get("/buttons")
 def buttons_page() -> Response:
-    opts = params.options(lenient=True)
+    opts = params.options()
     if opts.refused:
         return unavailable(opts)
     ctx = page_context(opts)
@@ -239,21 +239,45 @@ def buttons_page() -> Response:
     return headers.page(resp, csp, vary_language=not params.lang_given())
 
 
+def comment_text(text: str) -> Markup:
+    """A notice as the text of an HTML comment, read as written (a comment decodes no
+    entity): nothing in it can end the comment or open a tag."""
+    return Markup(text.replace("--", "- -").replace("<", "‹").replace(">", "›"))
+
+
 @bp.get("/snippet")
 def snippet() -> Response:
-    """The buttons as plain links (no script, no style) for server-side includes."""
-    opts = params.options()
+    """The buttons as plain links (no script, no style) for server-side includes.
+
+    A site includes what it gets, so nothing here is JSON: what was skipped is said in an
+    HTML comment before the links, and a page that cannot have buttons gets only such a
+    comment, with its 400, 403 or 421 for the server that fetched it."""
+    opts = params.options(framed=False)
     if opts.mode != "share":
-        raise ApiError("'mode' must be share for a snippet (two-click needs the iframe)")
-    _ = i18n.translator(opts.lang).gettext
-    base = params.public_base()
-    buttons = [
-        b for b in buttons_for(opts, _, absolute=base) if b.kind in ("link", "mastodon", "info")
-    ]
-    add_counts(opts, buttons)
-    html = render_template("buttons/snippet.html", buttons=buttons, **page_context(opts))
-    resp = Response(html, mimetype="text/html")
-    resp.headers["Cache-Control"] = headers.public(300)
+        opts.notices.append(params.Notice("warn", "mode=twoclick needs the iframe: share is used"))
+        opts.mode = "share"
+    status, buttons = 200, []
+    try:
+        base = params.public_base()
+    except ApiError as exc:
+        opts.refused, status = exc.message, exc.status
+    if opts.refused:
+        opts.notices.append(params.Notice("warn", f"no buttons: {opts.refused}"))
+        status = status if status != 200 else 403 if opts.refused_host else 400
+    else:
+        _ = i18n.translator(opts.lang).gettext
+        buttons = [
+            b for b in buttons_for(opts, _, absolute=base) if b.kind in ("link", "mastodon", "info")
+        ]
+        add_counts(opts, buttons)
+    html = render_template(
+        "buttons/snippet.html",
+        buttons=buttons,
+        notices=[comment_text(n.text) for n in opts.notices],
+        **page_context(opts),
+    )
+    resp = Response(html, status=status, mimetype="text/html")
+    resp.headers["Cache-Control"] = headers.public(300 if status == 200 else 60)
     resp.headers["Content-Security-Policy"] = headers.SNIPPET_CSP
     headers.embeddable(resp)
     # allowed sites may fetch it from the browser; nobody else

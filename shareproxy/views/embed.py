@@ -107,12 +107,13 @@ def notice_text(
     return Markup(escape(before)) % values + Markup(" ") + Markup(escape(text)) % values
 
 
-def refused(reason: str, lang: str, status: int = 400) -> Response:
-    """The one-line reason as a small page (a visitor may see it in a frame)."""
+def refused(reason: str, lang: str, status: int = 400, theme: str = "color") -> Response:
+    """The one-line reason as a small page (a visitor may see it in a frame): under a line
+    in the visitor's language, in the frame's theme (readable on a dark page too)."""
     _ = i18n.translator(lang).gettext
     html = render_template(
         "embed/refused.html", reason=reason, lang=lang, dir=i18n.direction(lang), _=_,
-        css=assets.url("embed-page.css"),
+        css=assets.url("embed-page.css"), theme=theme,
     )  # fmt: skip
     resp = Response(html, status=status, mimetype="text/html")
     return secure(resp, (), headers.NO_STORE, vary_language=False)
@@ -127,16 +128,19 @@ def embed_page() -> Response:
         return refused(exc.message, i18n.DEFAULT, exc.status)
     try:
         theme = params.choice("theme", params.CHOICES["theme"])
+    except ApiError as exc:
+        return refused(exc.message, lang, exc.status)
+    try:
         origin = params.origin()
         raw = (params.single("url") or "").strip()
         activate = (params.single("activate") or "") == "1"
         retry_raw = params.single("retry")
     except ApiError as exc:
-        return refused(exc.message, lang, exc.status)
+        return refused(exc.message, lang, exc.status, theme)
     try:
         provider, ref = resolve(raw, svc.settings.embed_providers)
     except NotEmbeddable as exc:
-        return refused(str(exc), lang)
+        return refused(str(exc), lang, theme=theme)
     retry = int(retry_raw) if retry_raw and retry_raw.isdigit() else 0
     shown = svc.embeds.show(provider, ref, float(svc.settings.embed_deadline))
     return page(provider, ref, shown, lang, theme, origin, activate, min(retry, MAX_RETRY))

@@ -4,13 +4,14 @@ Each function reads one parameter of the current request and returns it validate
 raises :class:`ApiError` with a one-line reason that names the parameter and never repeats
 what was sent (beyond a plain network name). A parameter given twice is refused.
 
-Machine-facing endpoints (counts, badges, share) are strict: a bad value is a 4xx. The
-page a visitor sees in a site's iframe is read leniently (:func:`options` with
-``lenient=True``): what is unknown or wrong is skipped or replaced by its default, each
-time with a :class:`Notice` for the site owner (the loader prints them in the browser's
-console), and a page URL that cannot have buttons makes the page say so quietly instead of
-answering an error. Shariff's values are understood too (``theme=standard``, ``networks``
-as a JSON array).
+Machine-facing endpoints (counts, badges, share, embed) are strict: a bad value is a 4xx.
+The pages of buttons a visitor sees (the iframe, and /snippet, which a site includes as
+it gets it) are read leniently by :func:`options`: what is unknown or wrong is skipped
+or replaced by its default, each time with a :class:`Notice` for the site owner (the
+loader prints them in the browser's console; /snippet puts them in HTML comments), and a
+page URL that cannot have buttons makes the page say so quietly instead of answering an
+error. Shariff's values are understood too (``theme=standard``, ``networks`` as a JSON
+array).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from flask import request
 
 from .. import i18n, wordpress
 from ..errors import ApiError
-from ..networks import NETWORKS
+from ..networks import NETWORKS, fediverse
 from ..refusals import REFUSED
 from ..urls import MAX_URL_LENGTH, BadURL, host_allowed, normalise, origin_allowed
 from ..urls import page_url as check_page_url
@@ -174,14 +175,6 @@ def network_names(
     return names
 
 
-def networks(default: list[str]) -> list[str]:
-    """``networks`` of a button page; a refusal lists the names accepted."""
-    try:
-        return network_names(single("networks"), default)
-    except ApiError as exc:
-        raise ApiError(f"{exc.message}; accepted: {', '.join(NETWORKS)}", exc.status) from None
-
-
 # --- language
 
 
@@ -218,8 +211,9 @@ def lang_of(raw: str | None, unknown: str = "refuse") -> str:
 
 
 def lang_given() -> bool:
-    """Whether the request named its language (else the answer varies by Accept-Language)."""
-    return single("lang") is not None
+    """Whether the request named its language (else the answer varies by Accept-Language).
+    Never refuses: the pages that degrade ask it after reading a repeated ``lang``."""
+    return "lang" in request.args
 
 
 # --- text, choices and links
@@ -296,6 +290,20 @@ def activate_of(raw: str | None, mode: str, names: list[str]) -> list[str]:
         if name in widgets and name not in chosen:
             chosen.append(name)
     return chosen
+
+
+def software() -> str | None:
+    """``software`` of the fediverse page: skip the NodeInfo lookup and use this software's
+    share page (the note page's "continue" link names ``mastodon``)."""
+    raw = single("software")
+    if raw is None or not raw.strip():
+        return None
+    name = raw.strip().lower()
+    known = fediverse.SOFTWARE.get(name)
+    if known is None or known.endpoint is None:
+        pages = sorted(n for n, s in fediverse.SOFTWARE.items() if s.endpoint is not None)
+        raise ApiError(f"'software' must be one of: {', '.join(pages)}")
+    return name
 
 
 # --- where this server is reached
@@ -403,39 +411,40 @@ class Options:
 
 # Shariff's values where ours differ: (parameter, Shariff's value) -> ours
 SHARIFF_VALUES = {("theme", "standard"): "color"}
+# Shariff's names of parameters (its data- attributes without data-) -> ours
+SHARIFF_NAMES = {
+    "services": "networks",
+    "button-style": "style",
+    "info-url": "info",
+    "media-url": "media",
+    "mail-url": "mail",
+    "twitter-via": "via",
+}
 # parameters a page reads, besides url, networks and activate
 PAGE_PARAMS = ("title", "lang", *CHOICES, "info", "media", "origin", "via", "mail")
 
 
-def options(lenient: bool = False) -> Options:
-    """Every parameter of a button page, validated: ApiError names the bad one, or, with
-    ``lenient``, the page is made anyway (:class:`Notice` for each value left out or
-    read differently; ``refused`` set when the page URL cannot have buttons)."""
-    if not lenient:
-        opts = Options(url=page_url(), title=title(), networks=networks(DEFAULT_NETWORKS))
-        opts.lang = lang()
-        for name, accepted in CHOICES.items():
-            setattr(opts, name, choice(name, accepted))
-        opts.info = web_url("info")
-        opts.media = web_url("media")
-        opts.via = via_of(single("via"))
-        opts.mail = mail_of(single("mail"))
-        opts.origin = origin()
-        opts.activate = activate(opts.mode, opts.networks)
-        return opts
-    return _lenient_options()
-
-
 def _first(name: str, notices: list[Notice]) -> str | None:
+    """A parameter's first value; one given more than once is noted."""
     values = request.args.getlist(name)
     if len(values) > 1:
         notices.append(Notice("warn", f"'{name}' was given {len(values)} times: the first is used"))
     return values[0] if values else None
 
 
-def _lenient_options() -> Options:
+def options(*, framed: bool = True) -> Options:
+    """Every parameter of a page of buttons, read leniently: a value that cannot be used
+    is left out or replaced by its default, with a :class:`Notice` saying so, and
+    ``refused`` is set when the page URL cannot have buttons. ``framed``: the buttons
+    are an iframe, whose ``origin`` (the embedding page) must be an allowed site."""
     notices: list[Notice] = []
     raw = {name: _first(name, notices) for name in ("url", "networks", "activate", *PAGE_PARAMS)}
+    for theirs, name in SHARIFF_NAMES.items():
+        given = _first(theirs, notices)
+        if given is not None:
+            notices.append(Notice("info", f"{theirs} (Shariff's name) is read as {name}"))
+            if raw[name] is None:
+                raw[name] = given
     opts = Options(url="", notices=notices)
 
     def read(parse: Callable[..., str], *args: object, fallback: str, note: str) -> str:
@@ -481,7 +490,7 @@ def _lenient_options() -> Options:
 
     # The embedding page and the page shared: without both, no buttons.
     try:
-        opts.origin = origin_of(raw["origin"])
+        opts.origin = origin_of(raw["origin"]) if framed else ""
     except ApiError:
         host = _origin_host(raw["origin"] or "")
         if host:

@@ -82,7 +82,7 @@ def fediverse(network: str) -> BaseResponse:
     title = params.title()
     lang = params.lang()
     theme = params.choice("theme", params.CHOICES["theme"])
-    forced = software_arg()
+    forced = params.software()
     page = FediPage(network, url, title, lang, theme)
     raw = params.single("instance")
     if raw is None or not raw.strip():
@@ -100,25 +100,13 @@ def fediverse(network: str) -> BaseResponse:
         return page.render("ask", status=400, problem=problem, typed=raw[:300])
     if found.software is None:  # the lookup failed: Mastodon's share page is the best guess
         return page.render("unknown")
+    if found.server:  # the name belongs to a server elsewhere (its NodeInfo is there)
+        host = page.host = found.server
     link = fedi.share_link(found.software, host, url, title)
     if link is None:
         page.software = fedi.describe(found.software).label
         return page.render("copy")
     return leave(network, url, link)
-
-
-def software_arg() -> str | None:
-    """``software``: skip the lookup and use this software's share page (the note page's
-    "continue" link names ``mastodon``)."""
-    raw = params.single("software")
-    if raw is None or not raw.strip():
-        return None
-    name = raw.strip().lower()
-    known = fedi.SOFTWARE.get(name)
-    if known is None or known.endpoint is None:
-        with_pages = sorted(n for n, s in fedi.SOFTWARE.items() if s.endpoint is not None)
-        raise ApiError(f"'software' must be one of: {', '.join(with_pages)}")
-    return name
 
 
 def leave(network: str, url: str, link: str | None) -> BaseResponse:
@@ -169,4 +157,5 @@ class FediPage:
         resp = Response(html, status=status, mimetype="text/html")
         resp.headers["Content-Security-Policy"] = headers.FEDIVERSE_CSP
         resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Permissions-Policy"] = headers.permissions_policy("clipboard-write")
         return headers.no_store(resp)

@@ -13,7 +13,7 @@
   }
   if (!root) return;
   var ds = root.dataset, origin = ds.origin, K = "shareproxy.twoclick.";
-  var HOST = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
+  var RECENT = "shareproxy.fediverse.recent";
 
   function tell(msg) { if (origin && W.parent !== W) W.parent.postMessage(msg, origin); }
   // The content's own height: the document's scrollHeight never drops below the frame's
@@ -119,12 +119,15 @@
     var n = el.dataset.network;
     if (el.dataset.forget) { store(K + el.dataset.forget, null); reload([], [el.dataset.forget]); return; }
     if (el.hasAttribute("data-twoclick")) { reload([n], []); return; }
-    if (n === "mastodon") {
+    if (el.hasAttribute("aria-controls")) {  // a fediverse button: its server picker
       e.preventDefault();
-      var f = el.parentNode.querySelector("form");
+      var f = d.getElementById(el.getAttribute("aria-controls"));
+      d.querySelectorAll("form.sp-masto").forEach(function (o) {
+        if (o !== f && !o.hidden) { o.hidden = true; root.querySelector('[aria-controls="' + o.id + '"]').setAttribute("aria-expanded", "false"); }
+      });
       f.hidden = !f.hidden;
       el.setAttribute("aria-expanded", String(!f.hidden));
-      if (!f.hidden) { f.elements.instance.value = store("shareproxy.mastodon.instance") || ""; f.elements.instance.focus(); }
+      if (!f.hidden) { chips(f); f.elements.instance.focus(); }
       send();
     } else if (n === "copy") {
       var label = el.querySelector(".sp-label"), old = label.textContent, live = d.querySelector("[data-live]");
@@ -142,24 +145,80 @@
     }
   });
 
-  root.addEventListener("submit", function (e) {
-    var f = e.target, i = f.elements.instance, err = f.querySelector(".sp-err");
+  // The fediverse picker: the visitor's server as a name, a handle or a profile URL; only
+  // the host leaves the browser (never the handle), through /share/<network>, which finds
+  // the server's software, counts the share and sends the visitor on.
+  function fediHost(text) {
+    var t = String(text || "").trim().toLowerCase(), at;
+    if (!t || /\s/.test(t)) return "";
+    if (t.indexOf("://") >= 0) {
+      try {
+        var u = new URL(t);
+        if (!/^https?:$/.test(u.protocol) || (u.port && u.port !== "443")) return "";
+        t = u.hostname;
+      } catch (x) { return ""; }
+    } else {
+      t = t.replace(/^@/, "").split(/[\/?#]/)[0];
+      at = t.lastIndexOf("@");
+      if (at >= 0) t = t.slice(at + 1);
+    }
+    t = t.replace(/\.$/, "");
+    return /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(t) && !/^[0-9.]+$/.test(t) ? t : "";
+  }
+  function recent() {
+    var list;
+    try { list = JSON.parse(store(RECENT) || "[]"); } catch (x) { list = []; }
+    if (!Array.isArray(list)) list = [];
+    var old = store("shareproxy.mastodon.instance");  // the one server earlier versions kept
+    if (old && list.indexOf(old) < 0) list.push(old);
+    return list.filter(function (h) { return typeof h === "string" && fediHost(h) === h; }).slice(0, 5);
+  }
+  function chips(f) {
+    var box = f.querySelector(".sp-recent"), holder = box.querySelector(".sp-chips"), list = recent();
+    holder.textContent = "";
+    list.forEach(function (h) {
+      var b = d.createElement("button");
+      b.type = "button"; b.className = "sp-chip"; b.dir = "ltr"; b.textContent = h; b.dataset.host = h;
+      holder.appendChild(b);
+    });
+    box.hidden = !list.length;
+  }
+  function closeForm(f, focus) {
+    var opener = root.querySelector('[aria-controls="' + f.id + '"]');
+    f.hidden = true; opener.setAttribute("aria-expanded", "false");
+    if (focus) opener.focus();
+    send();
+  }
+  function go(f, host) {
+    var q = new URLSearchParams(), i = f.elements;
+    ["url", "title", "lang", "theme"].forEach(function (k) { if (i[k] && i[k].value) q.set(k, i[k].value); });
+    q.set("instance", host);
+    store(RECENT, JSON.stringify([host].concat(recent().filter(function (h) { return h !== host; })).slice(0, 5)));
+    store("shareproxy.mastodon.instance", null);
+    popup(f.getAttribute("action") + "?" + q.toString());
+    closeForm(f, false);
+  }
+  d.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (!f.classList.contains("sp-masto")) return;
     e.preventDefault();
-    var host = i.value.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/\/+$/, "");
-    if (!HOST.test(host)) {
+    var i = f.elements.instance, err = f.querySelector(".sp-err"), host = fediHost(i.value);
+    if (!host) {
       err.textContent = f.dataset.invalid; i.setAttribute("aria-invalid", "true"); i.focus(); send(); return;
     }
     err.textContent = ""; i.removeAttribute("aria-invalid");
-    store("shareproxy.mastodon.instance", host);
-    popup("https://" + host + "/share?text=" + encodeURIComponent(f.dataset.text));
-    f.hidden = true; f.previousElementSibling.setAttribute("aria-expanded", "false"); send();
+    go(f, host);
   });
-  root.addEventListener("keydown", function (e) {
+  d.addEventListener("click", function (e) {
+    var b = e.target.closest ? e.target.closest(".sp-masto button[type=button]") : null;
+    if (!b) return;
+    var f = b.form;
+    if (b.dataset.host) { go(f, b.dataset.host); return; }
+    store(RECENT, null); store("shareproxy.mastodon.instance", null); chips(f); f.elements.instance.focus(); send();
+  });
+  d.addEventListener("keydown", function (e) {
     var f = e.target.form;
-    if (e.key === "Escape" && f && f.classList.contains("sp-masto")) {
-      f.hidden = true; f.previousElementSibling.setAttribute("aria-expanded", "false");
-      f.previousElementSibling.focus(); send();
-    }
+    if (e.key === "Escape" && f && f.classList.contains("sp-masto")) closeForm(f, true);
   });
 
   if (ds.fetch && W.fetch) {

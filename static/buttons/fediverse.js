@@ -68,6 +68,7 @@
         input.focus();
         return;
       }
+      input.value = h;  // only the host leaves the browser, never a handle or profile
       remember(h);
     });
   }

@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from browser_support import SHARE_HOST, SITE_HOST, Env, Hit, foreign
 
+from shareproxy.urls import normalise
+
 pytestmark = pytest.mark.browser
 
 PAGE = "https://site.test/articles/2026/hello?id=7"
@@ -236,47 +238,77 @@ def test_remembered_choice_belongs_to_the_visitor_not_the_page(visit: Any, env: 
     assert foreign(second.log.hosts()) == set()
 
 
-def test_mastodon_asks_for_the_instance_and_remembers_it(visit: Any, env: Env):
-    v = visit(persistent=True)
-    url = env.iframe_page(
-        "/mastodon", page_url=PAGE, title=TITLE, networks="mastodon,mail", height=160
-    )
-    v.page.goto(url)
-    frame = buttons_frame(v.page)
-    settle(v.page)
-    frame.locator('[data-network="mastodon"]').click()
-    instance = frame.locator("input[name=instance]")
-    instance.wait_for()
-    assert instance.input_value() == ""
+@pytest.mark.parametrize(
+    ("network", "software", "typed", "host"),
+    [("mastodon", "mastodon", "https://Masto.Example/@alice", "masto.example"),
+     ("fediverse", "misskey", "@alice@key.example", "key.example")],
+)  # fmt: skip
+def test_the_fediverse_button_asks_for_the_server_and_shares_through_shareproxy(
+    visit: Any, env: Env, network: str, software: str, typed: str, host: str
+):
+    from fedi_fakes import fediverse_server
 
-    # Not a host name: an error, no popup, no request anywhere but shareproxy.
-    instance.fill("not a server")
-    instance.press("Enter")
-    assert frame.locator("input[name=instance][aria-invalid=true]").count() == 1
-    assert len(v.context.pages) == 1
+    server = fediverse_server(software, host)  # its NodeInfo, as shareproxy's server asks
+    guard = env.app.extensions["shareproxy"].fediverse.guard
+    guard.resolve_map[host] = server.base
+    store = env.app.extensions["shareproxy"].store
+    shared = f"https://site.test/articles/fediverse-{network}"  # a page no other test shares
+    before = store.get_clicks(normalise(shared), [network]).get(network, 0)
+    try:
+        v = visit(persistent=True)
+        url = env.iframe_page(
+            f"/fedi-{network}", page_url=shared, title=TITLE, networks=f"{network},mail", height=160
+        )
+        v.page.goto(url)
+        frame = buttons_frame(v.page)
+        settle(v.page)
+        frame.locator(f'[data-network="{network}"]').click()
+        instance = frame.locator("input[name=instance]")
+        instance.wait_for()
+        assert instance.input_value() == ""
+        assert frame.locator(".sp-chip").count() == 0
 
-    instance.fill("https://Social.Example/")
-    with v.context.expect_page() as opened:
+        # Not a server: an error, no popup, no request anywhere but shareproxy.
+        instance.fill("not a server")
         instance.press("Enter")
-    popup = opened.value
-    popup.wait_for_url("https://social.example/share*")
-    target = urlsplit(popup.url)
-    assert (target.hostname, target.path) == ("social.example", "/share")
-    assert page_url_in(popup.url)
-    assert TITLE in parse_qs(target.query)["text"][0]
-    assert frame.evaluate("localStorage.getItem('shareproxy.mastodon.instance')") == (
-        "social.example"
-    )
-    hits = env.fake.page_hits()
-    assert {h.host for h in hits} == {"social.example"}
-    assert not leaked_referer(hits), hits
-    popup.close()
+        assert frame.locator("input[name=instance][aria-invalid=true]").count() == 1
+        assert len(v.context.pages) == 1
 
-    # Next time the instance is filled in already.
-    v.page.reload()
-    frame = buttons_frame(v.page)
-    frame.locator('[data-network="mastodon"]').click()
-    assert frame.locator("input[name=instance]").input_value() == "social.example"
+        mark = v.log.mark()
+        instance.fill(typed)
+        with v.context.expect_page() as opened:
+            instance.press("Enter")
+        popup = opened.value
+        popup.wait_for_url(f"https://{host}/share*")
+        target = urlsplit(popup.url)
+        assert (target.hostname, target.path) == (host, "/share")
+        assert parse_qs(target.query)["text"][0] == f"{TITLE} {shared}"
+        went = [u for u in v.log.since(mark) if f"/share/{network}?" in u]
+        assert went and all("alice" not in u for u in went)  # only the host left the browser
+        hits = env.fake.page_hits()
+        assert {h.host for h in hits} == {host}
+        assert not leaked_referer(hits), hits
+        assert store.get_clicks(normalise(shared), [network]).get(network, 0) == before + 1
+        assert frame.evaluate("localStorage.getItem('shareproxy.fediverse.recent')") == (
+            f'["{host}"]'
+        )
+        assert server.paths() == ["/.well-known/nodeinfo", server.paths()[1]]
+        popup.close()
+
+        # Next time the server is offered: one click shares again (counted once a day).
+        v.page.reload()
+        frame = buttons_frame(v.page)
+        frame.locator(f'[data-network="{network}"]').click()
+        chip = frame.locator(".sp-chip")
+        assert chip.inner_text() == host
+        with v.context.expect_page() as opened:
+            chip.click()
+        opened.value.wait_for_url(f"https://{host}/share*")
+        assert store.get_clicks(normalise(shared), [network]).get(network, 0) == before + 1
+        assert len(server.seen) == 2  # the software came from the store the second time
+    finally:
+        guard.resolve_map.pop(host, None)
+        server.close()
 
 
 def test_twoclick_works_where_third_party_storage_is_blocked(visit: Any, env: Env):

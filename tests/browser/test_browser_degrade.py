@@ -291,3 +291,17 @@ def test_builder_iframe_copied_on_a_wide_screen_holds_on_a_phone(visit: Any, env
     assert inner.locator("li.sp-share:visible").count() == 0  # not allowed: not shown
     assert console.with_text("Unrecognized feature") == []
     shot(v.page, f"builder-iframe-375-{'share' if share else 'plain'}")
+
+
+def test_remembered_two_click_choice_carries_over_with_shariff_markup(visit: Any, env: Env):
+    v = visit()
+    div = (
+        f'<div data-shareproxy data-url="{PAGE}" data-mode="twoclick" '
+        "data-services='[&quot;twitter&quot;,&quot;facebook&quot;]'></div>"
+    )
+    head = '<script>localStorage.setItem("shareproxy.twoclick.twitter", "1")</script>'
+    v.page.goto(env.site.put("/shariff-remembered", loader_html(env, [div], head)))
+    src = v.page.locator("iframe").get_attribute("src") or ""
+    assert urlsplit(src).fragment == "shareproxy.twoclick.twitter=1"
+    frame = frame_of(v.page)
+    frame.wait_for_selector('[data-network="twitter"][data-activated]', state="attached")
