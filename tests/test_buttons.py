@@ -462,5 +462,9 @@ def test_twoclick_row_explains_itself_and_an_activated_network_keeps_its_share_l
     assert str(fallback.get("href")).startswith("/share/twitter?")
     # the widget's scripts run after the buttons' own, so it sees them load or fail
     scripts = [t for t in tags(after) if t.name == "script"]
-    assert [s.has_attr("defer") for s in scripts] == [True, True]
+    assert [s.has_attr("defer") for s in scripts] == [True, True, True]
+    assert [s.get("src") for s in scripts][1:] == [
+        assets.url("twoclick.js"),
+        "https://platform.x.com/widgets.js",
+    ]
     assert "Zwei Klicks" not in after and "sp-note" in after  # no placeholder left

@@ -229,6 +229,7 @@ def buttons_page() -> Response:
         css=assets.url("buttons.css"),
         # the placeholders' and activated networks' styles, in two-click mode only
         twoclick_css=assets.url("twoclick.css") if note else "",
+        twoclick_js=assets.url("twoclick.js") if "widget" in kinds else "",
         js=assets.url("buttons.js"),
         notices=notices_json(opts) if opts.notices else "",
         **ctx,
