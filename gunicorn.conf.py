@@ -89,10 +89,12 @@ control_socket_disable = True
 
 # --- /metrics summed over workers: prometheus_client's multiprocess mode needs a directory
 # shared by the workers, empty at start. Set before the workers fork (and import the app).
-# A directory we made is ours to remove at exit (the marker survives a config reload).
+# A directory we made is ours to remove at exit: a marker file inside says so (it survives
+# a config reload, which runs this file again with the directory already set).
+OWNED = "made-by-shareproxy"
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="shareproxy-metrics-")
-    os.environ["SHAREPROXY__OWN_METRICS_DIR"] = "1"
+    open(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], OWNED), "x").close()
 else:
     for _stale in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
         os.remove(_stale)
@@ -128,5 +130,6 @@ def child_exit(server: Any, worker: Any) -> None:
 
 
 def on_exit(server: Any) -> None:
-    if os.environ.get("SHAREPROXY__OWN_METRICS_DIR"):
-        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    if folder and os.path.exists(os.path.join(folder, OWNED)):
+        shutil.rmtree(folder, ignore_errors=True)

@@ -479,7 +479,9 @@ def _page_paths(allowed: tuple[str, ...]) -> dict[str, Any]:
                 "operationId": "buttons",
                 "summary": "The share buttons of one page, to embed in an iframe. It "
                 "degrades instead of refusing: unknown networks and bad values are skipped "
-                "(the data-notices attribute lists them; the loader prints them).",
+                "(the data-notices attribute lists them; the loader prints them). Shariff's "
+                "names are read as ours: services, button-style, info-url, media-url, "
+                "mail-url, twitter-via.",
                 "parameters": button_params(allowed),
                 "responses": {
                     "200": html,

@@ -70,6 +70,29 @@ def test_shariff_values_are_understood(client: Any) -> None:
     assert {"level": "warn", "text": "unknown network 'pocket' in 'networks': skipped"} in said
 
 
+def test_shariff_parameter_names_are_understood(client: Any) -> None:
+    query = {
+        "url": PAGE,
+        "services": '["twitter","mail"]',
+        "button-style": "icon",
+        "twitter-via": "heiseonline",
+        "mail-url": "mailto:editor@example.org",
+    }
+    html = html_of(get(client, "/buttons", **query))
+    found = networks_in(html)
+    assert [t.get("data-network") for t in found] == ["twitter", "mail"]
+    assert "sp-s-icon" in html
+    assert "via=heiseonline" in str(found[0].get("href"))
+    assert str(found[1].get("href")).startswith("mailto:editor@example.org?subject=")
+    assert texts(html) == [
+        f"{name} (Shariff's name) is read as {ours}"
+        for name, ours in [
+            ("services", "networks"), ("button-style", "style"), ("mail-url", "mail"),
+            ("twitter-via", "via"),
+        ]
+    ]  # fmt: skip
+
+
 def test_only_unknown_networks_show_the_default_ones(client: Any) -> None:
     html = html_of(get(client, "/buttons", url=PAGE, networks="pocket,qzone"))
     assert len(networks_in(html)) == 7

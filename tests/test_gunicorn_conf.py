@@ -109,3 +109,14 @@ def test_a_bad_setting_stops_start_up_with_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1, proc.stderr
     assert "SHAREPROXY_CACHE_TTL" in lines[0]
     assert "Booting worker" not in proc.stderr
+
+
+def test_a_metrics_dir_given_by_the_operator_stays(tmp_path: Path) -> None:
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    server = Server(tmp_path, "--workers", "1", PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
+    try:
+        server.get("/healthz")
+    finally:
+        server.stop()
+    assert metrics_dir.is_dir()  # only a folder gunicorn.conf.py made is removed at exit

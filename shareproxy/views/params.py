@@ -27,7 +27,7 @@ from flask import request
 
 from .. import i18n, wordpress
 from ..errors import ApiError
-from ..networks import NETWORKS
+from ..networks import NETWORKS, fediverse
 from ..refusals import REFUSED
 from ..urls import MAX_URL_LENGTH, BadURL, host_allowed, normalise, origin_allowed
 from ..urls import page_url as check_page_url
@@ -292,6 +292,20 @@ def activate_of(raw: str | None, mode: str, names: list[str]) -> list[str]:
     return chosen
 
 
+def software() -> str | None:
+    """``software`` of the fediverse page: skip the NodeInfo lookup and use this software's
+    share page (the note page's "continue" link names ``mastodon``)."""
+    raw = single("software")
+    if raw is None or not raw.strip():
+        return None
+    name = raw.strip().lower()
+    known = fediverse.SOFTWARE.get(name)
+    if known is None or known.endpoint is None:
+        pages = sorted(n for n, s in fediverse.SOFTWARE.items() if s.endpoint is not None)
+        raise ApiError(f"'software' must be one of: {', '.join(pages)}")
+    return name
+
+
 # --- where this server is reached
 
 
@@ -397,6 +411,15 @@ class Options:
 
 # Shariff's values where ours differ: (parameter, Shariff's value) -> ours
 SHARIFF_VALUES = {("theme", "standard"): "color"}
+# Shariff's names of parameters (its data- attributes without data-) -> ours
+SHARIFF_NAMES = {
+    "services": "networks",
+    "button-style": "style",
+    "info-url": "info",
+    "media-url": "media",
+    "mail-url": "mail",
+    "twitter-via": "via",
+}
 # parameters a page reads, besides url, networks and activate
 PAGE_PARAMS = ("title", "lang", *CHOICES, "info", "media", "origin", "via", "mail")
 
@@ -416,6 +439,12 @@ def options(*, framed: bool = True) -> Options:
     are an iframe, whose ``origin`` (the embedding page) must be an allowed site."""
     notices: list[Notice] = []
     raw = {name: _first(name, notices) for name in ("url", "networks", "activate", *PAGE_PARAMS)}
+    for theirs, name in SHARIFF_NAMES.items():
+        given = _first(theirs, notices)
+        if given is not None:
+            notices.append(Notice("info", f"{theirs} (Shariff's name) is read as {name}"))
+            if raw[name] is None:
+                raw[name] = given
     opts = Options(url="", notices=notices)
 
     def read(parse: Callable[..., str], *args: object, fallback: str, note: str) -> str:
