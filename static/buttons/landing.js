@@ -13,8 +13,8 @@
     var doc;
     try { doc = frame.contentDocument; } catch (e) { return; }
     if (!doc || !doc.documentElement) return;
-    var list = doc.querySelector(".sp-buttons");
-    var h = list ? Math.ceil(list.getBoundingClientRect().bottom + 8) : doc.documentElement.scrollHeight;
+    var list = doc.querySelector(".sp-buttons"), note = doc.querySelector(".sp-note");
+    var h = list ? Math.ceil((note || list).getBoundingClientRect().bottom + 8) : doc.documentElement.scrollHeight;
     frame.style.height = Math.max(40, h) + "px";
   }
   function watch(frame) {
@@ -41,7 +41,10 @@
       if (!rows || x + GAP + w > PHONE - PAD) { rows++; x = w; } else x += GAP + w;
       tall = Math.max(tall, r.height);
     });
-    return rows ? Math.ceil(PAD + rows * tall + (rows - 1) * GAP) : 0;
+    // a two-click row's note under it, its text reflowed to the phone's width
+    var note = doc.querySelector(".sp-note"), n = note ? note.getBoundingClientRect() : null;
+    var more = n ? 6 + n.height * Math.max(1, Math.ceil(n.width / (PHONE - PAD))) : 0;
+    return rows ? Math.ceil(PAD + rows * tall + (rows - 1) * GAP + more) : 0;
   }
   d.querySelectorAll("iframe[data-fit]").forEach(watch);
   window.addEventListener("resize", function () { d.querySelectorAll("iframe[data-fit]").forEach(fit); });
