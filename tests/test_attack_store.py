@@ -50,6 +50,9 @@ def server(tmp_path_factory: Any, fake: FakeNetworks) -> Iterator[Server]:
         SHAREPROXY_TRUSTED_PROXIES="1",  # X-Forwarded-For: a new client network each share
         SHAREPROXY_STORE_MAX_PAGES=str(BOUND),
         SHAREPROXY_REQUEST_DEADLINE="10",
+        # no upstream budget: every unique URL reaches the store, as a slower flood over
+        # many minutes would within the budget
+        SHAREPROXY_UPSTREAM_BUDGET="0",
         **settings,
     )
     yield found

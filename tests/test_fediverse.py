@@ -499,3 +499,23 @@ def test_instances_typed_badly_are_refused(fedi_app: Callable[..., Flask]) -> No
         assert resp.status_code == 400, typed
         body = resp.get_data(as_text=True)
         assert "<script>" not in body
+
+
+def test_the_typed_server_is_never_logged(
+    fedi_app: Callable[..., Flask], fleet: Fleet, wire: Tripwire, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    fleet.add("failing-secret.example", FakeServer({"/.well-known/nodeinfo": Answer(500)}))
+    app = guarded_app(fedi_app, wire, {"inside-secret.example": ["10.0.0.7"]})
+    app.extensions["shareproxy"].fediverse.guard.resolve_map.update(
+        {"failing-secret.example": fleet.extra["failing-secret.example"].base}
+    )
+    caplog.set_level(logging.DEBUG)
+    client = app.test_client()
+    for typed in ["@alice@mastodon.example", "pleroma.example", "failing-secret.example",
+                  "inside-secret.example", "unknown-secret.example"]:  # fmt: skip
+        assert share(client, typed).status_code in (200, 302, 400)
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    for word in ("alice", "mastodon.example", "pleroma.example", "secret"):
+        assert word not in logged

@@ -27,7 +27,7 @@ from flask import request
 
 from .. import i18n, wordpress
 from ..errors import ApiError
-from ..networks import NETWORKS
+from ..networks import NETWORKS, fediverse
 from ..refusals import REFUSED
 from ..urls import MAX_URL_LENGTH, BadURL, host_allowed, normalise, origin_allowed
 from ..urls import page_url as check_page_url
@@ -290,6 +290,20 @@ def activate_of(raw: str | None, mode: str, names: list[str]) -> list[str]:
         if name in widgets and name not in chosen:
             chosen.append(name)
     return chosen
+
+
+def software() -> str | None:
+    """``software`` of the fediverse page: skip the NodeInfo lookup and use this software's
+    share page (the note page's "continue" link names ``mastodon``)."""
+    raw = single("software")
+    if raw is None or not raw.strip():
+        return None
+    name = raw.strip().lower()
+    known = fediverse.SOFTWARE.get(name)
+    if known is None or known.endpoint is None:
+        pages = sorted(n for n, s in fediverse.SOFTWARE.items() if s.endpoint is not None)
+        raise ApiError(f"'software' must be one of: {', '.join(pages)}")
+    return name
 
 
 # --- where this server is reached

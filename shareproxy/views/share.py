@@ -82,7 +82,7 @@ def fediverse(network: str) -> BaseResponse:
     title = params.title()
     lang = params.lang()
     theme = params.choice("theme", params.CHOICES["theme"])
-    forced = software_arg()
+    forced = params.software()
     page = FediPage(network, url, title, lang, theme)
     raw = params.single("instance")
     if raw is None or not raw.strip():
@@ -107,20 +107,6 @@ def fediverse(network: str) -> BaseResponse:
         page.software = fedi.describe(found.software).label
         return page.render("copy")
     return leave(network, url, link)
-
-
-def software_arg() -> str | None:
-    """``software``: skip the lookup and use this software's share page (the note page's
-    "continue" link names ``mastodon``)."""
-    raw = params.single("software")
-    if raw is None or not raw.strip():
-        return None
-    name = raw.strip().lower()
-    known = fedi.SOFTWARE.get(name)
-    if known is None or known.endpoint is None:
-        with_pages = sorted(n for n, s in fedi.SOFTWARE.items() if s.endpoint is not None)
-        raise ApiError(f"'software' must be one of: {', '.join(with_pages)}")
-    return name
 
 
 def leave(network: str, url: str, link: str | None) -> BaseResponse:

@@ -48,11 +48,11 @@
   }
   var EMBED_PARAMS = ["theme", "lang"];
   var frames = [];
-  var KEY = /^shareproxy\.(twoclick\.[a-z0-9_-]{1,30}|mastodon\.instance|embed\.[a-z0-9_-]{1,30})$/;
+  var KEY = /^shareproxy\.(twoclick\.[a-z0-9_-]{1,30}|mastodon\.instance|fediverse\.recent|embed\.[a-z0-9_-]{1,30})$/;
 
   function remembered(networks) {
     // Choices the visitor asked this site to remember (see "remember for this site").
-    var out = [], keys = ["shareproxy.mastodon.instance"];
+    var out = [], keys = ["shareproxy.mastodon.instance", "shareproxy.fediverse.recent"];
     // "a,b" or Shariff's ["a","b"]: the names alone
     (networks || "").split(",").forEach(function (n) { keys.push("shareproxy.twoclick." + n.replace(/[^A-Za-z0-9_-]/g, "").toLowerCase()); });
     try {
@@ -178,7 +178,7 @@
         var v = e.data.value;
         try {
           if (v === null) localStorage.removeItem(e.data.key);
-          else if (typeof v === "string" && v.length <= 253) localStorage.setItem(e.data.key, v);
+          else if (typeof v === "string" && v.length <= 1400) localStorage.setItem(e.data.key, v);
         } catch (err) { /* storage blocked */ }
       }
       return;

@@ -178,3 +178,41 @@ def test_the_iframe_picker_on_a_phone_keeps_the_row_together(
     )
     violations = run_axe(v.page, axe_source, env)
     assert violations == [], show(violations)
+
+
+def test_the_loader_keeps_recent_servers_where_the_iframe_may_not_store(
+    visit: Any, env: Env, servers: dict[str, str]
+):
+    """Off the record the iframe has no storage: the embedding page keeps the list (the
+    loader hands it over in the frame's fragment, never to a server)."""
+    from test_browser_buttons import buttons_frame
+
+    host = servers["mastodon"]
+    v = visit()
+    url = env.loader_page("/loader-fedi", {"networks": "fediverse,mail", "url": PAGE})
+    v.page.goto(url)
+    frame = buttons_frame(v.page)
+    settle(v.page)
+    assert frame.evaluate(
+        "(() => { try { localStorage.length; return false } catch (e) { return true } })()"
+    )  # the frame's own storage is denied here
+    frame.locator('[data-network="fediverse"]').click()
+    instance = frame.locator("input[name=instance]")
+    instance.fill(host)
+    with v.context.expect_page() as opened:
+        instance.press("Enter")
+    opened.value.wait_for_url(f"https://{host}/share*")
+    opened.value.close()
+    v.page.wait_for_function(
+        "h => localStorage.getItem('shareproxy.fediverse.recent') === JSON.stringify([h])",
+        arg=host,
+    )
+    v.page.reload()
+    frame = buttons_frame(v.page)
+    settle(v.page)
+    frame.locator('[data-network="fediverse"]').click()
+    assert frame.locator(".sp-chip").all_inner_texts() == [host]
+    frame.locator(".sp-forget-all").click()
+    v.page.wait_for_function("localStorage.getItem('shareproxy.fediverse.recent') === null")
+    assert frame.locator(".sp-chip").count() == 0
+    assert v.errors == []
