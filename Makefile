@@ -60,6 +60,13 @@ messages: $(VENV)/.dev
 	$(BIN)/pybabel update -i shareproxy/translations/messages.pot -d shareproxy/translations \
 		--no-fuzzy-matching --ignore-obsolete
 
+# The buttons' visual references (tests/browser/visual/*.png), written anew from this
+# checkout's rendering: look at every changed picture before committing it.
+.PHONY: visual-references
+visual-references: $(VENV)/.dev
+	UPDATE_VISUAL_REFERENCES=1 SHAREPROXY_TEST_BROWSER=required \
+		$(BIN)/python -m pytest tests/browser/test_browser_visual.py -q
+
 # axe-core for the browser tests, pinned in tests/browser/package.json (and its lock file).
 # Without npm the axe tests are skipped, unless SHAREPROXY_TEST_BROWSER=required (CI).
 AXE := tests/browser/node_modules/axe-core/axe.min.js

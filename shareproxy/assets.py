@@ -21,9 +21,9 @@ STATIC = os.path.join(data_dir("static"), "buttons")
 FONTS = os.path.join(data_dir("static"), "fonts")
 MIMETYPES = {".js": "text/javascript", ".css": "text/css", ".woff2": "font/woff2"}
 FILES = (
-    "buttons.js", "buttons.css", "landing.js", "landing.css", "info.css",
-    "embed-page.js", "embed-page.css", "fediverse.js", "fediverse.css", "notices.js",
-    "unavailable.css",
+    "buttons.js", "buttons.css", "twoclick.css", "twoclick.js", "landing.js", "landing.css",
+    "info.css", "embed-page.js", "embed-page.css", "fediverse.js", "fediverse.css",
+    "notices.js", "unavailable.css",
 )  # fmt: skip
 FONT_FILES = ("inter-latin.woff2",)
 # In a stylesheet, ``url(font:NAME)`` becomes the content-hashed URL of that font.

@@ -125,8 +125,13 @@ def test_nothing_third_party_loads_before_a_click(client: Any) -> None:
         assert loaded_resources(html), "the page loads its own CSS and JS"
         assert all(same_origin(u) for u in loaded_resources(html))
         assert "url(" not in html and "@import" not in html
-    css = assets.assets()["buttons.css"].body.decode()
-    assert "url(" not in css and "@import" not in css and "http" not in css
+    for name in ("buttons.css", "twoclick.css"):
+        css = assets.assets()[name].body.decode()
+        assert "url(" not in css and "@import" not in css and "http" not in css
+    # the two-click styles come with two-click rows only
+    share = body(get(client, "/buttons", url=PAGE, networks="twitter"))
+    twoclick = body(get(client, "/buttons", url=PAGE, networks="twitter", mode="twoclick"))
+    assert "twoclick.css" not in share and assets.url("twoclick.css") in twoclick
 
 
 @pytest.mark.parametrize("network", ["mastodon", "fediverse"])
@@ -281,7 +286,7 @@ def test_no_endpoint_sets_a_cookie(client: Any) -> None:
 
 
 def test_assets_are_content_hashed_and_immutable(client: Any) -> None:
-    for name in ("buttons.css", "buttons.js"):
+    for name in ("buttons.css", "twoclick.css", "buttons.js"):
         url = assets.url(name)
         assert re.fullmatch(rf"/assets/[0-9a-f]{{16}}/{re.escape(name)}", url)
         resp = client.get(url)
@@ -431,3 +436,44 @@ def test_scripts_parse_and_format_counts_like_the_server(tmp_path: Any) -> None:
     script.write_text(match.group(0) + f"console.log(JSON.stringify({numbers}.map(fmt)));\n")
     out = subprocess.run([NODE, str(script)], check=True, capture_output=True, text=True)
     assert json.loads(out.stdout) == [i18n.format_count(n) for n in numbers]
+
+
+def test_twoclick_row_explains_itself_and_an_activated_network_keeps_its_share_link(
+    client: Any,
+) -> None:
+    before = body(get(client, "/buttons", url=PAGE, networks="twitter,mail", mode="twoclick"))
+    assert "Two clicks for more privacy" in before and 'class="sp-note"' in before
+    assert "Two clicks" not in body(get(client, "/buttons", url=PAGE, networks="twitter,mail"))
+    after = body(
+        get(
+            client,
+            "/buttons",
+            url=PAGE,
+            networks="twitter,mail",
+            mode="twoclick",
+            activate="twitter",
+            lang="de",
+        )  # fmt: skip
+    )
+    found = {t.get("data-network"): t for t in networks_in(after)}
+    assert found["twitter"].get("data-state") == "loading"
+    assert found["twitter"].get("data-failed") == (
+        "Der X-Button wurde nicht geladen. Dieser Link teilt auch ohne ihn."
+    )
+    share_mode = {
+        t.get("data-network"): t
+        for t in networks_in(
+            body(get(client, "/buttons", url=PAGE, networks="twitter,mail", lang="de"))
+        )
+    }  # noqa: E501
+    (fallback,) = [t for t in tags(after) if "sp-fallback" in (t.get("class") or "")]
+    assert fallback.get("href") == share_mode["twitter"].get("href")
+    assert str(fallback.get("href")).startswith("/share/twitter?")
+    # the widget's scripts run after the buttons' own, so it sees them load or fail
+    scripts = [t for t in tags(after) if t.name == "script"]
+    assert [s.has_attr("defer") for s in scripts] == [True, True, True]
+    assert [s.get("src") for s in scripts][1:] == [
+        assets.url("twoclick.js"),
+        "https://platform.x.com/widgets.js",
+    ]
+    assert "Zwei Klicks" not in after and "sp-note" in after  # no placeholder left

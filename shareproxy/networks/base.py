@@ -236,14 +236,23 @@ class Network:
         web pages do; app links (``sms:``, ``threema://``) and local actions do not."""
         return self.share_url is not None and self.share_url.startswith("https://")
 
-    def widget_html(self, page: Page) -> str:
-        """The official widget's markup and scripts for ``page`` (two-click, activated)."""
+    def widget_scripts(self, page: Page) -> list[str]:
+        """The URLs of the official widget's scripts for ``page``'s language."""
         if self.widget is None:
             raise ValueError(f"{self.name} has no widget")
         locale = self.widget.locale(page.lang)
+        return [src.format(locale=locale) for src in self.widget.scripts]
+
+    def widget_html(self, page: Page) -> str:
+        """The official widget's markup and scripts for ``page`` (two-click, activated).
+
+        The scripts are deferred: they run after the buttons' own script, in order, so it
+        sees each of them render or fail (a content blocker, an unreachable network).
+        """
+        if self.widget is None:
+            raise ValueError(f"{self.name} has no widget")
         scripts = "".join(
-            f'<script src="{escape(src.format(locale=locale))}" async></script>'
-            for src in self.widget.scripts
+            f'<script src="{escape(src)}" defer></script>' for src in self.widget_scripts(page)
         )
         return self.widget.element(self, page) + scripts
 

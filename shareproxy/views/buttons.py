@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
@@ -22,6 +22,7 @@ from ..networks import NETWORKS
 from ..networks.base import Page
 from . import params
 from .context import services
+from .pages import MARK
 from .params import Options
 
 bp = Blueprint("buttons", __name__)
@@ -40,8 +41,10 @@ class Button:
     href: str = ""
     popup: bool = False
     count: str | None = None
-    extra: str = ""  # explanation (two-click), "copied" (copy)
-    widget: Markup | None = None
+    extra: str = ""  # explanation (two-click), "copied" (copy),
+    # what the visitor reads when an activated widget did not load (widget)
+    widget: Markup | None = None  # the official widget's markup (two-click, activated)
+    scripts: list[str] = field(default_factory=list)  # and the scripts that render it
 
     @property
     def hidden_text(self) -> tuple[str, str]:
@@ -78,10 +81,13 @@ def mail_link(opts: Options) -> str:
     return opts.mail or link
 
 
-def widget_markup(name: str, opts: Options) -> Markup:
-    """The official widget of ``name``, for an activated two-click button."""
-    page = Page(opts.url, opts.title, opts.lang, opts.media)
-    return Markup(NETWORKS[name].widget_html(page))  # every value escaped by the network
+def widget_parts(name: str, opts: Options) -> tuple[Markup, list[str]]:
+    """The official widget of ``name`` for an activated two-click button: its markup and
+    the URLs of the scripts that turn it into the network's button."""
+    net, page = NETWORKS[name], Page(opts.url, opts.title, opts.lang, opts.media)
+    assert net.widget is not None
+    # every value escaped by the network
+    return Markup(net.widget.element(net, page)), net.widget_scripts(page)
 
 
 def buttons_for(opts: Options, _: Callable[[str], str], *, absolute: str = "") -> list[Button]:
@@ -112,7 +118,13 @@ def buttons_for(opts: Options, _: Callable[[str], str], *, absolute: str = "") -
             b.kind, b.href = "mastodon", absolute + share_path(name, opts)
         elif opts.mode == "twoclick" and net.widget is not None:
             if name in opts.activate:
-                b.kind, b.widget = "widget", widget_markup(name, opts)
+                # The network's button, and until it shows (or if it never does: a content
+                # blocker, an unreachable network) the share link of share mode in its place.
+                b.kind = "widget"
+                b.widget, b.scripts = widget_parts(name, opts)
+                b.href, b.popup = absolute + share_path(name, opts), True
+                b.extra = _("The %(network)s button did not load. This link shares without it.")
+                b.extra %= {"network": net.label}
             else:
                 b.kind = "twoclick"
                 b.extra = _(
@@ -204,11 +216,20 @@ def buttons_page() -> Response:
     ctx = page_context(opts)
     buttons = buttons_for(opts, i18n.translator(opts.lang).gettext)
     fetch = add_counts(opts, buttons)
+    kinds = {b.kind for b in buttons}
+    # Below the row in two-click mode: what a first click does (while a placeholder is
+    # left), and where a widget that did not load says so.
+    note = "twoclick" if "twoclick" in kinds else "widget" if "widget" in kinds else ""
     html = render_template(
         "buttons/page.html",
         buttons=buttons,
+        note=note,
+        mark=MARK,
         fetch=",".join(fetch),
         css=assets.url("buttons.css"),
+        # the placeholders' and activated networks' styles, in two-click mode only
+        twoclick_css=assets.url("twoclick.css") if note else "",
+        twoclick_js=assets.url("twoclick.js") if "widget" in kinds else "",
         js=assets.url("buttons.js"),
         notices=notices_json(opts) if opts.notices else "",
         notices_js=assets.url("notices.js"),

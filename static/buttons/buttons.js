@@ -67,8 +67,9 @@
   var fp = d.featurePolicy;
   if (W.navigator.share && (!fp || !fp.allowsFeature || fp.allowsFeature("web-share"))) d.querySelectorAll("li.sp-share").forEach(function (li) { li.hidden = false; });
 
+
   root.addEventListener("click", function (e) {
-    var el = e.target.closest("[data-network],[data-forget]");
+    var el = e.target.closest("a[data-popup],[data-network],[data-forget]");
     if (!el || el.tagName === "DIV") return;
     var n = el.dataset.network;
     if (el.dataset.forget) { store(K + el.dataset.forget, null); reload([], [el.dataset.forget]); return; }

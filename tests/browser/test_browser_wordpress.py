@@ -167,9 +167,10 @@ def test_the_plugins_markup_shows_shareproxys_counts(visit: Any, env: Env, tmp_p
     # facebook has no credentials here: first-party shares fill it in
     # (SHAREPROXY_CLICK_COUNTS=fill)
     client = env.app.test_client()
-    for reader in ("one", "two", "three"):
+    # three readers on three client networks (shares count once per network and page)
+    for reader in ("198.51.100.7", "203.0.113.9", "192.0.2.44"):
         shared = client.get(
-            f"/share/facebook?url={rawurlencode(POST)}", headers={"User-Agent": reader}
+            f"/share/facebook?url={rawurlencode(POST)}", environ_base={"REMOTE_ADDR": reader}
         )
         assert shared.status_code == 302
 
