@@ -35,8 +35,18 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 THEMES = ("color", "grey", "white", "dark")
-# (file name suffix, extra query) for each buttons screenshot: one per theme.
-SHOTS = [(theme, {"theme": theme}) for theme in THEMES]
+# (file name suffix, extra query) for each buttons screenshot: one per theme, and the
+# two-click row before the first click.
+SHOTS = [(theme, {"theme": theme}) for theme in THEMES] + [
+    (
+        "twoclick",
+        {
+            "theme": "color",
+            "mode": "twoclick",
+            "networks": "facebook,twitter,linkedin,pinterest,mail,info",
+        },
+    ),  # noqa: E501
+]
 NETWORKS = "facebook,twitter,linkedin,pinterest,mastodon,bluesky,mail,info"
 PAGE = "https://example.org/blog/privacy-friendly-share-buttons"
 TITLE = "Privacy-friendly share buttons"
