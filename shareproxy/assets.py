@@ -23,6 +23,7 @@ MIMETYPES = {".js": "text/javascript", ".css": "text/css", ".woff2": "font/woff2
 FILES = (
     "buttons.js", "buttons.css", "twoclick.css", "twoclick.js", "landing.js", "landing.css",
     "info.css", "embed-page.js", "embed-page.css", "fediverse.js", "fediverse.css",
+    "notices.js", "unavailable.css",
 )  # fmt: skip
 FONT_FILES = ("inter-latin.woff2",)
 # In a stylesheet, ``url(font:NAME)`` becomes the content-hashed URL of that font.
@@ -86,6 +87,14 @@ def network_css() -> str:
     )
 
 
+def lean_js(body: bytes) -> bytes:
+    """A script as served: without its indentation and whole-line ``//`` comments, which
+    the browser never needs (a line of code never starts with ``//``, and the scripts use
+    no template literal a line could start inside)."""
+    lines = (line.strip() for line in body.splitlines())
+    return b"\n".join(line for line in lines if line and not line.startswith(b"//")) + b"\n"
+
+
 @lru_cache(maxsize=1)
 def assets() -> dict[str, Asset]:
     out: dict[str, Asset] = {}
@@ -99,6 +108,8 @@ def assets() -> dict[str, Asset]:
             body = body.rstrip() + b"\n" + network_css().encode() + b"\n"
         elif name == "embed-page.css":
             body = body.rstrip() + b"\n" + provider_css().encode() + b"\n"
+        elif name.endswith(".js"):
+            body = lean_js(body)
         body = _FONT_REF.sub(lambda m: b"url(" + out[m.group(1).decode()].url.encode() + b")", body)
         out[name] = Asset(name, body, MIMETYPES[os.path.splitext(name)[1]])
     return out

@@ -267,3 +267,13 @@ def test_mail_url_as_shariff_reads_it(client: Any, value: str, start: str) -> No
     (link,) = networks_in(html)
     assert str(link.get("href")).startswith(start)
     assert "data-notices" not in html
+
+
+def test_scripts_are_served_without_indentation_and_comment_lines() -> None:
+    from shareproxy import assets
+
+    source = b'  // a comment\n  var a = "http://x";  // kept: not a whole line\n\n  f(a);\n'
+    assert assets.lean_js(source) == b'var a = "http://x";  // kept: not a whole line\nf(a);\n'
+    served = assets.assets()["buttons.js"].body
+    assert not any(line.lstrip().startswith(b"//") for line in served.splitlines())
+    assert b"\n  " not in served

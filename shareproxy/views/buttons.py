@@ -197,8 +197,8 @@ def unavailable(opts: Options) -> Response:
     html = render_template(
         "buttons/unavailable.html",
         notices=notices_json(opts),
-        css=assets.url("buttons.css"),
-        js=assets.url("buttons.js"),
+        css=assets.url("unavailable.css"),
+        notices_js=assets.url("notices.js"),
         **page_context(opts),
     )
     status = 403 if opts.refused_host else 400
@@ -232,6 +232,7 @@ def buttons_page() -> Response:
         twoclick_js=assets.url("twoclick.js") if "widget" in kinds else "",
         js=assets.url("buttons.js"),
         notices=notices_json(opts) if opts.notices else "",
+        notices_js=assets.url("notices.js"),
         **ctx,
     )
     resp = Response(html, mimetype="text/html")

@@ -2,29 +2,16 @@
 (function () {
   "use strict";
   var d = document, W = window, root = d.querySelector(".sp-buttons");
-  // What the server skipped or read differently (and why a page has no buttons) goes to
-  // the loader, which prints it in the console for the site owner. A page without buttons
-  // may tell any embedding page: it says nothing but what that page asked.
-  var said = d.querySelector("[data-notices]");
-  if (said && W.parent !== W) {
-    var gone = said.hasAttribute("data-unavailable"), to = said.dataset.origin || (gone ? "*" : "");
-    var list = []; try { list = JSON.parse(said.dataset.notices); } catch (e) { /* none */ }
-    if (to) W.parent.postMessage({type: gone ? "shareproxy:unavailable" : "shareproxy:notices", notices: list}, to);
-  }
   if (!root) return;
   var ds = root.dataset, origin = ds.origin, K = "shareproxy.twoclick.";
   var RECENT = "shareproxy.fediverse.recent";
 
   function tell(msg) { if (origin && W.parent !== W) W.parent.postMessage(msg, origin); }
-  // The content's own height: the document's scrollHeight never drops below the frame's
-  // height, so a frame that grew (a form opened) could not shrink back with it.
+  // The content's height (scrollHeight never drops below the frame's: no shrinking back)
   function height() {
-    var bottom = d.body.getBoundingClientRect().bottom;
-    d.body.querySelectorAll("*").forEach(function (el) {
-      var r = el.getBoundingClientRect();
-      if (r.height > 1) bottom = Math.max(bottom, r.bottom);
-    });
-    return Math.ceil(bottom + W.scrollY);
+    var b = 0;
+    d.querySelectorAll("body,body *").forEach(function (e) { b = Math.max(b, e.getBoundingClientRect().bottom); });
+    return Math.ceil(b + W.scrollY);
   }
   function send() { tell({type: "shareproxy:resize", height: height()}); }
   // Where the browser refuses storage to a third-party frame, the choice lives in the
@@ -76,8 +63,7 @@
     c.checked = store(K + c.dataset.remember) === "1";
     c.addEventListener("change", function () { store(K + c.dataset.remember, c.checked ? "1" : null); });
   });
-  // The Web Share button, where the browser has it and this frame may use it (an iframe
-  // needs allow="web-share", which the loader gives where the browser knows it).
+  // Web Share where this frame may use it (allow="web-share")
   var fp = d.featurePolicy;
   if (W.navigator.share && (!fp || !fp.allowsFeature || fp.allowsFeature("web-share"))) d.querySelectorAll("li.sp-share").forEach(function (li) { li.hidden = false; });
 
