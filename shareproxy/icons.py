@@ -22,6 +22,11 @@ from markupsafe import Markup, escape
 from .networks import NETWORKS
 
 VIEWBOX = "0 0 24 24"
+# shareproxy's own mark (pages, the tab icon, the two-click note): a shield with a tick
+MARK = (
+    "M12 2 4 5v6c0 5 3.4 9.4 8 11 4.6-1.6 8-6 8-11V5zm-1.2 13.6-3.6-3.6 1.4-1.4 2.2 2.2 "
+    "4.6-4.6 1.4 1.4z"
+)
 ALLOWED_COMMANDS = frozenset("MLHVCQAZ")
 _ARGS = {"M": 2, "L": 2, "H": 1, "V": 1, "C": 6, "Q": 4, "A": 7, "Z": 0}
 _TOKEN = re.compile(r"([A-Za-z])|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|([\s,]+)|(.)")

@@ -22,7 +22,6 @@ from ..networks import NETWORKS
 from ..networks.base import Page
 from . import params
 from .context import services
-from .pages import MARK
 from .params import Options
 
 bp = Blueprint("buttons", __name__)
@@ -224,7 +223,7 @@ def buttons_page() -> Response:
         "buttons/page.html",
         buttons=buttons,
         note=note,
-        mark=MARK,
+        mark=icons.MARK,
         fetch=",".join(fetch),
         css=assets.url("buttons.css"),
         # the placeholders' and activated networks' styles, in two-click mode only

@@ -25,14 +25,11 @@ from .params import CHOICES, DEFAULT_NETWORKS
 
 bp = Blueprint("pages", __name__)
 
-# The tab icon, inline: a shield with a tick (no request for /favicon.ico).
-MARK = (
-    "M12 2 4 5v6c0 5 3.4 9.4 8 11 4.6-1.6 8-6 8-11V5zm-1.2 13.6-3.6-3.6 1.4-1.4 2.2 2.2 "
-    "4.6-4.6 1.4 1.4z"
-)
+# The tab icon, inline (no request for /favicon.ico).
 FAVICON = (
     "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'%3E"
-    f"%3Cpath fill='%233f3cbb' fill-rule='evenodd' d='{MARK.replace(' ', '%20')}'/%3E%3C/svg%3E"
+    "%3Cpath fill='%233f3cbb' fill-rule='evenodd' "
+    f"d='{icons.MARK.replace(' ', '%20')}'/%3E%3C/svg%3E"
 )
 # Networks that show well in the landing page's previews (a count, a widget, the rest).
 PREVIEW_NETWORKS = "facebook,twitter,linkedin,pinterest,mastodon,bluesky,mail,info"
@@ -88,7 +85,7 @@ def landing() -> Response:
         themes=THEMES,
         privacy_url=settings.privacy_url,
         favicon=FAVICON,
-        mark=MARK,
+        mark=icons.MARK,
         preview_networks=PREVIEW_NETWORKS,
         twoclick_networks=TWOCLICK_NETWORKS,
         allowed=settings.allowed_domains,
@@ -116,7 +113,7 @@ def info() -> Response:
         click_counts=settings.click_counts != "off",
         css=assets.url("info.css"),
         favicon=FAVICON,
-        mark=MARK,
+        mark=icons.MARK,
     )
     resp = Response(html, mimetype="text/html")
     return headers.page(resp, headers.INFO_CSP, vary_language=not params.lang_given())
