@@ -140,6 +140,13 @@ class Circuit:
             self._careful.add(network)
             self._slow_seen[network] = now
         log.info("%s is slow: requests stop waiting for it until it answers", network)
+        # told to the store off the request's thread: a busy or locked store must not
+        # hold up the request that is already past its deadline
+        threading.Thread(
+            target=self._note_slow, args=(network, now), name="note-slow", daemon=True
+        ).start()
+
+    def _note_slow(self, network: str, now: float) -> None:
         try:
             self.store.set_meta(f"{SLOW}{network}", f"{now:.3f}")
         except StoreError:

@@ -126,7 +126,11 @@ def test_a_late_answer_stops_the_waiting_until_one_answers(store: SQLiteStore) -
 
 def test_a_slow_network_is_known_to_every_worker(store: SQLiteStore) -> None:
     mine, theirs, later = Circuit(store), Circuit(store), Circuit(store)
-    mine.late("line", T0)
+    mine.late("line", T0)  # the store hears of it from a thread of its own
+    for _ in range(200):
+        if "slow:line" in store.get_meta():
+            break
+        time.sleep(0.01)
     theirs.absorb(store.get_meta(), T0 + 2)
     assert not theirs.waits("line")
     theirs.succeeded("line")  # their own probe answered
