@@ -209,7 +209,8 @@ def test_every_html_answer_denies_features_and_openers(
     )
     for feature in ("camera", "microphone", "geolocation", "payment", "usb", "clipboard-read"):
         assert policy[feature] == "()", (feature, policy)
-    copies = path == "/" or path.startswith("/buttons")  # the copy buttons
+    # the copy buttons (the fediverse page offers the text to copy)
+    copies = path == "/" or path.startswith(("/buttons", "/share/mastodon"))
     assert policy["clipboard-write"] == ("(self)" if copies else "()")
     assert resp.headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert resp.headers["Cross-Origin-Resource-Policy"] == corp
