@@ -5,8 +5,8 @@ the count APIs at :class:`fakes.FakeNetworks` and :func:`stage` tells the fakes 
 behave; :func:`drive` then sends real requests to a running shareproxy:
 
 - counts of a few pages: Facebook and Pinterest answer, Hacker News too, Buffer hangs past
-  the timeout (failing: timeout, every call; one at a time once a request gave up
-  waiting for it), VK answers 429 (its circuit opens for 120 s),
+  the timeout (failing: timeout; by timing, its circuit opens for not answering), VK
+  answers 429 (its circuit opens for 120 s),
   Tumblr fails once with a 500 and then answers (some calls fail);
 - shares through ``/share/<network>`` from many visitors (each from a network of its own) on
   ``PAGES`` pages, so the rankings have more than one page of rows;
