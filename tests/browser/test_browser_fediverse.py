@@ -146,10 +146,12 @@ def test_the_copy_page_copies_the_text(
 
 
 def row_tops(frame: Any) -> dict[str, float]:
+    """Where each button sits in the frame's document (a fixed-height frame may scroll to
+    show the picker's field; that moves no button)."""
     return dict(
         frame.evaluate(
             "[...document.querySelectorAll('.sp-buttons > li')]"
-            ".map(li => [li.className, li.getBoundingClientRect().top])"
+            ".map(li => [li.className, li.getBoundingClientRect().top + window.scrollY])"
         )
     )
 
@@ -171,7 +173,9 @@ def test_the_iframe_picker_on_a_phone_keeps_the_row_together(
     assert row_tops(frame) == closed  # opening the picker moves no button
     mine = closed[f"sp-{network}"]
     assert sum(1 for top in closed.values() if top == mine) >= 2  # not alone on its line
-    form_top = frame.evaluate("document.querySelector('form.sp-masto').getBoundingClientRect().top")
+    form_top = frame.evaluate(
+        "document.querySelector('form.sp-masto').getBoundingClientRect().top + window.scrollY"
+    )
     assert form_top > max(closed.values())  # the picker opens under the whole row
     assert frame.evaluate(
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
