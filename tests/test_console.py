@@ -202,12 +202,24 @@ def test_the_lookup_stays_visible_after_a_purge(admin: Flask, client: Any) -> No
     assert resp.status_code == 302
     assert "/admin/cache?url=https" in resp.headers["Location"]
     html = client.get(resp.headers["Location"]).text
-    assert "Purged 1 cached entries of this page" in html
+    assert "Purged 1 cached entry of this page" in html
     assert f'Counts of <span class="url">{url}</span>' in html
     row = html[html.index(">Pinterest<") :]
     assert "not cached: the next request asks the network" in row[: row.index("</tr>")]
     bad = client.post("/admin/cache/purge", data={"csrf": token, "url": "javascript:<b>x"})
     assert bad.status_code == 400 and "<h1>Cache</h1>" in bad.text and "<b>x" not in bad.text
+
+
+def test_purging_everything_counts_the_entries_in_words(admin: Flask, client: Any) -> None:
+    svc = admin.extensions["shareproxy"]
+    now = time.time()
+    for network in ("pinterest", "facebook"):
+        svc.store.put_entry("https://example.org/a", network, Entry(4, now, now), 3600)
+    token = csrf_of(client.get("/admin/cache").text)
+    resp = client.post("/admin/cache/purge", data={"csrf": token, "all": "1"})
+    assert "Purged every cached count (2 entries)" in client.get(resp.headers["Location"]).text
+    resp = client.post("/admin/cache/purge", data={"csrf": token, "all": "1"})
+    assert "Purged every cached count (no entries)" in client.get(resp.headers["Location"]).text
 
 
 def test_top_shared_ranks_all_networks_first_then_one_network_a_page_at_a_time(

@@ -179,6 +179,11 @@ def cache_page() -> Response:
     return render_cache(request.args.get("url", ""))
 
 
+def entries(n: int, kind: str = "") -> str:
+    """``n`` entries in words: "1 cached entry", "3 cached entries", "no cached entries"."""
+    return f"{n or 'no'} {kind}{'entry' if n == 1 else 'entries'}"
+
+
 @bp.post("/cache/purge")
 def cache_purge() -> BaseResponse:
     raw = request.form.get("url", "")
@@ -193,13 +198,13 @@ def cache_purge() -> BaseResponse:
         return render_cache(raw, 503, "Nothing purged: the store does not answer.")
     if everything:
         flash(
-            f"Purged every cached count ({removed} entries). Each network is asked again "
+            f"Purged every cached count ({entries(removed)}). Each network is asked again "
             "on the next request for a page; shares counted here are kept."
         )
     else:
         flash(
-            f"Purged {removed} cached entries of this page. Each network is asked again on "
-            "the next request for it; shares counted here are kept."
+            f"Purged {entries(removed, 'cached ')} of this page. Each network is asked "
+            "again on the next request for it; shares counted here are kept."
         )
     target = url_for("admin.cache_page", url=url) if url else url_for("admin.cache_page")
     return redirect(target + ("#lookup" if url else ""))
