@@ -145,6 +145,10 @@ class FakeNetworks:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out as two writes: with Nagle's algorithm each answer on
+            # a kept-alive connection would wait for the client's delayed ACK (~40 ms), a
+            # stall no real count API adds.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass

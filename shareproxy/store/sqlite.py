@@ -94,10 +94,11 @@ class SQLiteStore:
         self._page_writes = 0
         self._local = threading.local()
         self._pid = os.getpid()
+        self._writing = threading.RLock()
         self._purged_at = 0.0
         self._swept_at = 0.0
         create_private(path)
-        with self._db() as db:
+        with self._write() as db:
             db.executescript(SCHEMA)
             if db.execute("SELECT 1 FROM pages LIMIT 1").fetchone() is None:
                 # a store made before pages were tracked: every page it holds, once
@@ -114,9 +115,7 @@ class SQLiteStore:
         self.sweep(time.time())
 
     def _conn(self) -> sqlite3.Connection:
-        if self._pid != os.getpid():  # forked: connections do not survive a fork
-            self._local = threading.local()
-            self._pid = os.getpid()
+        self._forked()
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
@@ -131,12 +130,37 @@ class SQLiteStore:
             self._local.conn = conn
         return conn
 
+    def _forked(self) -> None:
+        if self._pid != os.getpid():  # forked: connections and locks do not survive a fork
+            self._local = threading.local()
+            self._writing = threading.RLock()
+            self._pid = os.getpid()
+
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
         try:
             yield self._conn()
         except sqlite3.Error as exc:
             raise StoreError(f"sqlite: {exc}") from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A connection for writing, one thread of the process at a time.
+
+        SQLite lets one connection write at a time; a thread that finds the file locked
+        sleeps in SQLite's busy handler (1, 2, 5, 10 ms and longer) even when the writer
+        was another thread of this process and finished at once. Taking turns on a lock
+        here wakes the next writer as soon as the last one is done, so only writers of
+        other processes are waited for in SQLite. Bounded like SQLite's own wait.
+        """
+        self._forked()
+        if not self._writing.acquire(timeout=BUSY_TIMEOUT):
+            raise StoreError("sqlite: the writers of this process are stuck")
+        try:
+            with self._db() as db:
+                yield db
+        finally:
+            self._writing.release()
 
     def ping(self) -> bool:
         # A fresh connection that reads a table: an open connection answers "SELECT 1"
@@ -167,7 +191,7 @@ class SQLiteStore:
 
     def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None:
         now = time.time()
-        with self._db() as db:
+        with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.execute(
@@ -212,7 +236,7 @@ class SQLiteStore:
     def bound_pages(self, most: int, now: float) -> int:
         """Forget pages beyond the ``most`` that matter most: fewest counted shares first,
         then least recently used; their counts and share counters go with them."""
-        with self._db() as db:
+        with self._write() as db:
             total = int(db.execute("SELECT count(*) FROM pages").fetchone()[0])
             if total <= most:
                 return 0
@@ -241,7 +265,7 @@ class SQLiteStore:
         return len(urls)
 
     def purge(self, url: str | None = None) -> int:
-        with self._db() as db:
+        with self._write() as db:
             if url is None:
                 cur = db.execute("DELETE FROM counts")
             else:
@@ -256,7 +280,7 @@ class SQLiteStore:
 
     def acquire_lease(self, key: str, seconds: float) -> bool:
         now = time.time()
-        with self._db() as db:
+        with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.execute("DELETE FROM leases WHERE key = ? AND until < ?", (key, now))
@@ -270,7 +294,7 @@ class SQLiteStore:
         return cur.rowcount == 1
 
     def release_lease(self, key: str) -> None:
-        with self._db() as db:
+        with self._write() as db:
             db.execute("DELETE FROM leases WHERE key = ?", (key,))
 
     def get_meta(self) -> dict[str, str]:
@@ -278,15 +302,15 @@ class SQLiteStore:
             return dict(db.execute("SELECT key, value FROM meta").fetchall())
 
     def set_meta(self, key: str, value: str) -> None:
-        with self._db() as db:
+        with self._write() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def delete_meta(self, key: str) -> None:
-        with self._db() as db:
+        with self._write() as db:
             db.execute("DELETE FROM meta WHERE key = ?", (key,))
 
     def incr_meta(self, key: str) -> int:
-        with self._db() as db:
+        with self._write() as db:
             db.execute(
                 "INSERT INTO meta (key, value) VALUES (?, '1') "
                 "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
@@ -305,7 +329,7 @@ class SQLiteStore:
         now: float,
         limit: tuple[str, int, float] | None = None,
     ) -> str:
-        with self._db() as db:
+        with self._write() as db:
             # A click must survive a crash once the redirect is sent: this one write is
             # synced to disk before COMMIT returns, whatever the connection's default.
             db.execute("PRAGMA synchronous=FULL")
@@ -425,7 +449,7 @@ class SQLiteStore:
 
     def claim(self, key: str, value: str, keep: float | None, now: float) -> str:
         expires = None if keep is None else now + keep
-        with self._db() as db:
+        with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 row = db.execute(
@@ -448,7 +472,7 @@ class SQLiteStore:
         return current
 
     def hit(self, key: str, window: float, now: float) -> int:
-        with self._db() as db:
+        with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.execute("DELETE FROM kv WHERE key = ? AND expires <= ?", (f"h:{key}", now))
@@ -472,7 +496,7 @@ class SQLiteStore:
         return int(row[0]) if row else 0
 
     def reserve(self, key: str, limit: int, window: float, now: float) -> bool:
-        with self._db() as db:
+        with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.execute("DELETE FROM kv WHERE key = ? AND expires <= ?", (f"h:{key}", now))
@@ -493,7 +517,7 @@ class SQLiteStore:
         return True
 
     def unreserve(self, key: str, now: float) -> None:
-        with self._db() as db:
+        with self._write() as db:
             db.execute(
                 "UPDATE kv SET value = CAST(value AS INTEGER) - 1 "
                 "WHERE key = ? AND expires > ? AND CAST(value AS INTEGER) > 0",
@@ -509,7 +533,7 @@ class SQLiteStore:
         return None if row is None else str(row[0])
 
     def forget(self, key: str) -> None:
-        with self._db() as db:
+        with self._write() as db:
             db.execute("DELETE FROM kv WHERE key IN (?, ?)", (f"h:{key}", f"v:{key}"))
 
     # --- embed previews and pictures
@@ -522,7 +546,7 @@ class SQLiteStore:
         return bytes(row[0]) if row else None
 
     def put_blob(self, key: str, value: bytes, keep: float, limit: int, now: float) -> None:
-        with self._db() as db:
+        with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.execute(
@@ -560,7 +584,7 @@ class SQLiteStore:
         return int(count), int(size)
 
     def purge_blobs(self, prefix: str = "") -> int:
-        with self._db() as db:
+        with self._write() as db:
             if not prefix:
                 return int(db.execute("DELETE FROM blobs").rowcount)
             # a range instead of LIKE: the prefix may hold % or _
@@ -571,14 +595,14 @@ class SQLiteStore:
     def delete_blobs(self, keys: list[str]) -> int:
         if not keys:
             return 0
-        with self._db() as db:
+        with self._write() as db:
             cur = db.executemany("DELETE FROM blobs WHERE key = ?", [(k,) for k in set(keys)])
             return int(cur.rowcount)
 
     # --- the servers using this store
 
     def check_in(self, member: str, info: str, keep: float, now: float) -> None:
-        with self._db() as db:
+        with self._write() as db:
             db.execute(
                 "INSERT OR REPLACE INTO kv (key, value, expires) VALUES (?, ?, ?)",
                 (f"s:{member}", info, now + keep),
@@ -599,7 +623,7 @@ class SQLiteStore:
     ) -> None:
         if not rows:
             return
-        with self._db() as db:
+        with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.executemany(
@@ -634,7 +658,7 @@ class SQLiteStore:
         if now - self._swept_at < CLEAN_EVERY and now >= self._swept_at:
             return
         self._swept_at = now
-        with self._db() as db:
+        with self._write() as db:
             removed = db.execute("DELETE FROM dedup WHERE expires <= ?", (now,)).rowcount
             removed += db.execute(
                 "DELETE FROM kv WHERE expires IS NOT NULL AND expires <= ?", (now,)
