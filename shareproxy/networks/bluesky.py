@@ -12,6 +12,7 @@ from .base import (
     UpstreamResponse,
     expect_ok,
     need,
+    need_list,
 )
 
 API_BASE = "https://api.bsky.app"
@@ -44,10 +45,7 @@ def build(url: str, creds: Credentials, token: str | None) -> UpstreamRequest:
 
 def extract(resp: UpstreamResponse, url: str) -> int:
     expect_ok(resp)
-    posts = need(resp.json(), "posts")
-    if not isinstance(posts, list):
-        raise MalformedResponse("posts is not a list")
-    return len(posts)
+    return len(need_list(resp.json(), "posts"))
 
 
 ICON = "M12 10.8C13.9 7.2 17.3 3.8 19.4 3 21 2.4 22.5 2.6 22.5 4.6 22.5 5.3 22.1 9.6 21.8 10.4 21 13.1 18.3 13.6 15.9 13.2 20.1 13.9 21.1 16.3 18.8 18.6 14.5 23 12.6 17.6 12 15.7 11.4 17.6 9.5 23 5.2 18.6 2.9 16.3 3.9 13.9 8.1 13.2 5.7 13.6 3 13.1 2.2 10.4 1.9 9.6 1.5 5.3 1.5 4.6 1.5 2.6 3 2.4 4.6 3 6.7 3.8 10.1 7.2 12 10.8z"  # noqa: E501

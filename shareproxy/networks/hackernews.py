@@ -9,7 +9,7 @@ from .base import (
     UpstreamResponse,
     as_count,
     expect_ok,
-    need,
+    need_list,
 )
 
 API_BASE = "https://hn.algolia.com"
@@ -33,11 +33,8 @@ def _same(a: str, b: str) -> bool:
 
 def extract(resp: UpstreamResponse, url: str) -> int:
     expect_ok(resp)
-    hits = need(resp.json(), "hits")
-    if not isinstance(hits, list):
-        raise MalformedResponse("hits is not a list")
     total = 0
-    for hit in hits:
+    for hit in need_list(resp.json(), "hits"):
         if not isinstance(hit, dict):
             raise MalformedResponse("a hit is not an object")
         # The search matches words, not whole URLs: count only exact matches.

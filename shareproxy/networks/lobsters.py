@@ -9,6 +9,8 @@ from .base import (
     UpstreamResponse,
     as_count,
     expect_ok,
+    need_list,
+    whole,
 )
 
 API_BASE = "https://lobste.rs"
@@ -22,17 +24,12 @@ def extract(resp: UpstreamResponse, url: str) -> int:
     if resp.status == 404:
         return 0  # no story links this URL
     expect_ok(resp)
-    stories = resp.json()
-    if not isinstance(stories, list):
-        raise MalformedResponse("answer is not a list of stories")
+    stories = need_list(resp.json())
     total = 0
     for story in stories:
         if not isinstance(story, dict) or "score" not in story:
             raise MalformedResponse("a story has no score")
-        score = story["score"]
-        if isinstance(score, bool) or not isinstance(score, int):
-            raise MalformedResponse("score is not a whole number")
-        total += score
+        total += whole(story["score"], "score")
     return as_count(max(total, 0))
 
 

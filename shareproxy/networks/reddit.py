@@ -13,6 +13,8 @@ from .base import (
     as_count,
     expect_ok,
     need,
+    need_list,
+    whole,
 )
 
 API_BASE = "https://oauth.reddit.com"
@@ -48,15 +50,8 @@ def build(url: str, creds: Credentials, token: str | None) -> UpstreamRequest:
 
 def extract(resp: UpstreamResponse, url: str) -> int:
     expect_ok(resp)
-    children = need(resp.json(), "data", "children")
-    if not isinstance(children, list):
-        raise MalformedResponse("data.children is not a list")
-    total = 0
-    for child in children:
-        score = need(child, "data", "score")
-        if isinstance(score, bool) or not isinstance(score, int):
-            raise MalformedResponse("score is not a whole number")
-        total += score
+    children = need_list(resp.json(), "data", "children")
+    total = sum(whole(need(child, "data", "score"), "score") for child in children)
     return as_count(max(total, 0))
 
 
