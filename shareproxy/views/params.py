@@ -216,6 +216,16 @@ def lang_given() -> bool:
     return "lang" in request.args
 
 
+def lang_fixed() -> bool:
+    """Whether the query alone decides the language: ``lang`` names one the buttons speak
+    (a ``lang`` they lack, or none, leaves it to the visitor's Accept-Language)."""
+    raw = request.args.get("lang")
+    if raw is None:
+        return False
+    raw = raw.strip()
+    return len(raw) <= MAX_LANG and bool(_LANG_TAG.match(raw)) and i18n.known(raw) is not None
+
+
 # --- text, choices and links
 
 
