@@ -15,7 +15,6 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from babel.core import Locale, UnknownLocaleError
-from babel.dates import format_datetime
 from flask import Blueprint, Response, abort, render_template
 from markupsafe import Markup, escape
 
@@ -56,6 +55,8 @@ def published_text(iso: str, lang: str) -> str:
         locale = Locale.parse(BABEL_LOCALES.get(lang, lang))
     except (ValueError, UnknownLocaleError):
         return iso[:10]
+    from babel.dates import format_datetime  # for posts only, not in every worker
+
     return format_datetime(when, "medium", tzinfo=when.tzinfo, locale=locale) + " UTC"
 
 
