@@ -181,10 +181,15 @@ class Widget:
 
     name: str  # what it is, for the README
     scripts: tuple[str, ...]  # script URLs; ``{locale}`` becomes ``locale(lang)``
-    origins: tuple[str, ...]  # what the CSP must allow once activated
+    origins: tuple[str, ...]  # what the CSP must allow once activated, besides the
+    # scripts' own origins (which come first by themselves)
     element: Callable[[Network, Page], str]  # the markup the scripts turn into the widget,
     # every value in it HTML-escaped
     locale: Callable[[str], str] = _no_locale
+
+    def __post_init__(self) -> None:
+        own = tuple("/".join(src.split("/")[:3]) for src in self.scripts)
+        object.__setattr__(self, "origins", tuple(dict.fromkeys(own + self.origins)))
 
 
 @dataclass(frozen=True)
@@ -301,6 +306,14 @@ def need_list(data: Any, *path: str | int) -> list[Any]:
     if not isinstance(found, list):
         where = ".".join(str(p) for p in path) or "answer"
         raise MalformedResponse(f"{where} is not a list")
+    return found
+
+
+def need_text(data: Any, *path: str | int) -> str:
+    """The non-empty string at ``path`` in ``data`` (a token); anything else is malformed."""
+    found = need(data, *path)
+    if not isinstance(found, str) or not found:
+        raise MalformedResponse(f"{'.'.join(str(p) for p in path)} is not a string")
     return found
 
 

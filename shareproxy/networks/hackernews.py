@@ -46,17 +46,7 @@ def extract(resp: UpstreamResponse, url: str) -> int:
 ICON = "M2 2h20v20H2zM7 6h2.3l2.7 5.2L14.7 6H17l-3.9 7.2V18h-2.2v-4.8z"
 
 NETWORK = Network(
-    name="hackernews",
-    label="Hacker News",
-    color="#ff6600",
+    name="hackernews", label="Hacker News", color="#ff6600", icon=ICON,
     share_url="https://news.ycombinator.com/submitlink?u={url}&t={title}",
-    icon=ICON,
-    count=CountAPI(
-        api_base=API_BASE,
-        build=build,
-        extract=extract,
-        ttl_floor=300,
-        status="alive",
-        name="Algolia search",
-    ),
-)
+    count=CountAPI(API_BASE, build, extract, ttl_floor=300, status="alive", name="Algolia search"),
+)  # fmt: skip

@@ -38,10 +38,7 @@ ICON = (
 )
 
 NETWORK = Network(
-    name="lobsters",
-    label="Lobsters",
-    color="#ac130d",
+    name="lobsters", label="Lobsters", color="#ac130d", icon=ICON,
     share_url="https://lobste.rs/stories/new?url={url}&title={title}",
-    icon=ICON,
-    count=CountAPI(api_base=API_BASE, build=build, extract=extract, ttl_floor=300, status="alive"),
-)
+    count=CountAPI(API_BASE, build, extract, ttl_floor=300, status="alive"),
+)  # fmt: skip

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from flask import request
 
-from .. import i18n, wordpress
+from .. import arrival, i18n, wordpress
 from ..errors import ApiError
 from ..networks import NETWORKS, fediverse
 from ..refusals import REFUSED
@@ -48,6 +48,12 @@ CHOICES: dict[str, tuple[str, ...]] = {
 _NAME = re.compile(r"^[a-z0-9_-]{1,30}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _LANG_TAG = re.compile(r"^[A-Za-z0-9_-]*$")
+
+
+def time_left(seconds: float) -> float:
+    """What is left of ``seconds`` counted from the moment the request arrived (the
+    gunicorn worker notes it; a request that waited for a thread has less left)."""
+    return arrival.time_left(request.environ, seconds)
 
 
 def single(name: str) -> str | None:
