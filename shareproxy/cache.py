@@ -436,8 +436,12 @@ class CountCache:
 
     # --- the lookup a request makes
 
-    def lookup(self, url: str, networks: Iterable[str], timeout: float) -> Lookup:
-        """Counts of ``url`` for ``networks``, waiting at most ``timeout`` seconds."""
+    def lookup(
+        self, url: str, networks: Iterable[str], timeout: float, whole: float | None = None
+    ) -> Lookup:
+        """Counts of ``url`` for ``networks``, waiting at most ``timeout`` seconds: what is
+        left of the request's ``whole`` deadline (default: all of it). A network still
+        out after the lookup waited at least half the whole deadline for it is slow."""
         start = time.monotonic()
         now = self.clock()
         self.sync(now)
@@ -473,10 +477,14 @@ class CountCache:
         if pending:
             remaining = max(0.0, timeout - (time.monotonic() - start))
             wait_futures(pending.values(), timeout=remaining)
+            # not when the request came with little of its deadline left (it waited for a
+            # thread): the network had no fair chance
+            waited = remaining >= (timeout if whole is None else whole) / 2
             now = self.clock()
             for name, future in pending.items():
                 if not future.done():
-                    self.circuit.late(name, now)
+                    if waited:
+                        self.circuit.late(name, now)
                     complete = False
                     max_age = 0
                     continue

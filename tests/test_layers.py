@@ -21,8 +21,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "facts and helpers",
         (
-            "_version", "paths", "human", "privacy", "urls", "sanitize", "i18n", "metrics",
-            "imagework", "images", "guard", "accesslog", "compress", "headers", "icons",
+            "_version", "arrival", "paths", "human", "privacy", "urls", "sanitize", "i18n",
+            "metrics", "imagework", "images", "guard", "accesslog", "compress", "headers", "icons",
             "wordpress", "refusals", "networks/", "embeds/__init__", "embeds/base",
             "embeds/youtube", "embeds/vimeo", "embeds/peertube", "embeds/fediverse",
             "embeds/bluesky",
@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "fetch", "circuit", "cache", "clicks", "counts", "fastpath", "badges", "assets",
             "embeds/service", "presence", "startup", "errors", "charts", "admin_access",
-            "nodeinfo", "buttonrow",
+            "nodeinfo", "buttonrow", "pagememo",
         ),
     ),
     ("container", ("container",)),

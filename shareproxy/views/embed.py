@@ -143,7 +143,7 @@ def embed_page() -> Response:
     except NotEmbeddable as exc:
         return refused(str(exc), lang, theme=theme)
     retry = int(retry_raw) if retry_raw and retry_raw.isdigit() else 0
-    shown = svc.embeds.show(provider, ref, float(svc.settings.embed_deadline))
+    shown = svc.embeds.show(provider, ref, params.time_left(float(svc.settings.embed_deadline)))
     return page(provider, ref, shown, lang, theme, origin, activate, min(retry, MAX_RETRY))
 
 
