@@ -21,8 +21,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "facts and helpers",
         (
-            "_version", "paths", "human", "privacy", "urls", "sanitize", "i18n", "metrics",
-            "imagework", "images", "guard", "accesslog", "compress", "headers", "icons",
+            "_version", "paths", "failures", "human", "privacy", "urls", "sanitize", "i18n",
+            "metrics", "imagework", "images", "guard", "accesslog", "compress", "headers", "icons",
             "wordpress", "refusals", "networks/", "embeds/__init__", "embeds/base",
             "embeds/youtube", "embeds/vimeo", "embeds/peertube", "embeds/fediverse",
             "embeds/bluesky",

@@ -63,11 +63,9 @@ MAX_TITLE = 300
 MAX_MEDIA = 4
 
 
-class Gone(CountError):
+class Gone(CountError, kind="gone"):
     """The provider answered that the item does not exist, is private, or may not be
     embedded: there is nothing to preview, and asking again soon will not change that."""
-
-    kind = "gone"
 
 
 # --- the item a content URL names
