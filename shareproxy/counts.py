@@ -150,9 +150,10 @@ class Counts:
 
     # --- the answer
 
-    def answer(self, query: Query) -> tuple[bytes, int]:
+    def answer(self, query: Query, wait: float | None = None) -> tuple[bytes, int]:
         """The JSON body (``{"network": count}``, shaped by :meth:`Query.body`) and its
-        max-age, waiting at most the request deadline for counts not in the cache."""
+        max-age, waiting at most ``wait`` seconds (default: the request deadline) for
+        counts not in the cache."""
         now = self.cache.clock()
         self.cache.sync(now)
         version = self.clicks.snapshot(query.url) if query.merges else None
@@ -160,7 +161,8 @@ class Counts:
         if hit is not None:
             return hit
         changes = self._changes  # a purge or TTL change during the lookup voids it
-        result = self.cache.lookup(query.url, query.asked, self.deadline)
+        wait = self.deadline if wait is None else min(wait, self.deadline)
+        result = self.cache.lookup(query.url, query.asked, wait, self.deadline)
         found = result.counts
         if query.merges:
             chosen = list(query.chosen) if query.chosen is not None else None

@@ -13,6 +13,10 @@ What it changes in gunicorn's ``gthread`` worker:
   A body the application did not read is drained only if it is already there.
 - **Every client error is shareproxy's one-line JSON answer**, ``{"error": "…"}`` with the
   status gunicorn chose (400, 408, 414, 431, …), never gunicorn's HTML page.
+- **A request's deadline counts from its arrival**: the moment its head was complete goes
+  into the WSGI environ (:data:`shareproxy.arrival.ARRIVED`), so the time a request waited
+  for a free thread is taken from what it may wait for the networks
+  (SHAREPROXY_REQUEST_DEADLINE).
 - **Its error lines name the client's network, never its address**: the address is cut to
   its /24 or /48 (:func:`shareproxy.privacy.anonymize_ip`), and neither the request line nor
   a header value is logged (they hold page URLs and whatever a client sent).
@@ -28,6 +32,7 @@ import json
 import re
 import selectors
 import socket
+import threading
 import time
 from collections import deque
 from datetime import datetime
@@ -41,6 +46,7 @@ from gunicorn.http.wsgi import Response, default_environ
 from gunicorn.workers.gthread import _DEFER, TConn, ThreadWorker
 from werkzeug.exceptions import RequestTimeout
 
+from .arrival import ARRIVED
 from .privacy import anonymize_ip
 
 HEAD_SECONDS = 5.0  # from accepting a connection (or answering on it) to a complete head
@@ -184,6 +190,7 @@ class Conn(TConn):
         self.uncollected = False  # the request announced a body the poller did not collect
         self.need: int | None = None  # bytes of head and body to collect, once the head is in
         self.deadline = 0.0
+        self.arrived: float | None = None  # when the head of the request to handle was in
 
     def init(self) -> None:
         fresh = not self.initialized
@@ -208,6 +215,18 @@ class Worker(ThreadWorker):
         super().__init__(*args, **kwargs)
         # (close by, socket, [bytes read]) of closed connections still read from
         self.lingering: deque[tuple[float, socket.socket, list[int]]] = deque()
+        self.arrivals = threading.local()  # .at: when the request of this thread arrived
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        app: Any = self.wsgi  # type: ignore[has-type]
+        arrivals = self.arrivals
+
+        def timed(environ: dict[str, Any], start_response: Any) -> Any:
+            environ[ARRIVED] = getattr(arrivals, "at", None) or time.monotonic()
+            return app(environ, start_response)
+
+        self.wsgi = timed
 
     def accept(self, listener: socket.socket) -> None:
         if self.cfg.is_ssl:
@@ -285,6 +304,7 @@ class Worker(ThreadWorker):
             return
         self._forget_pending(conn)
         conn.data_ready = True
+        conn.arrived = time.monotonic()
         self.enqueue_req(conn)
 
     def finish_request(self, conn: Any, fs: Any) -> None:
@@ -367,7 +387,10 @@ class Worker(ThreadWorker):
 
     def handle(self, conn: Conn) -> Any:
         """Runs in a thread, with the whole head collected."""
+        arrived = getattr(conn, "arrived", None)
+        self.arrivals.at = arrived or time.monotonic()
         if isinstance(conn, Conn):
+            conn.arrived = None  # a request pipelined behind this one arrives when read
             conn.deadline = time.monotonic() + BODY_SECONDS
             if conn.too_large:
                 conn.sock.setblocking(True)

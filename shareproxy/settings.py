@@ -336,8 +336,9 @@ def _base_settings() -> list[Setting]:
             "REQUEST_DEADLINE",
             "seconds",
             1.5,
-            "The most a counts request waits in all; "
-            "fetches still running then finish in the background and fill the cache.",
+            "The most a counts request waits in all, counted from its arrival (time "
+            "spent waiting for a free thread included); fetches still running then "
+            "finish in the background and fill the cache.",
             _float(0.05, 30),
         ),
         Setting(

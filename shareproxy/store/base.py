@@ -79,7 +79,12 @@ class Store(Protocol):
     # count entries, keyed by (normalised URL, network)
     def get_entries(self, url: str, networks: list[str]) -> dict[str, Entry]: ...
 
-    def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None: ...
+    def put_entry(
+        self, url: str, network: str, entry: Entry, keep: float, lease: str | None = None
+    ) -> None:
+        """Keep ``entry`` for ``keep`` seconds; with ``lease`` (one this process holds),
+        release that lease in the same step."""
+        ...
 
     def purge(self, url: str | None = None) -> int: ...
 
@@ -88,7 +93,16 @@ class Store(Protocol):
     # a short exclusive lease: one upstream call per key across processes and instances
     def acquire_lease(self, key: str, seconds: float) -> bool: ...
 
-    def release_lease(self, key: str) -> None: ...
+    def lease_entry(
+        self, key: str, seconds: float, url: str, network: str
+    ) -> tuple[bool, Entry | None]:
+        """:meth:`acquire_lease`, and when it was taken, the entry of (``url``,
+        ``network``) as it is now, in one step (one round trip)."""
+        ...
+
+    def release_lease(self, key: str) -> None:
+        """Release a lease this process holds (nothing happens for any other)."""
+        ...
 
     # small shared settings (TTL overrides, circuits, the purge generation)
     def get_meta(self) -> dict[str, str]: ...

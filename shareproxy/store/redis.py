@@ -47,13 +47,14 @@ return 'counted'
 
 # A page's rank in KEYS[3] (the pages): its shares (KEYS[2]), then when it was last used,
 # in one score: shares + seconds / 1e10 (sorted by shares first, then by age).
-# KEYS: the page's counts hash, the shares per page, the pages.
-# ARGV: network, packed entry, keep (seconds), URL, now (seconds).
+# KEYS: the page's counts hash, the shares per page, the pages[, a lease to release].
+# ARGV: network, packed entry, keep (seconds), URL, now (seconds)[, the lease's token].
 _PUT = """
 redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
 redis.call('expire', KEYS[1], ARGV[3])
 local shares = tonumber(redis.call('zscore', KEYS[2], ARGV[4]) or '0')
 redis.call('zadd', KEYS[3], shares + tonumber(ARGV[5]) / 1e10, ARGV[4])
+if KEYS[4] and redis.call('get', KEYS[4]) == ARGV[6] then redis.call('del', KEYS[4]) end
 return 0
 """
 
@@ -200,10 +201,18 @@ class RedisStore(Store):
         values = self._call(self._client.hmget, self._key(url), networks)
         return Entry.unpack_all(zip(networks, values, strict=True))
 
-    def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None:
+    def put_entry(
+        self, url: str, network: str, entry: Entry, keep: float, lease: str | None = None
+    ) -> None:
         keys = [self._key(url), f"{self.prefix}ku", f"{self.prefix}pages"]
         args = [network, entry.pack(), max(1, int(keep)), url, f"{time.time():.3f}"]
+        token = None if lease is None else self._tokens.get(lease)
+        if token is not None:
+            keys.append(f"{self.prefix}l:{lease}")
+            args.append(token)
         self._call(self._put, keys=keys, args=args)
+        if lease is not None:
+            self._tokens.pop(lease, None)
         self._wrote_page(time.time())
 
     # --- the bound on stored pages
@@ -260,6 +269,19 @@ class RedisStore(Store):
         if ok:
             self._tokens[key] = token
         return bool(ok)
+
+    def lease_entry(
+        self, key: str, seconds: float, url: str, network: str
+    ) -> tuple[bool, Entry | None]:
+        token = uuid.uuid4().hex
+        pipe = self._client.pipeline(transaction=False)
+        pipe.set(f"{self.prefix}l:{key}", token, nx=True, px=int(seconds * 1000))
+        pipe.hget(self._key(url), network)
+        ok, packed = self._call(pipe.execute)
+        if not ok:
+            return False, None
+        self._tokens[key] = token
+        return True, Entry.unpack_all([(network, packed)]).get(network)
 
     def release_lease(self, key: str) -> None:
         token = self._tokens.pop(key, None)

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from flask import request
 
-from .. import i18n, wordpress
+from .. import arrival, i18n, wordpress
 from ..errors import ApiError
 from ..networks import NETWORKS, fediverse
 from ..refusals import REFUSED
@@ -48,6 +48,12 @@ CHOICES: dict[str, tuple[str, ...]] = {
 _NAME = re.compile(r"^[a-z0-9_-]{1,30}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _LANG_TAG = re.compile(r"^[A-Za-z0-9_-]*$")
+
+
+def time_left(seconds: float) -> float:
+    """What is left of ``seconds`` counted from the moment the request arrived (the
+    gunicorn worker notes it; a request that waited for a thread has less left)."""
+    return arrival.time_left(request.environ, seconds)
 
 
 def single(name: str) -> str | None:
@@ -214,6 +220,16 @@ def lang_given() -> bool:
     """Whether the request named its language (else the answer varies by Accept-Language).
     Never refuses: the pages that degrade ask it after reading a repeated ``lang``."""
     return "lang" in request.args
+
+
+def lang_fixed() -> bool:
+    """Whether the query alone decides the language: ``lang`` names one the buttons speak
+    (a ``lang`` they lack, or none, leaves it to the visitor's Accept-Language)."""
+    raw = request.args.get("lang")
+    if raw is None:
+        return False
+    raw = raw.strip()
+    return len(raw) <= MAX_LANG and bool(_LANG_TAG.match(raw)) and i18n.known(raw) is not None
 
 
 # --- text, choices and links
