@@ -21,9 +21,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "facts and helpers",
         (
-            "_version", "arrival", "paths", "human", "privacy", "urls", "sanitize", "i18n",
-            "metrics", "imagework", "images", "guard", "accesslog", "compress", "headers", "icons",
-            "wordpress", "refusals", "networks/", "embeds/__init__", "embeds/base",
+            "_version", "arrival", "paths", "failures", "human", "privacy", "urls", "sanitize",
+            "i18n", "metrics", "imagework", "images", "guard", "accesslog", "compress", "headers",
+            "icons", "wordpress", "refusals", "networks/", "embeds/__init__", "embeds/base",
             "embeds/youtube", "embeds/vimeo", "embeds/peertube", "embeds/fediverse",
             "embeds/bluesky",
             "store/",

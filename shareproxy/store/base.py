@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 def check_every(most: int) -> int:
@@ -58,6 +58,17 @@ class Entry:
             except (ValueError, UnicodeDecodeError):
                 continue
         return out
+
+
+class Click(NamedTuple):
+    """One share click to count (see :meth:`Store.record_click`)."""
+
+    url: str
+    network: str
+    dedup: list[str]
+    keep: float
+    now: float
+    limit: tuple[str, int, float] | None = None
 
 
 class Store(Protocol):
@@ -120,6 +131,17 @@ class Store(Protocol):
         at once, no more than the limit are counted, and when this returns "counted" the
         click survives a killed process.
         """
+        outcome = self.add_click(Click(url, network, dedup, keep, now, limit))
+        if outcome == "counted":
+            self._wrote_page(now)
+        return outcome
+
+    def add_click(self, click: Click) -> str:
+        """The atomic, durable step of :meth:`record_click`."""
+        ...
+
+    def _wrote_page(self, now: float) -> None:
+        """A page was written: every few writes, keep the pages within their bound."""
         ...
 
     def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]: ...

@@ -10,7 +10,7 @@ from typing import Any
 
 import redis
 
-from .base import Entry, StoreError, check_every
+from .base import Click, Entry, Store, StoreError, check_every
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ return 0
 STATS_STEP = {"m": 60, "h": 3600}
 
 
-class RedisStore:
+class RedisStore(Store):
     kind = "redis"
 
     def __init__(self, url: str, prefix: str = PREFIX, max_pages: int = 0):
@@ -302,31 +302,17 @@ class RedisStore:
 
     # --- first-party clicks (durability: see the README, Redis persistence)
 
-    def record_click(
-        self,
-        url: str,
-        network: str,
-        dedup: list[str],
-        keep: float,
-        now: float,
-        limit: tuple[str, int, float] | None = None,
-    ) -> str:
-        keys = [f"{self.prefix}d:{k}" for k in dedup]
-        keys += [
-            f"{self.prefix}k:{network}",
-            f"{self.prefix}kt",
-            f"{self.prefix}ku",
-            f"{self.prefix}pages",
-        ]
-        args: list[Any] = [max(1, int(keep * 1000)), url, len(dedup), network, f"{now:.3f}"]
-        if limit is not None:
-            key, most, window = limit
-            keys.append(f"{self.prefix}h:{key}")
+    def add_click(self, click: Click) -> str:
+        p = self.prefix
+        keys = [f"{p}d:{k}" for k in click.dedup]
+        keys += [f"{p}k:{click.network}", f"{p}kt", f"{p}ku", f"{p}pages"]
+        args: list[Any] = [max(1, int(click.keep * 1000)), click.url, len(click.dedup)]
+        args += [click.network, f"{click.now:.3f}"]
+        if click.limit is not None:
+            key, most, window = click.limit
+            keys.append(f"{p}h:{key}")
             args += [most, max(1, int(window * 1000))]
-        outcome = str(self._call(self._click, keys=keys, args=args))
-        if outcome == "counted":
-            self._wrote_page(now)
-        return outcome
+        return str(self._call(self._click, keys=keys, args=args))
 
     def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]:
         pipe = self._client.pipeline(transaction=False)

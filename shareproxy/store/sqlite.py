@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .base import Entry, StoreError, check_every
+from .base import Click, Entry, Store, StoreError, check_every
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def create_private(path: str) -> None:
     os.close(fd)
 
 
-class SQLiteStore:
+class SQLiteStore(Store):
     kind = "sqlite"
 
     def __init__(self, path: str, max_pages: int = 0):
@@ -354,15 +354,7 @@ class SQLiteStore:
 
     # --- first-party clicks
 
-    def record_click(
-        self,
-        url: str,
-        network: str,
-        dedup: list[str],
-        keep: float,
-        now: float,
-        limit: tuple[str, int, float] | None = None,
-    ) -> str:
+    def add_click(self, click: Click) -> str:
         with self._write() as db:
             # A click must survive a crash once the redirect is sent: this one write is
             # synced to disk before COMMIT returns, whatever the connection's default.
@@ -370,28 +362,19 @@ class SQLiteStore:
             try:
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    outcome = self._click(db, url, network, dedup, keep, now, limit)
+                    outcome = self._click(db, click)
                     db.execute("COMMIT")
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise
             finally:
                 db.execute("PRAGMA synchronous=NORMAL")
-        self.sweep(now)
-        if outcome == "counted":
-            self._wrote_page(now)
+        self.sweep(click.now)
         return outcome
 
     @staticmethod
-    def _click(
-        db: sqlite3.Connection,
-        url: str,
-        network: str,
-        dedup: list[str],
-        keep: float,
-        now: float,
-        limit: tuple[str, int, float] | None,
-    ) -> str:
+    def _click(db: sqlite3.Connection, click: Click) -> str:
+        url, network, dedup, keep, now, limit = click
         for key in dedup:
             row = db.execute(
                 "SELECT 1 FROM dedup WHERE key = ? AND expires > ?", (key, now)
