@@ -99,7 +99,10 @@ class PageMemo:
         """Whether a page that showed ``shown`` shows the same counts now."""
         if not shown.wanted:
             return True
-        found, pending = self.counts.at_once(shown.url, list(shown.wanted))
+        try:
+            found, pending = self.counts.at_once(shown.url, list(shown.wanted))
+        except Exception:  # noqa: BLE001 - Flask renders the page and answers the failure
+            return False
         return found == shown.found and pending == shown.pending
 
     def _render(

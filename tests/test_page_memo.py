@@ -325,3 +325,20 @@ def test_the_pages_kept_are_bounded_in_bytes(
     memo.clear()
     server.get(PATH + "&title=big")
     assert len(memo) == 0 and memo.kept_bytes() == 0
+
+
+def test_a_failing_counts_check_leaves_the_page_to_flask(
+    fake_app: Callable[..., Flask], failing: FakeNetworks
+) -> None:
+    server = serve(fake_app)
+    first = server.get()
+    memo = server.svc.pagememo
+
+    class Broken:
+        def at_once(self, url: str, wanted: list[str]) -> Any:
+            raise RuntimeError("the store went away")
+
+    memo.counts = Broken()
+    again = server.get()
+    assert server.renders == [2], "rendered by Flask, which answers for itself"
+    assert shape(again) == shape(first)
