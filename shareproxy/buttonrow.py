@@ -85,10 +85,10 @@ def share_path(net: Network, opts: RowOptions) -> str:
     query = {"url": opts.url}
     if opts.title:
         query["title"] = opts.title
-    if opts.media and net.name == "pinterest":
-        query["media"] = opts.media
-    if opts.via and net.name == "twitter":
-        query["via"] = opts.via
+    for name in net.takes:  # media, via
+        value = getattr(opts, name)
+        if value:
+            query[name] = value
     if net.kind == "fediverse":  # its page speaks the buttons' language and theme
         query["lang"], query["theme"] = opts.lang, opts.theme
     return f"/share/{net.name}?{urlencode(query)}"

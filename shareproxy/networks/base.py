@@ -196,6 +196,9 @@ class Network:
     note: str = ""  # said in the README's table: what an action does, a parameter it takes
     text_limit: int | None = None  # most characters of a post (title + space + URL)
     url_weight: int | None = None  # what a URL counts towards text_limit (None: its length)
+    # what a share takes beside the page's URL and title: "media" (an image), "via" (an
+    # account named in the post); /share/<name> and the buttons pass these on
+    takes: tuple[str, ...] = ()
 
     def fit_title(self, url: str, title: str) -> str:
         """``title`` shortened (with an ellipsis) so title, a space and the URL fit the limit."""
