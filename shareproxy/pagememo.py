@@ -125,6 +125,8 @@ class PageMemo:
         shown = environ.get(SHOWN)
         if not isinstance(shown, Shown) or not sent or not sent[-1][0].startswith("200 "):
             return result
+        if any(name.lower() == "set-cookie" for name, _ in sent[-1][1]):
+            return result  # for this visitor alone (the buttons never set one)
         try:
             body = b"".join(result)
         finally:

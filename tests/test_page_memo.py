@@ -342,3 +342,20 @@ def test_a_failing_counts_check_leaves_the_page_to_flask(
     again = server.get()
     assert server.renders == [2], "rendered by Flask, which answers for itself"
     assert shape(again) == shape(first)
+
+
+def test_an_answer_that_sets_a_cookie_is_not_kept(
+    fake_app: Callable[..., Flask], failing: FakeNetworks
+) -> None:
+    server = serve(fake_app)
+
+    def cookie(resp: Any) -> Any:
+        resp.set_cookie("who", "someone")
+        return resp
+
+    server.app.after_request_funcs.setdefault(None, []).append(cookie)
+    first = server.get()
+    assert "who=someone" in first.headers["Set-Cookie"]
+    server.get()
+    assert server.renders == [2]
+    assert len(server.svc.pagememo) == 0
