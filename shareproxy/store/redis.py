@@ -10,7 +10,7 @@ from typing import Any
 
 import redis
 
-from .base import Entry, StoreError, check_every
+from .base import Entry, Forgotten, StoreError, check_every
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,7 @@ class RedisStore:
     def __init__(self, url: str, prefix: str = PREFIX, max_pages: int = 0):
         self.prefix = prefix
         self.max_pages = max_pages  # 0: unbounded
+        self._forgotten = Forgotten(log)
         self._page_writes = 0
         self._client = redis.Redis.from_url(
             url,
@@ -229,8 +230,7 @@ class RedisStore:
             step = min(excess, 500)
             removed += int(self._call(self._evict, keys=keys, args=[self.prefix, step]))
             excess -= step
-        if removed:
-            log.warning("store full: forgot %d pages (SHAREPROXY_STORE_MAX_PAGES)", removed)
+        self._forgotten.add(removed, now)
         return removed
 
     def purge(self, url: str | None = None) -> int:
