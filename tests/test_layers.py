@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "facts and helpers",
         (
-            "_version", "arrival", "paths", "human", "privacy", "urls", "sanitize", "i18n",
+            "_version", "arrival", "lru", "paths", "human", "privacy", "urls", "sanitize", "i18n",
             "metrics", "imagework", "images", "guard", "accesslog", "compress", "headers", "icons",
             "wordpress", "refusals", "networks/", "embeds/__init__", "embeds/base",
             "embeds/youtube", "embeds/vimeo", "embeds/peertube", "embeds/fediverse",
