@@ -696,14 +696,19 @@ def bench_pages() -> None:
         print(f"  /buttons {len(page)} bytes, every count rendered; bare template "
               f"{len(bare_page)} bytes")  # fmt: skip
         accept = ("Accept-Encoding: gzip, deflate, br",)
+        # every request another title: a page each worker renders for the first time
+        unique = lua_unique(path + "&title=t")
         shapes = {
             "/buttons": lambda: wrk(app.base + path),
             "/buttons, compressed (gzip, br)": lambda: wrk(app.base + path, headers=accept),
+            "/buttons, a page not rendered before": lambda: wrk(app.base + "/", script=unique),
         }
         ratios = paired(ROUNDS, lambda: wrk(bare.base + bare_path), shapes)
         summarise("/buttons / bare template", ratios["/buttons"], ">= 0.80")
         summarise("/buttons compressed / bare template (uncompressed)",
                   ratios["/buttons, compressed (gzip, br)"], "(for information)")  # fmt: skip
+        summarise("/buttons rendered for the first time / bare template",
+                  ratios["/buttons, a page not rendered before"], "(for information)")  # fmt: skip
         for encoding in ("br", "gzip", "identity"):
             total, parts = iframe_weight(app.base, DEFAULT_IFRAME, encoding)
             print(f"  the default iframe ({encoding}): {total} bytes ({parts})")

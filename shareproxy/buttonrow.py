@@ -85,10 +85,10 @@ def share_path(net: Network, opts: RowOptions) -> str:
     query = {"url": opts.url}
     if opts.title:
         query["title"] = opts.title
-    if opts.media and net.name == "pinterest":
-        query["media"] = opts.media
-    if opts.via and net.name == "twitter":
-        query["via"] = opts.via
+    for name in net.takes:  # media, via
+        value = getattr(opts, name)
+        if value:
+            query[name] = value
     if net.kind == "fediverse":  # its page speaks the buttons' language and theme
         query["lang"], query["theme"] = opts.lang, opts.theme
     return f"/share/{net.name}?{urlencode(query)}"
@@ -186,19 +186,30 @@ def row(opts: RowOptions, _: Translate, *, absolute: str = "") -> list[Button]:
     return [button(NETWORKS[name], opts, _, absolute) for name in opts.networks]
 
 
-def add_counts(counts: Counts, opts: RowOptions, buttons: list[Button]) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """What a row shows of the counts: :meth:`Counts.at_once` for the ``wanted`` networks
+    answered ``found`` (now beside their buttons) and ``pending`` (for the browser to ask
+    /api/counts); nothing wanted, nothing asked."""
+
+    wanted: tuple[str, ...] = ()
+    found: dict[str, int] = field(default_factory=dict)
+    pending: list[str] = field(default_factory=list)
+
+
+def add_counts(counts: Counts, opts: RowOptions, buttons: list[Button]) -> Counted:
     """Put in the counts known now, as /api/counts answers them (click counts included);
-    return the networks the browser should ask /api/counts for."""
+    ``pending`` in the answer: the networks the browser should ask /api/counts for."""
     if opts.counts != "on" or opts.style == "icon":
-        return []
+        return Counted()
     wanted = [b.name for b in buttons if b.kind in COUNTED and counts.countable(b.name)]
     if not wanted:
-        return []
+        return Counted()
     found, pending = counts.at_once(opts.url, wanted)
     for b in buttons:
         if b.name in found:
             b.count = i18n.format_count(found[b.name])
-    return pending
+    return Counted(tuple(wanted), found, pending)
 
 
 def widget_origins(activated: list[str]) -> list[str]:

@@ -97,37 +97,36 @@ class HeadTooLarge(http_errors.LimitRequestHeaders):
         super().__init__("request head too large")
 
 
-# (status, reason phrase, one-line message) per kind of client error gunicorn raises
-CLIENT_ERRORS: list[tuple[type[BaseException], int, str, str]] = [
-    (http_errors.LimitRequestLine, 414, "URI Too Long", "request URI too long"),
-    (
-        http_errors.LimitRequestHeaders,
-        431,
-        "Request Header Fields Too Large",
-        "request headers too large",
-    ),
-    (http_errors.InvalidRequestLine, 400, "Bad Request", "malformed request line"),
-    (http_errors.InvalidRequestMethod, 400, "Bad Request", "malformed request method"),
-    (http_errors.InvalidHTTPVersion, 400, "Bad Request", "unsupported HTTP version"),
-    (http_errors.InvalidHeaderName, 400, "Bad Request", "malformed header name"),
-    (http_errors.InvalidHeader, 400, "Bad Request", "malformed header"),
-    (http_errors.ObsoleteFolding, 400, "Bad Request", "folded header lines are not accepted"),
-    (
-        http_errors.UnsupportedTransferCoding,
-        501,
-        "Not Implemented",
-        "transfer coding not supported",
-    ),
-    (http_errors.ExpectationFailed, 417, "Expectation Failed", "expectation not supported"),
-    (http_errors.InvalidSchemeHeaders, 400, "Bad Request", "contradictory scheme headers"),
-    (http_errors.InvalidProxyLine, 400, "Bad Request", "malformed PROXY line"),
-    (http_errors.ForbiddenProxyRequest, 403, "Forbidden", "PROXY line not allowed"),
-    (http_errors.InvalidChunkSize, 400, "Bad Request", "malformed chunked body"),
-    (http_errors.ChunkMissingTerminator, 400, "Bad Request", "malformed chunked body"),
-    (http_errors.InvalidChunkExtension, 400, "Bad Request", "malformed chunked body"),
-    (http_errors.InvalidH2CPreface, 400, "Bad Request", "malformed HTTP/2 preface"),
-    (SlowClient, 408, "Request Timeout", "request sent too slowly"),
-    (SSLError, 400, "Bad Request", "TLS error"),
+REASONS = {
+    400: "Bad Request",
+    403: "Forbidden",
+    408: "Request Timeout",
+    414: "URI Too Long",
+    417: "Expectation Failed",
+    431: "Request Header Fields Too Large",
+    501: "Not Implemented",
+}
+# (status, one-line message) per kind of client error gunicorn raises
+CLIENT_ERRORS: list[tuple[type[BaseException], int, str]] = [
+    (http_errors.LimitRequestLine, 414, "request URI too long"),
+    (http_errors.LimitRequestHeaders, 431, "request headers too large"),
+    (http_errors.InvalidRequestLine, 400, "malformed request line"),
+    (http_errors.InvalidRequestMethod, 400, "malformed request method"),
+    (http_errors.InvalidHTTPVersion, 400, "unsupported HTTP version"),
+    (http_errors.InvalidHeaderName, 400, "malformed header name"),
+    (http_errors.InvalidHeader, 400, "malformed header"),
+    (http_errors.ObsoleteFolding, 400, "folded header lines are not accepted"),
+    (http_errors.UnsupportedTransferCoding, 501, "transfer coding not supported"),
+    (http_errors.ExpectationFailed, 417, "expectation not supported"),
+    (http_errors.InvalidSchemeHeaders, 400, "contradictory scheme headers"),
+    (http_errors.InvalidProxyLine, 400, "malformed PROXY line"),
+    (http_errors.ForbiddenProxyRequest, 403, "PROXY line not allowed"),
+    (http_errors.InvalidChunkSize, 400, "malformed chunked body"),
+    (http_errors.ChunkMissingTerminator, 400, "malformed chunked body"),
+    (http_errors.InvalidChunkExtension, 400, "malformed chunked body"),
+    (http_errors.InvalidH2CPreface, 400, "malformed HTTP/2 preface"),
+    (SlowClient, 408, "request sent too slowly"),
+    (SSLError, 400, "TLS error"),
 ]
 
 
@@ -135,9 +134,9 @@ def classify(exc: BaseException) -> tuple[int, str, str] | None:
     """(status, reason, message) when ``exc`` is the client's fault, else None."""
     if isinstance(exc, http_errors.InvalidResponseHeader | http_errors.InvalidResponseHeaderName):
         return None  # a header the application tried to send: our fault
-    for kind, status, reason, message in CLIENT_ERRORS:
+    for kind, status, message in CLIENT_ERRORS:
         if isinstance(exc, kind):
-            return status, reason, message
+            return status, REASONS[status], message
     return None
 
 

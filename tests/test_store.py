@@ -15,12 +15,15 @@ PAGE = "https://example.org/a"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
-def store(request: Any, tmp_path: Path) -> Iterator[Any]:
+def store_url(request: Any, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
-    else:
-        url = request.getfixturevalue("redis_url")
-    s = open_store(url, str(tmp_path))
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return str(request.getfixturevalue("redis_url"))
+
+
+@pytest.fixture
+def store(store_url: str, tmp_path: Path) -> Iterator[Any]:
+    s = open_store(store_url, str(tmp_path))
     yield s
     s.close()
 
@@ -52,6 +55,32 @@ def test_leases_are_exclusive_until_released(store: Any) -> None:
     assert store.acquire_lease("vk|u", 30)
     store.release_lease("buffer|u")
     assert store.acquire_lease("buffer|u", 30)
+
+
+def test_a_lease_taken_with_its_entry(store: Any) -> None:
+    entry = Entry(7, 1000.5, 1000.5)
+    assert store.lease_entry("buffer|" + PAGE, 30, PAGE, "buffer") == (True, None)
+    assert store.lease_entry("buffer|" + PAGE, 30, PAGE, "buffer") == (False, None)
+    # written, and the lease released, in one step
+    store.put_entry(PAGE, "buffer", entry, 60, lease="buffer|" + PAGE)
+    assert store.get_entries(PAGE, ["buffer"]) == {"buffer": entry}
+    assert store.lease_entry("buffer|" + PAGE, 30, PAGE, "buffer") == (True, entry)
+    assert store.lease_entry("vk|" + PAGE, 30, PAGE, "vk") == (True, None)
+
+
+def test_only_the_holder_releases_a_lease(store: Any, store_url: str, tmp_path: Path) -> None:
+    other = open_store(store_url, str(tmp_path))  # another process's store
+    try:
+        assert store.acquire_lease("k", 30)
+        other.release_lease("k")  # another process's release, or a late one: nothing happens
+        other.put_entry(PAGE, "buffer", Entry(1, 1.0, 1.0), 60, lease="k")
+        assert not other.acquire_lease("k", 30)
+        store.release_lease("k")
+        assert other.acquire_lease("k", 30)
+        store.release_lease("k")  # released already: the other's lease stays
+        assert not store.acquire_lease("k", 30)
+    finally:
+        other.close()
 
 
 def test_an_expired_lease_can_be_taken(store: Any) -> None:

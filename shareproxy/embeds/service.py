@@ -130,14 +130,7 @@ def picture_name(digest: str, ext: str) -> str:
 
 class EmbedService:
     def __init__(
-        self,
-        settings: Settings,
-        store: Store,
-        send: Send,
-        circuit: Circuit,
-        shared: Shared,
-        clock: Callable[[], float] = time.time,
-        limits: images.Limits | None = None,
+        self, settings: Settings, store: Store, send: Send, circuit: Circuit, shared: Shared
     ):
         """``circuit``: the counts' circuits; ``shared``: the count cache, whose reading of
         the store's shared settings brings every worker the circuits other workers opened
@@ -147,8 +140,8 @@ class EmbedService:
         self.send = send
         self.circuit = circuit
         self.shared = shared
-        self.clock = clock
-        self.limits = limits or images.Limits()
+        self.clock: Callable[[], float] = time.time
+        self.limits = images.Limits()
         self.failure_ttl = float(settings.failure_ttl)
         self.stale_max = float(settings.cache_stale_max)
         self.cache_bytes = int(settings.embed_cache_bytes)

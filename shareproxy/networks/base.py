@@ -21,40 +21,31 @@ from urllib.parse import quote
 
 from markupsafe import escape
 
+from ..failures import Failure
+
 # --- typed failures of an upstream call
 
 
-class CountError(Exception):
+class CountError(Failure):
     """A count could not be had. ``kind`` is a short label used in metrics and the admin."""
 
-    kind = "error"
+
+class MalformedResponse(CountError, kind="malformed"):
+    """The answer is not what the network documents (it never becomes 0)."""
 
 
-class MalformedResponse(CountError):
-    kind = "malformed"
-
-
-class UpstreamFailure(CountError):
+class UpstreamFailure(CountError, kind="upstream"):
     """Connection error, timeout, an oversized body or a 5xx/4xx answer."""
 
-    kind = "upstream"
 
-    def __init__(self, message: str, kind: str | None = None):
-        super().__init__(message)
-        if kind:
-            self.kind = kind
-
-
-class RateLimited(CountError):
-    kind = "rate_limited"
-
+class RateLimited(CountError, kind="rate_limited"):
     def __init__(self, retry_after: float):
         super().__init__(f"rate limited, retry after {retry_after:.0f}s")
         self.retry_after = retry_after
 
 
-class NotConfigured(CountError):
-    kind = "not_configured"
+class NotConfigured(CountError, kind="not_configured"):
+    """A setting the count API needs is not set."""
 
 
 # --- what travels between a network module and the HTTP layer
@@ -205,6 +196,9 @@ class Network:
     note: str = ""  # said in the README's table: what an action does, a parameter it takes
     text_limit: int | None = None  # most characters of a post (title + space + URL)
     url_weight: int | None = None  # what a URL counts towards text_limit (None: its length)
+    # what a share takes beside the page's URL and title: "media" (an image), "via" (an
+    # account named in the post); /share/<name> and the buttons pass these on
+    takes: tuple[str, ...] = ()
 
     def fit_title(self, url: str, title: str) -> str:
         """``title`` shortened (with an ellipsis) so title, a space and the URL fit the limit."""

@@ -50,7 +50,7 @@ ICON = "M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zM9.6 6.5H13a3.7 3.7 0 0 1 0 7.4h
 NETWORK = Network(
     name="pinterest", label="Pinterest", color="#bd081c", icon=ICON,
     share_url="https://www.pinterest.com/pin/create/link/?url={url}&media={media}&description={title}",
-    note="`media` for the image",
+    note="`media` for the image", takes=("media",),
     count=CountAPI(API_BASE, build, extract, ttl_floor=300),
     widget=Widget(
         name="Pin It button", scripts=("https://assets.pinterest.com/js/pinit.js",),

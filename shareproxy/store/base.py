@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 FORGOTTEN_EVERY = 60.0  # seconds between two "store full" lines of one process
 
@@ -89,6 +89,17 @@ class Entry:
         return out
 
 
+class Click(NamedTuple):
+    """One share click to count (see :meth:`Store.record_click`)."""
+
+    url: str
+    network: str
+    dedup: list[str]
+    keep: float
+    now: float
+    limit: tuple[str, int, float] | None = None
+
+
 class Store(Protocol):
     kind: str  # "sqlite" or "redis"
 
@@ -97,7 +108,12 @@ class Store(Protocol):
     # count entries, keyed by (normalised URL, network)
     def get_entries(self, url: str, networks: list[str]) -> dict[str, Entry]: ...
 
-    def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None: ...
+    def put_entry(
+        self, url: str, network: str, entry: Entry, keep: float, lease: str | None = None
+    ) -> None:
+        """Keep ``entry`` for ``keep`` seconds; with ``lease`` (one this process holds),
+        release that lease in the same step."""
+        ...
 
     def purge(self, url: str | None = None) -> int: ...
 
@@ -106,7 +122,16 @@ class Store(Protocol):
     # a short exclusive lease: one upstream call per key across processes and instances
     def acquire_lease(self, key: str, seconds: float) -> bool: ...
 
-    def release_lease(self, key: str) -> None: ...
+    def lease_entry(
+        self, key: str, seconds: float, url: str, network: str
+    ) -> tuple[bool, Entry | None]:
+        """:meth:`acquire_lease`, and when it was taken, the entry of (``url``,
+        ``network``) as it is now, in one step (one round trip)."""
+        ...
+
+    def release_lease(self, key: str) -> None:
+        """Release a lease this process holds (nothing happens for any other)."""
+        ...
 
     # small shared settings (TTL overrides, circuits, the purge generation)
     def get_meta(self) -> dict[str, str]: ...
@@ -135,6 +160,17 @@ class Store(Protocol):
         at once, no more than the limit are counted, and when this returns "counted" the
         click survives a killed process.
         """
+        outcome = self.add_click(Click(url, network, dedup, keep, now, limit))
+        if outcome == "counted":
+            self._wrote_page(now)
+        return outcome
+
+    def add_click(self, click: Click) -> str:
+        """The atomic, durable step of :meth:`record_click`."""
+        ...
+
+    def _wrote_page(self, now: float) -> None:
+        """A page was written: every few writes, keep the pages within their bound."""
         ...
 
     def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]: ...

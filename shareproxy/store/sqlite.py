@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .base import Entry, Forgotten, StoreError, check_every
+from .base import Click, Entry, Forgotten, Store, StoreError, check_every
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def create_private(path: str) -> None:
     os.close(fd)
 
 
-class SQLiteStore:
+class SQLiteStore(Store):
     kind = "sqlite"
 
     def __init__(self, path: str, max_pages: int = 0):
@@ -96,6 +96,7 @@ class SQLiteStore:
         self._local = threading.local()
         self._pid = os.getpid()
         self._writing = threading.RLock()
+        self._leases: dict[str, float] = {}  # the leases this process holds: key -> until
         self._purged_at = 0.0
         self._swept_at = 0.0
         create_private(path)
@@ -135,6 +136,7 @@ class SQLiteStore:
         if self._pid != os.getpid():  # forked: connections and locks do not survive a fork
             self._local = threading.local()
             self._writing = threading.RLock()
+            self._leases = {}
             self._pid = os.getpid()
 
     @contextmanager
@@ -190,8 +192,11 @@ class SQLiteStore:
         rows = self._per_network("SELECT network, entry FROM counts", url, networks)
         return Entry.unpack_all(rows)
 
-    def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None:
+    def put_entry(
+        self, url: str, network: str, entry: Entry, keep: float, lease: str | None = None
+    ) -> None:
         now = time.time()
+        until = None if lease is None else self._leases.get(lease)
         with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -204,10 +209,14 @@ class SQLiteStore:
                     "ON CONFLICT(url) DO UPDATE SET used = excluded.used",
                     (url, now),
                 )
+                if until is not None:
+                    db.execute("DELETE FROM leases WHERE key = ? AND until = ?", (lease, until))
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+            if lease is not None:
+                self._leases.pop(lease, None)
             if now - self._purged_at > 600:  # forget entries past their useful life
                 self._purged_at = now
                 db.execute("DELETE FROM counts WHERE expires < ?", (now,))
@@ -279,23 +288,48 @@ class SQLiteStore:
             return int(db.execute("SELECT count(*) FROM counts").fetchone()[0])
 
     def acquire_lease(self, key: str, seconds: float) -> bool:
+        return self._lease(key, seconds, None)[0]
+
+    def lease_entry(
+        self, key: str, seconds: float, url: str, network: str
+    ) -> tuple[bool, Entry | None]:
+        return self._lease(key, seconds, (url, network))
+
+    def _lease(
+        self, key: str, seconds: float, read: tuple[str, str] | None
+    ) -> tuple[bool, Entry | None]:
         now = time.time()
+        until = now + seconds
+        row = None
         with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.execute("DELETE FROM leases WHERE key = ? AND until < ?", (key, now))
                 cur = db.execute(
-                    "INSERT OR IGNORE INTO leases (key, until) VALUES (?, ?)", (key, now + seconds)
+                    "INSERT OR IGNORE INTO leases (key, until) VALUES (?, ?)", (key, until)
                 )
+                got = cur.rowcount == 1
+                if got and read is not None:
+                    row = db.execute(
+                        "SELECT network, entry FROM counts WHERE url = ? AND network = ?", read
+                    ).fetchone()
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-        return cur.rowcount == 1
+        if not got:
+            return False, None
+        self._leases[key] = until
+        return True, None if row is None else Entry.unpack_all([row]).get(row[0])
 
     def release_lease(self, key: str) -> None:
+        until = self._leases.get(key)
+        if until is None:
+            return
         with self._write() as db:
-            db.execute("DELETE FROM leases WHERE key = ?", (key,))
+            # only the lease taken here: once it expired, another may hold the same key
+            db.execute("DELETE FROM leases WHERE key = ? AND until = ?", (key, until))
+        self._leases.pop(key, None)
 
     def get_meta(self) -> dict[str, str]:
         with self._db() as db:
@@ -320,15 +354,7 @@ class SQLiteStore:
 
     # --- first-party clicks
 
-    def record_click(
-        self,
-        url: str,
-        network: str,
-        dedup: list[str],
-        keep: float,
-        now: float,
-        limit: tuple[str, int, float] | None = None,
-    ) -> str:
+    def add_click(self, click: Click) -> str:
         with self._write() as db:
             # A click must survive a crash once the redirect is sent: this one write is
             # synced to disk before COMMIT returns, whatever the connection's default.
@@ -336,28 +362,19 @@ class SQLiteStore:
             try:
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    outcome = self._click(db, url, network, dedup, keep, now, limit)
+                    outcome = self._click(db, click)
                     db.execute("COMMIT")
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise
             finally:
                 db.execute("PRAGMA synchronous=NORMAL")
-        self.sweep(now)
-        if outcome == "counted":
-            self._wrote_page(now)
+        self.sweep(click.now)
         return outcome
 
     @staticmethod
-    def _click(
-        db: sqlite3.Connection,
-        url: str,
-        network: str,
-        dedup: list[str],
-        keep: float,
-        now: float,
-        limit: tuple[str, int, float] | None,
-    ) -> str:
+    def _click(db: sqlite3.Connection, click: Click) -> str:
+        url, network, dedup, keep, now, limit = click
         for key in dedup:
             row = db.execute(
                 "SELECT 1 FROM dedup WHERE key = ? AND expires > ?", (key, now)

@@ -13,7 +13,7 @@ import json
 from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
-from .. import assets, buttonrow, headers, i18n, icons
+from .. import assets, buttonrow, headers, i18n, icons, pagememo
 from ..errors import ApiError
 from . import params
 from .context import services
@@ -63,7 +63,7 @@ def unavailable(opts: Options) -> Response:
     resp = Response(html, status=status, mimetype="text/html")
     headers.embeddable(resp)
     csp = headers.buttons_csp([], services().settings.allowed_domains, anywhere=True)
-    return headers.page(resp, csp, max_age=60, vary_language=not params.lang_given())
+    return headers.page(resp, csp, max_age=60, vary_language=not params.lang_fixed())
 
 
 @bp.get("/buttons")
@@ -73,7 +73,8 @@ def buttons_page() -> Response:
         return unavailable(opts)
     ctx = page_context(opts)
     buttons = buttonrow.row(opts, i18n.translator(opts.lang).gettext)
-    fetch = buttonrow.add_counts(services().counts, opts, buttons)
+    counted = buttonrow.add_counts(services().counts, opts, buttons)
+    fetch = counted.pending
     kinds = {b.kind for b in buttons}
     note = buttonrow.note(buttons)
     html = render_template(
@@ -94,7 +95,11 @@ def buttons_page() -> Response:
     resp = Response(html, mimetype="text/html")
     headers.embeddable(resp, "clipboard-write")  # the copy and share buttons, in a frame
     csp = button_csp(opts.activate)
-    return headers.page(resp, csp, vary_language=not params.lang_given())
+    # what the page showed of the counts: while they stay the same, pagememo.py sends it again
+    fixed = params.lang_fixed()
+    shown = pagememo.Shown(opts.url, counted.wanted, counted.found, counted.pending, fixed)
+    request.environ[pagememo.SHOWN] = shown
+    return headers.page(resp, csp, vary_language=not fixed)
 
 
 def comment_text(text: str) -> Markup:
@@ -138,6 +143,6 @@ def snippet() -> Response:
     headers.embeddable(resp)
     # allowed sites may fetch it from the browser; nobody else
     headers.cors(resp, request.headers.get("Origin", ""), services().settings.allowed_domains)
-    if not params.lang_given():
+    if not params.lang_fixed():
         resp.vary.add("Accept-Language")
     return resp
