@@ -17,7 +17,7 @@ from fakes import FakeNetworks
 from flask import Flask
 from werkzeug.test import Client
 
-from shareproxy import metrics
+from shareproxy import clicks, metrics
 
 PAGE = "https://example.org/memo-page"
 PAGE_Q = quote(PAGE, safe="")
@@ -32,6 +32,7 @@ class Server:
     client: Any  # the whole app, as under gunicorn
     flask_only: Client  # the same app without the page memo
     clock: list[float]
+    monotonic: list[float]  # the click counter's clock for the age of its reads
     renders: list[int]  # how often Flask answered /buttons
 
     def get(self, path: str = PATH, **headers: str) -> Any:
@@ -57,6 +58,8 @@ def serve(fake_app: Callable[..., Flask], **overrides: Any) -> Server:
     svc = app.extensions["shareproxy"]
     clock = [1_800_000_000.0]
     svc.cache.clock = lambda: clock[0]
+    monotonic = [1000.0]
+    svc.counts.clicks.monotonic = lambda: monotonic[0]
     memo = svc.pagememo
     inner = memo.app
     renders = [0]
@@ -67,7 +70,7 @@ def serve(fake_app: Callable[..., Flask], **overrides: Any) -> Server:
         return inner(environ, start_response)
 
     memo.app = counted
-    server = Server(app, app.test_client(), Client(inner), clock, renders)
+    server = Server(app, app.test_client(), Client(inner), clock, monotonic, renders)
     assert server.get(COUNTS).status_code == 200  # buffer and pinterest fresh, xing failed
     return server
 
@@ -359,3 +362,26 @@ def test_an_answer_that_sets_a_cookie_is_not_kept(
     server.get()
     assert server.renders == [2]
     assert len(server.svc.pagememo) == 0
+
+
+def test_with_redis_another_workers_purge_and_click_render_anew(
+    fake_app: Callable[..., Flask], failing: FakeNetworks, redis_url: str
+) -> None:
+    server = serve(fake_app, STORE=redis_url)
+    other = serve(fake_app, STORE=redis_url)  # another worker on the same Redis
+    first = server.get()
+    assert shown(first)[0]["buffer"] == "7"
+    assert shape(server.get()) == shape(first) and server.renders == [1]
+    other.svc.cache.purge(None)
+    server.clock[0] += 3  # this worker reads the purge generation (every 2 s)
+    purged = server.get()
+    assert server.renders == [2] and shown(purged)[1] == "buffer,pinterest,xing"
+    server.monotonic[0] += clicks.READ_CACHE_SECONDS + 1
+    assert shape(server.get()) == shape(purged)  # no click anywhere: the same page
+    assert server.renders == [2]
+    other.share("twitter")
+    server.monotonic[0] += clicks.VERSION_SECONDS  # a click was counted somewhere
+    clicked = server.get()
+    assert server.renders == [3]
+    assert shown(clicked)[0]["twitter"] == "1"
+    assert shape(clicked) == shape(server.plain())
