@@ -305,7 +305,9 @@ def _base_settings() -> list[Setting]:
             64 * 1_048_576,
             "Most memory each worker's count cache takes in front of the store, the URLs' "
             "text included (least recently used URLs go first); whichever of this and "
-            "`SHAREPROXY_CACHE_SIZE` is reached first bounds it.",
+            "`SHAREPROXY_CACHE_SIZE` is reached first bounds it. The memos in front of it "
+            "(answers of `/api/counts`, the query strings that asked them, the click "
+            "counts read) take at most a quarter of it each.",
             _int(65_536, 64 * 1024 * 1_048_576),
         ),
         Setting(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -328,3 +329,25 @@ def test_a_bounded_store_bounds_itself(tmp_path: Path) -> None:
         assert not s.get_entries(f"{PAGE}/0", ["facebook"])
     finally:
         s.close()
+
+
+def test_a_full_store_says_so_once_a_minute(store: Any, caplog: Any) -> None:
+    """Evictions every few writes of a flood make one warning line a minute, with the
+    pages forgotten since the last one."""
+    from shareproxy.store.base import FORGOTTEN_EVERY
+
+    entry = Entry(1, 1.0, 1.0, None)
+    caplog.set_level(logging.WARNING)
+    for i in range(30):
+        store.put_entry(f"{PAGE}/{i}", "facebook", entry, 3600)
+        store.bound_pages(5, 4000.0 + i)  # one page forgotten each time, past the first 5
+    lines = [r.getMessage() for r in caplog.records if "store full" in r.getMessage()]
+    assert lines == [
+        "store full: forgot 1 pages with the fewest shares (SHAREPROXY_STORE_MAX_PAGES)"
+    ]
+    store.put_entry(f"{PAGE}/last", "facebook", entry, 3600)
+    store.bound_pages(5, 4000.0 + 5 + FORGOTTEN_EVERY)
+    lines = [r.getMessage() for r in caplog.records if "store full" in r.getMessage()]
+    assert lines[1:] == [
+        "store full: forgot 25 pages with the fewest shares (SHAREPROXY_STORE_MAX_PAGES)"
+    ]

@@ -6,15 +6,44 @@ Every method may raise :class:`StoreError`; callers count it and carry on from m
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
+
+FORGOTTEN_EVERY = 60.0  # seconds between two "store full" lines of one process
 
 
 def check_every(most: int) -> int:
     """Page writes of one process between two checks of a bound of ``most`` pages: the
     bound is passed by at most ~1 % per process between checks (256 writes at most)."""
     return max(1, min(256, most // 128))
+
+
+class Forgotten:
+    """The "store full" warning, at most once a minute per process with every page
+    forgotten since the last line: a flood of unique URLs evicts every few writes, and
+    must not flood the log as well."""
+
+    def __init__(self, log: logging.Logger) -> None:
+        self.log = log
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._said_at: float | None = None
+
+    def add(self, pages: int, now: float) -> None:
+        with self._lock:
+            self._pending += pages
+            if not self._pending or (
+                self._said_at is not None and now - self._said_at < FORGOTTEN_EVERY
+            ):
+                return
+            pages, self._pending, self._said_at = self._pending, 0, now
+        self.log.warning(
+            "store full: forgot %d pages with the fewest shares (SHAREPROXY_STORE_MAX_PAGES)",
+            pages,
+        )
 
 
 class StoreError(Exception):

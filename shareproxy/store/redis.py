@@ -10,7 +10,7 @@ from typing import Any
 
 import redis
 
-from .base import Click, Entry, Store, StoreError, check_every
+from .base import Click, Entry, Forgotten, Store, StoreError, check_every
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +149,7 @@ class RedisStore(Store):
     def __init__(self, url: str, prefix: str = PREFIX, max_pages: int = 0):
         self.prefix = prefix
         self.max_pages = max_pages  # 0: unbounded
+        self._forgotten = Forgotten(log)
         self._page_writes = 0
         self._client = redis.Redis.from_url(
             url,
@@ -238,8 +239,7 @@ class RedisStore(Store):
             step = min(excess, 500)
             removed += int(self._call(self._evict, keys=keys, args=[self.prefix, step]))
             excess -= step
-        if removed:
-            log.warning("store full: forgot %d pages (SHAREPROXY_STORE_MAX_PAGES)", removed)
+        self._forgotten.add(removed, now)
         return removed
 
     def purge(self, url: str | None = None) -> int:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .base import Click, Entry, Store, StoreError, check_every
+from .base import Click, Entry, Forgotten, Store, StoreError, check_every
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,7 @@ class SQLiteStore(Store):
     def __init__(self, path: str, max_pages: int = 0):
         self.path = path
         self.max_pages = max_pages  # 0: unbounded
+        self._forgotten = Forgotten(log)
         self._page_writes = 0
         self._local = threading.local()
         self._pid = os.getpid()
@@ -269,8 +270,7 @@ class SQLiteStore(Store):
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-        if urls:
-            log.warning("store full: forgot %d pages (SHAREPROXY_STORE_MAX_PAGES)", len(urls))
+        self._forgotten.add(len(urls), now)
         return len(urls)
 
     def purge(self, url: str | None = None) -> int:
