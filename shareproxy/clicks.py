@@ -57,6 +57,7 @@ READ_CACHE_SIZE = 20_000  # pages; as many as answers the count memo keeps (coun
 READ_SHARE = 4
 READ_OVERHEAD = 256
 VERSION_SECONDS = 2.0  # how often a worker reads the store's click version
+FIRST_KEY = "first-shares"  # the hourly counter of pages whose first share was counted
 VERSION_KEY = "clicks"  # shared setting: the number of clicks counted, by every server
 
 
@@ -115,9 +116,11 @@ class ClickCounter:
         """Count one share of ``url`` on ``network`` by a client at ``remote_addr``.
 
         Answers "counted"; "repeat" (this client network shared this page there within
-        24 h); "limited" (its hourly budget is spent); "refused" (counting off, an unknown
-        network, a URL not on an allowed host). The URL is normalised as the counts API
-        does, so both use the same key. Raises StoreError when the store cannot take it.
+        24 h); "limited" (its hourly budget is spent); "new_pages_limited" (the page has
+        no counted share yet and SHAREPROXY_FIRST_SHARES_PER_HOUR is spent); "refused"
+        (counting off, an unknown network, a URL not on an allowed host). The URL is
+        normalised as the counts API does, so both use the same key. Raises StoreError
+        when the store cannot take it.
         """
         if self.settings.click_counts == "off" or network not in NETWORKS:
             return "refused"
@@ -134,7 +137,9 @@ class ClickCounter:
         if yesterday is not None:
             keys.append(self.visitor_key(yesterday, remote_addr, url, network))
         limit = (self.budget_key(today, remote_addr), int(self.settings.clicks_per_hour), HOUR)
-        outcome = self.store.record_click(url, network, keys, DEDUP_SECONDS, now, limit)
+        most_first = int(self.settings.first_shares_per_hour)
+        first = (FIRST_KEY, most_first, HOUR) if most_first else None
+        outcome = self.store.record_click(url, network, keys, DEDUP_SECONDS, now, limit, first)
         metrics.click(network, outcome)
         if outcome == "counted":
             with self._read_lock:

@@ -475,6 +475,18 @@ def _base_settings() -> list[Setting]:
             _int(1, 1_000_000),
         ),
         Setting(
+            "FIRST_SHARES_PER_HOUR",
+            "count",
+            1000,
+            "Most pages per hour, over every client together, whose first share is "
+            "counted (a page with shares outranks pages without when the store is full, "
+            "see `SHAREPROXY_STORE_MAX_PAGES`): many client networks can push at most this "
+            "many stored pages out in an hour. Shares of pages that have shares are not "
+            "limited by it; a first share past it still goes to the network, uncounted. "
+            "0: no limit.",
+            _int(0, 100_000_000),
+        ),
+        Setting(
             "TRUSTED_PROXIES",
             "count",
             0,

@@ -273,6 +273,31 @@ def test_a_click_is_counted_once_per_dedup_key_and_within_its_limit(store: Any) 
     assert store.click_networks() == {"x": 4}
 
 
+def test_first_shares_of_pages_share_one_hourly_limit(store: Any) -> None:
+    """A page's first counted share takes one from the ``first`` counter, shared by every
+    client; more shares of a page that has some do not; past it, new pages wait."""
+    first = ("first-shares", 2, 3600.0)
+    limit = ("net-c", 100, 3600.0)
+    assert store.record_click(f"{PAGE}/a", "x", ["a1"], 60, 1000.0, limit, first) == "counted"
+    assert store.record_click(f"{PAGE}/a", "y", ["a2"], 60, 1001.0, limit, first) == "counted"
+    assert store.record_click(f"{PAGE}/b", "x", ["b1"], 60, 1002.0, limit, first) == "counted"
+    # two pages had their first share this hour: a third page is not counted...
+    got = store.record_click(f"{PAGE}/c", "x", ["c1"], 60, 1003.0, limit, first)
+    assert got == "new_pages_limited"
+    assert store.get_clicks(f"{PAGE}/c", ["x"]) == {}
+    # ...not even once it has cached counts (stored, but without a share)
+    store.put_entry(f"{PAGE}/c", "facebook", Entry(5, 1.0, 1.0, None), 3600)
+    got = store.record_click(f"{PAGE}/c", "x", ["c1"], 60, 1004.0, limit, first)
+    assert got == "new_pages_limited"
+    # pages with shares go on counting, and the refused one took nothing from its client
+    assert store.record_click(f"{PAGE}/b", "y", ["b2"], 60, 1005.0, limit, first) == "counted"
+    assert store.get_clicks(f"{PAGE}/b", ["x", "y"]) == {"x": 1, "y": 1}
+    if store.kind == "sqlite":  # Redis expires the counter by its own clock
+        # an hour later, new pages may start again
+        got = store.record_click(f"{PAGE}/c", "x", ["c1"], 60, 1003.0 + 3600, limit, first)
+        assert got == "counted"
+
+
 def test_parallel_clicks_never_pass_the_limit(store: Any, tmp_path: Path) -> None:
     import threading
 

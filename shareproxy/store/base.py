@@ -98,6 +98,8 @@ class Click(NamedTuple):
     keep: float
     now: float
     limit: tuple[str, int, float] | None = None
+    # (key, most, window in seconds): first shares of pages, over every client
+    first: tuple[str, int, float] | None = None
 
 
 class Store(Protocol):
@@ -151,16 +153,20 @@ class Store(Protocol):
         keep: float,
         now: float,
         limit: tuple[str, int, float] | None = None,
+        first: tuple[str, int, float] | None = None,
     ) -> str:
-        """Add one click unless one of the ``dedup`` keys is live ("repeat") or the
-        ``limit`` counter (key, most, window in seconds) is full ("limited"); then store
-        ``dedup[0]`` (kept ``keep`` seconds), take one from the limit and answer "counted".
+        """Add one click unless one of the ``dedup`` keys is live ("repeat"), the
+        ``limit`` counter (key, most, window in seconds) is full ("limited"), or the page
+        has no counted share yet and the ``first`` counter (the same shape, shared by
+        every client) is full ("new_pages_limited"); then store ``dedup[0]`` (kept
+        ``keep`` seconds), take one from the limit (and from ``first`` for a page's first
+        share) and answer "counted".
 
         The checks and the writes are one atomic, durable step: however many clicks arrive
         at once, no more than the limit are counted, and when this returns "counted" the
         click survives a killed process.
         """
-        outcome = self.add_click(Click(url, network, dedup, keep, now, limit))
+        outcome = self.add_click(Click(url, network, dedup, keep, now, limit, first))
         if outcome == "counted":
             self._wrote_page(now)
         return outcome

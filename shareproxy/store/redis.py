@@ -23,19 +23,30 @@ return 0
 """
 
 # KEYS: the dedup keys (ARGV[3] of them), the network's ranking, the totals, the shares per
-# page, the pages, then the limit counter when there is one.
+# page, the pages, the limit counter, the first-shares counter.
 # ARGV: dedup lifetime in ms, the URL, the number of dedup keys, the network, now (seconds),
-# the limit's most, its window in ms.
+# the limit's most and window in ms, the first shares' most and window in ms (each most ''
+# when there is no such limit).
 _CLICK = """
 local n = tonumber(ARGV[3])
 for i = 1, n do
   if redis.call('exists', KEYS[i]) == 1 then return 'repeat' end
 end
-local limit = KEYS[n + 5]
-if limit then
-  local taken = tonumber(redis.call('get', limit) or '0')
-  if taken >= tonumber(ARGV[6]) then return 'limited' end
-  if redis.call('incr', limit) == 1 then redis.call('pexpire', limit, ARGV[7]) end
+local most = tonumber(ARGV[6])
+if most and tonumber(redis.call('get', KEYS[n + 5]) or '0') >= most then return 'limited' end
+local first = false
+local first_most = tonumber(ARGV[8])
+if first_most and tonumber(redis.call('zscore', KEYS[n + 3], ARGV[2]) or '0') == 0 then
+  if tonumber(redis.call('get', KEYS[n + 6]) or '0') >= first_most then
+    return 'new_pages_limited'
+  end
+  first = true
+end
+if most and redis.call('incr', KEYS[n + 5]) == 1 then
+  redis.call('pexpire', KEYS[n + 5], ARGV[7])
+end
+if first and redis.call('incr', KEYS[n + 6]) == 1 then
+  redis.call('pexpire', KEYS[n + 6], ARGV[9])
 end
 if n > 0 then redis.call('set', KEYS[1], '1', 'PX', ARGV[1]) end
 redis.call('zincrby', KEYS[n + 1], 1, ARGV[2])
@@ -308,10 +319,14 @@ class RedisStore(Store):
         keys += [f"{p}k:{click.network}", f"{p}kt", f"{p}ku", f"{p}pages"]
         args: list[Any] = [max(1, int(click.keep * 1000)), click.url, len(click.dedup)]
         args += [click.network, f"{click.now:.3f}"]
-        if click.limit is not None:
-            key, most, window = click.limit
-            keys.append(f"{p}h:{key}")
-            args += [most, max(1, int(window * 1000))]
+        for limit in (click.limit, click.first):
+            if limit is None:
+                keys.append(f"{p}h:-")  # not read
+                args += ["", ""]
+            else:
+                key, most, window = limit
+                keys.append(f"{p}h:{key}")
+                args += [most, max(1, int(window * 1000))]
         return str(self._call(self._click, keys=keys, args=args))
 
     def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]:

@@ -373,20 +373,34 @@ class SQLiteStore(Store):
         return outcome
 
     @staticmethod
+    def _room(db: sqlite3.Connection, limit: tuple[str, int, float], now: float) -> bool:
+        """Is the counter of ``limit`` (key, most, window) below its most?"""
+        key, most, _ = limit
+        db.execute("DELETE FROM kv WHERE key = ? AND expires <= ?", (f"h:{key}", now))
+        row = db.execute("SELECT value FROM kv WHERE key = ?", (f"h:{key}",)).fetchone()
+        return row is None or int(row[0]) < most
+
+    @staticmethod
     def _click(db: sqlite3.Connection, click: Click) -> str:
-        url, network, dedup, keep, now, limit = click
+        url, network, dedup, keep, now, limit, first = click
         for key in dedup:
             row = db.execute(
                 "SELECT 1 FROM dedup WHERE key = ? AND expires > ?", (key, now)
             ).fetchone()
             if row is not None:
                 return "repeat"
+        taking = []
         if limit is not None:
-            key, most, window = limit
-            db.execute("DELETE FROM kv WHERE key = ? AND expires <= ?", (f"h:{key}", now))
-            row = db.execute("SELECT value FROM kv WHERE key = ?", (f"h:{key}",)).fetchone()
-            if row is not None and int(row[0]) >= most:
+            if not SQLiteStore._room(db, limit, now):
                 return "limited"
+            taking.append(limit)
+        if first is not None:
+            row = db.execute("SELECT shares FROM pages WHERE url = ?", (url,)).fetchone()
+            if row is None or not row[0]:  # the page's first counted share
+                if not SQLiteStore._room(db, first, now):
+                    return "new_pages_limited"
+                taking.append(first)
+        for key, _, window in taking:
             db.execute(
                 "INSERT INTO kv (key, value, expires) VALUES (?, '1', ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
