@@ -62,6 +62,9 @@ def server(tmp_path_factory: Any, fake: FakeNetworks) -> Iterator[Server]:
         # no upstream budget: every unique URL reaches the store, as a slower flood over
         # many minutes would within the budget
         SHAREPROXY_UPSTREAM_BUDGET="0",
+        # nor a cap on new pages' first shares: every share reaches the store, as it would
+        # over many hours within the cap (test_attack_clicks.py attacks the cap itself)
+        SHAREPROXY_FIRST_SHARES_PER_HOUR="0",
         **settings,
     )
     yield found
