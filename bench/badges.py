@@ -1,7 +1,8 @@
 """Benchmark: badge rendering and serving next to the counts API, in one run.
 
-Starts the real server (gunicorn, SQLite store in a temporary directory) with every count
-API pointed at a closed port except lobsters, which a tiny local fake answers. Then prints
+Starts the real server (gunicorn as the tests start it, SQLite store in a temporary
+directory) with every count API pointed at a closed port except lobsters, which a tiny
+local fake answers. Then prints
 
 1. the cold render time of each network's badge (the first request for a badge is rendered,
    whichever worker answers it), PNG at scale 2 and SVG;
@@ -22,19 +23,20 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import quote
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
+
+from live_support import Gunicorn  # noqa: E402
+from local_server import LocalServer  # noqa: E402
 
 from shareproxy.networks import COUNT_NETWORKS, NETWORKS  # noqa: E402
 
@@ -42,23 +44,14 @@ PAGE = "https://example.org/bench/article"
 CLOSED = "http://127.0.0.1:9"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class FakeLobsters(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+class FakeLobsters(LocalServer):
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
         body = json.dumps([{"score": 1200}, {"score": 34}]).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
 
 
 def get(port: int, path: str) -> tuple[int, bytes, float]:
@@ -70,20 +63,6 @@ def get(port: int, path: str) -> tuple[int, bytes, float]:
     elapsed = time.perf_counter() - start
     conn.close()
     return resp.status, body, elapsed
-
-
-def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("the server exited during start-up")
-        try:
-            if get(port, "/healthz")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the server did not answer /healthz")
 
 
 def load_python(port: int, path: str, seconds: float, connections: int) -> float:
@@ -144,27 +123,16 @@ def main() -> None:
     use_wrk = not args.python and shutil.which("wrk") is not None
     load = load_wrk if use_wrk else load_python
 
-    fake = ThreadingHTTPServer(("127.0.0.1", 0), FakeLobsters)
-    threading.Thread(target=fake.serve_forever, daemon=True).start()
-    fake_base = f"http://127.0.0.1:{fake.server_address[1]}"
-
+    fake = FakeLobsters()
     tmp = tempfile.mkdtemp(prefix="shareproxy-bench-")
-    port = free_port()
-    env = dict(os.environ)
-    env.update({f"SHAREPROXY_API_BASE_{n.upper()}": CLOSED for n in COUNT_NETWORKS})
-    env["SHAREPROXY_API_BASE_LOBSTERS"] = fake_base
+    env = {f"SHAREPROXY_API_BASE_{n.upper()}": CLOSED for n in COUNT_NETWORKS}
+    env["SHAREPROXY_API_BASE_LOBSTERS"] = fake.base
     env["SHAREPROXY_STORE"] = f"sqlite:///{tmp}/shareproxy.db"
     env["SHAREPROXY_ALLOWED_DOMAINS"] = "example.org"
     env["SHAREPROXY_LOG_LEVEL"] = "warning"
-    env["PYTHONPATH"] = ROOT
-    cmd = [
-        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(args.workers), "--worker-class", "gthread", "--threads", "4",
-        "--log-level", "warning", "--chdir", ROOT, "wsgi:app",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    server = Gunicorn(env, workers=args.workers, threads=4)
+    port = server.port
     try:
-        wait_ready(port, proc)
         url = quote(PAGE, safe="")
         print(f"shareproxy on 127.0.0.1:{port}, {args.workers} workers; load from "
               f"{'wrk' if use_wrk else 'Python threads'}, {args.connections} connections, "
@@ -203,12 +171,8 @@ def main() -> None:
         for label, rps in results.items():
             print(f"  {label:<14} {rps:10.0f}   {rps / base:5.2f}× /api/counts")
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        fake.shutdown()
+        server.stop()
+        fake.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -19,9 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -64,12 +61,6 @@ PAGES = [
 ]  # fmt: skip
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def status_of(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=5) as resp:
@@ -96,20 +87,17 @@ def fake_networks(root: Path) -> Iterator[Any]:
 def shareproxy(
     root: Path, upstream: str, password: str, tmp: Path, providers: Any = None
 ) -> Iterator[str]:
+    from console_scene import settings
+    from live_support import CONF, Gunicorn, clean_env, free_port
     from werkzeug.security import generate_password_hash
 
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHAREPROXY_")}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    from console_scene import settings
-
-    env.update({
-        "BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "PYTHONPATH": str(root),
-        "SHAREPROXY_STORE": f"sqlite:///{tmp / 'screenshots.db'}",
-        "SHAREPROXY_PRIVACY_URL": "https://example.org/privacy",
-    })  # fmt: skip
+    env = clean_env(
+        BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="1",
+        SHAREPROXY_STORE=f"sqlite:///{tmp / 'screenshots.db'}",
+        SHAREPROXY_PRIVACY_URL="https://example.org/privacy",
+    )
     env.update({f"SHAREPROXY_{k}": v for k, v in settings(upstream).items()})
     if providers is not None:  # the embed providers' fake, with pictures worth looking at
         for name in ("YOUTUBE", "VIMEO", "BLUESKY"):
@@ -122,30 +110,12 @@ def shareproxy(
     for name in BY_NAME:  # every other network at a closed port: nothing leaves the machine
         if name.startswith("API_BASE_") and f"SHAREPROXY_{name}" not in env:
             env[f"SHAREPROXY_{name}"] = "http://127.0.0.1:9"
-    log = (tmp / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py"), "wsgi:app"],
-        cwd=root, env=env, stdout=log, stderr=log,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    args = ["-c", CONF, "wsgi:app"]
+    server = Gunicorn.run(args, env, port=port, cwd=root, log_path=tmp / "server.log")
     try:
-        deadline = time.monotonic() + 30
-        while status_of_quiet(base + "/healthz") != 200:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("shareproxy did not start:\n" + (tmp / "server.log").read_text())
-            time.sleep(0.2)
-        yield base
+        yield server.base
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
-        log.close()
-
-
-def status_of_quiet(url: str) -> int:
-    try:
-        return status_of(url)
-    except OSError:
-        return 0
+        server.stop()
 
 
 def shoot_pages(browser: Any, base: str, out: Path) -> list[str]:

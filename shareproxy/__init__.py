@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import assets, compress, container, errors, headers, icons, metrics, presence, startup
 from ._version import __version__
 from .fastpath import FastPath
+from .pagememo import PageMemo
 from .paths import data_dir, instance_dir
 from .settings import ConfigError, load
 from .views import BLUEPRINTS
@@ -54,6 +55,9 @@ def create_app(
 
     svc = container.build(settings, app.instance_path)
     app.extensions["shareproxy"] = svc
+    # pages of buttons sent again while the counts they show stay the same (pagememo.py)
+    svc.pagememo = PageMemo(app.wsgi_app, svc.counts)
+    app.wsgi_app = svc.pagememo  # type: ignore[method-assign]
     # cached GET /api/counts answered before Flask (ProxyFix, when set, is inside: unused there)
     svc.fastpath = FastPath(app.wsgi_app, svc.counts)
     app.wsgi_app = svc.fastpath  # type: ignore[method-assign]

@@ -28,6 +28,9 @@ FILES = (
 FONT_FILES = ("inter-latin.woff2",)
 # In a stylesheet, ``url(font:NAME)`` becomes the content-hashed URL of that font.
 _FONT_REF = re.compile(rb"url\(font:([a-z0-9.-]+)\)")
+# In a script, a line ``//= NAME.js`` stands for that file of static/buttons/: a piece two
+# scripts share, served inside each (no extra request).
+_INCLUDE = re.compile(rb"^[ \t]*//= ([a-z0-9-]+\.js)[ \t]*$", re.M)
 MIN_CONTRAST = 4.5
 
 
@@ -87,6 +90,16 @@ def network_css() -> str:
     )
 
 
+def _read(name: str) -> bytes:
+    with open(os.path.join(STATIC, name), "rb") as fh:
+        return fh.read()
+
+
+def with_pieces(body: bytes) -> bytes:
+    """A script with each ``//= NAME.js`` line replaced by that file."""
+    return _INCLUDE.sub(lambda m: _read(m.group(1).decode()).rstrip(b"\n"), body)
+
+
 def lean_js(body: bytes) -> bytes:
     """A script as served: without its indentation and whole-line ``//`` comments, which
     the browser never needs (a line of code never starts with ``//``, and the scripts use
@@ -102,14 +115,13 @@ def assets() -> dict[str, Asset]:
         with open(os.path.join(FONTS, name), "rb") as fh:
             out[name] = Asset(name, fh.read(), MIMETYPES[os.path.splitext(name)[1]])
     for name in FILES:
-        with open(os.path.join(STATIC, name), "rb") as fh:
-            body = fh.read()
+        body = _read(name)
         if name in ("buttons.css", "landing.css", "fediverse.css"):
             body = body.rstrip() + b"\n" + network_css().encode() + b"\n"
         elif name == "embed-page.css":
             body = body.rstrip() + b"\n" + provider_css().encode() + b"\n"
         elif name.endswith(".js"):
-            body = lean_js(body)
+            body = lean_js(with_pieces(body))
         body = _FONT_REF.sub(lambda m: b"url(" + out[m.group(1).decode()].url.encode() + b")", body)
         out[name] = Asset(name, body, MIMETYPES[os.path.splitext(name)[1]])
     return out

@@ -21,14 +21,20 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from cachetools import LRUCache
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from PIL import Image, ImageChops, ImageDraw, ImageFont, features
 
 from . import i18n, icons
 from .networks import NETWORKS
 from .paths import data_dir
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageFont
+
+# Pillow (with FreeType) is imported by the first badge drawn, not by every worker at start:
+# most never draw one, and it takes several MB of each worker's memory.
 
 FONT_PATH = os.path.join(data_dir("static"), "fonts", "DejaVuSans.ttf")
 TEMPLATES = data_dir("templates")
@@ -73,14 +79,20 @@ _RENDER_LOCK = threading.RLock()
 
 @lru_cache(maxsize=16)
 def font(size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(FONT_PATH, size)
 
 
 def has_raqm() -> bool:
+    from PIL import features
+
     return bool(features.check("raqm"))
 
 
 def _glyph_print(ch: str) -> tuple[tuple[float, ...], bytes]:
+    from PIL import Image, ImageDraw
+
     with _RENDER_LOCK:
         f = font(20)
         box = f.getbbox(ch)
@@ -203,6 +215,8 @@ def render_svg(network: str, label: str, count: str | None, theme: str, title: s
 
 def _icon_mask(network: str, size: int) -> Image.Image:
     """The icon as an anti-aliased 8-bit mask of ``size``×``size`` pixels (even-odd fill)."""
+    from PIL import Image, ImageChops, ImageDraw
+
     big = size * SUPERSAMPLE
     k = big / 24
     mask = Image.new("1", (big, big), 0)
@@ -215,6 +229,8 @@ def _icon_mask(network: str, size: int) -> Image.Image:
 
 def render_png(network: str, label: str, count: str | None, theme: str, scale: int) -> bytes:
     """The badge as a PNG, ``scale`` device pixels per CSS pixel."""
+    from PIL import Image, ImageDraw
+
     if scale not in SCALES:
         raise ValueError("scale out of range")
     lay = layout(label, count)

@@ -296,23 +296,30 @@ class Refreshes(Generic[K, V]):
         fresh: Callable[[V], bool],
         keep: Callable[[V], V],
         fetch: Callable[[V | None, bool], V | None],
+        claim: Callable[[], tuple[bool, V | None]] | None = None,
     ) -> V | None:
         """Refresh one item, one process at a time: ``shared()`` reads the store's copy,
         ``local()`` this worker's, ``fresh(v)`` says whether a copy needs no call,
         ``keep(v)`` puts a copy in memory (returning the newer one), and ``fetch(old,
-        share)`` calls upstream (writing to the store when ``share``)."""
+        share)`` calls upstream (writing to the store when ``share``). ``claim()``, when
+        given, takes the lease and reads the store's copy in one step (else the lease is
+        taken, then ``shared()`` read)."""
         give_up = time.monotonic() + self.lease_seconds + self.patience
         delay = self.first_wait
         while True:
             try:
-                got = self.store.acquire_lease(lease, self.lease_seconds)
+                if claim is not None:
+                    got, current = claim()
+                else:
+                    got, current = self.store.acquire_lease(lease, self.lease_seconds), None
             except StoreError:
                 metrics.store_error("lease")
                 # The store is down: coalesce in this process only, and keep the result here.
                 return fetch(local(), False)
             if got:
                 try:
-                    current = shared()
+                    if claim is None:
+                        current = shared()
                     if current is not None and fresh(current):
                         return keep(current)  # someone refreshed it just now
                     return fetch(current or local(), True)
@@ -429,8 +436,12 @@ class CountCache:
 
     # --- the lookup a request makes
 
-    def lookup(self, url: str, networks: Iterable[str], timeout: float) -> Lookup:
-        """Counts of ``url`` for ``networks``, waiting at most ``timeout`` seconds."""
+    def lookup(
+        self, url: str, networks: Iterable[str], timeout: float, whole: float | None = None
+    ) -> Lookup:
+        """Counts of ``url`` for ``networks``, waiting at most ``timeout`` seconds: what is
+        left of the request's ``whole`` deadline (default: all of it). A network still
+        out after the lookup waited at least half the whole deadline for it is slow."""
         start = time.monotonic()
         now = self.clock()
         self.sync(now)
@@ -466,10 +477,14 @@ class CountCache:
         if pending:
             remaining = max(0.0, timeout - (time.monotonic() - start))
             wait_futures(pending.values(), timeout=remaining)
+            # not when the request came with little of its deadline left (it waited for a
+            # thread): the network had no fair chance
+            waited = remaining >= (timeout if whole is None else whole) / 2
             now = self.clock()
             for name, future in pending.items():
                 if not future.done():
-                    self.circuit.late(name, now)
+                    if waited:
+                        self.circuit.late(name, now)
                     complete = False
                     max_age = 0
                     continue
@@ -537,13 +552,15 @@ class CountCache:
         if not self.circuit.ready(network, self.clock()):  # no call: no lease either
             metrics.cache_result(network, "circuit_open")
             return self._peek(url, network)
+        lease = f"{network}|{url}"
         return self._refreshes.under_lease(
-            f"{network}|{url}",
+            lease,
             shared=lambda: self._shared(url, network),
             local=lambda: self._peek(url, network),
             fresh=lambda entry: self.clock() < self.fresh_until(network, entry),
             keep=lambda entry: self._remember(url, network, entry),
             fetch=lambda old, share: self._fetch(url, network, old, share=share),
+            claim=lambda: self.store.lease_entry(lease, self.lease_seconds, url, network),
         )
 
     def _shared(self, url: str, network: str) -> Entry | None:
@@ -586,9 +603,10 @@ class CountCache:
             log.info("%s count failed: %s", network, error)
             entry = Entry(old.count if old else None, old.fetched_at if old else 0.0, now, error)
         entry = self._remember(url, network, entry)
-        if share:
+        if share:  # written, and the lease released, in one step
             try:
-                self.store.put_entry(url, network, entry, self.keep_seconds(network))
+                lease = f"{network}|{url}"
+                self.store.put_entry(url, network, entry, self.keep_seconds(network), lease)
             except StoreError:
                 metrics.store_error("put")
         return entry

@@ -30,12 +30,14 @@ import hashlib
 import hmac
 import logging
 import secrets
+import sys
 import threading
 import time
 from collections.abc import Callable
 from typing import NamedTuple
 
 from . import metrics
+from .lru import SizedLRU
 from .networks import NETWORKS
 from .privacy import anonymize_ip
 from .settings import Settings
@@ -50,7 +52,12 @@ HOUR = 3600
 READ_CACHE_SECONDS = 10.0  # how long a worker reuses the click counts of a URL it read...
 READ_KEEP_SECONDS = 60.0  # ...or this long, while no click was counted anywhere since
 READ_CACHE_SIZE = 20_000  # pages; as many as answers the count memo keeps (counts.MAX_ANSWERS)
+# ...and at most a quarter of SHAREPROXY_CACHE_BYTES, as each memo of counts.py: a read
+# weighs its URL and counts, plus its tuple and dict slot (~200 bytes, rounded up)
+READ_SHARE = 4
+READ_OVERHEAD = 256
 VERSION_SECONDS = 2.0  # how often a worker reads the store's click version
+FIRST_KEY = "first-shares"  # the hourly counter of pages whose first share was counted
 VERSION_KEY = "clicks"  # shared setting: the number of clicks counted, by every server
 
 
@@ -62,6 +69,10 @@ class Read(NamedTuple):
     version: str | None  # the click version known before the read (None: unknown)
 
 
+def _read_weight(url: str, read: Read) -> int:
+    return sys.getsizeof(url) + sys.getsizeof(read.counts) + READ_OVERHEAD
+
+
 class ClickCounter:
     """Counts shares; ``clock`` is injectable so tests can move through days."""
 
@@ -70,9 +81,11 @@ class ClickCounter:
         self.store = store
         self.clock = clock
         self.monotonic = time.monotonic  # the age of reads (tests move it)
-        # URL -> its last read, oldest first: a plain dict, as a lookup happens on every
+        # URL -> its last read, oldest first: an ordered dict, as a lookup happens on every
         # counts request (cachetools' TTLCache costs microseconds, a dict a tenth of one)
-        self._read: dict[str, Read] = {}
+        self._read: SizedLRU[str, Read] = SizedLRU(
+            READ_CACHE_SIZE, int(settings.cache_bytes) // READ_SHARE, _read_weight
+        )
         self._read_lock = threading.Lock()
         self._version: str | None = None
         self._version_at = -VERSION_SECONDS
@@ -103,9 +116,11 @@ class ClickCounter:
         """Count one share of ``url`` on ``network`` by a client at ``remote_addr``.
 
         Answers "counted"; "repeat" (this client network shared this page there within
-        24 h); "limited" (its hourly budget is spent); "refused" (counting off, an unknown
-        network, a URL not on an allowed host). The URL is normalised as the counts API
-        does, so both use the same key. Raises StoreError when the store cannot take it.
+        24 h); "limited" (its hourly budget is spent); "new_pages_limited" (the page has
+        no counted share yet and SHAREPROXY_FIRST_SHARES_PER_HOUR is spent); "refused"
+        (counting off, an unknown network, a URL not on an allowed host). The URL is
+        normalised as the counts API does, so both use the same key. Raises StoreError
+        when the store cannot take it.
         """
         if self.settings.click_counts == "off" or network not in NETWORKS:
             return "refused"
@@ -122,11 +137,13 @@ class ClickCounter:
         if yesterday is not None:
             keys.append(self.visitor_key(yesterday, remote_addr, url, network))
         limit = (self.budget_key(today, remote_addr), int(self.settings.clicks_per_hour), HOUR)
-        outcome = self.store.record_click(url, network, keys, DEDUP_SECONDS, now, limit)
+        most_first = int(self.settings.first_shares_per_hour)
+        first = (FIRST_KEY, most_first, HOUR) if most_first else None
+        outcome = self.store.record_click(url, network, keys, DEDUP_SECONDS, now, limit, first)
         metrics.click(network, outcome)
         if outcome == "counted":
             with self._read_lock:
-                self._read.pop(url, None)  # this worker shows its own click at once
+                self._read.pop(url)  # this worker shows its own click at once
             try:  # the others read the page's clicks again (after READ_CACHE_SECONDS)
                 self.store.incr_meta(VERSION_KEY)
             except StoreError:
@@ -186,10 +203,7 @@ class ClickCounter:
         if found is not None and known == found.counts:
             known = found.counts  # unchanged: the same object
         with self._read_lock:
-            self._read.pop(url, None)  # to the end: the newest read
-            self._read[url] = Read(known, now, version)
-            if len(self._read) > READ_CACHE_SIZE:
-                del self._read[next(iter(self._read))]  # the oldest read
+            self._read.put(url, Read(known, now, version))  # the oldest reads go first
         return known
 
     def version(self, now: float) -> str | None:

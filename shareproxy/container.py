@@ -26,6 +26,7 @@ from .store import Store, StoreError, describe, open_store
 
 if TYPE_CHECKING:
     from .fastpath import FastPath
+    from .pagememo import PageMemo
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Services:
     stats: metrics.StatsBuffer
     fediverse: Discovery
     fastpath: FastPath | None = None  # set by create_app, which owns the WSGI pipeline
+    pagememo: PageMemo | None = None  # the same
     off: dict[str, str] = field(default_factory=dict)  # network -> why its counts are off
     enabled: tuple[str, ...] = field(default=())
 

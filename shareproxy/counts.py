@@ -18,8 +18,8 @@ count its answers' cache metrics the same way (``metrics.TALLY``).
 from __future__ import annotations
 
 import json
+import sys
 import threading
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from . import headers, metrics
 from .cache import CountCache
 from .clicks import ClickCounter
+from .lru import SizedLRU
 from .networks import NETWORKS
 from .settings import Settings
 
@@ -34,6 +35,12 @@ MAX_ORIGINS = 256  # Origin headers whose verdict is remembered
 MAX_SHARED = 4096  # distinct network lists and outcomes kept as one object each
 T = TypeVar("T", bound=tuple[Any, ...])
 MAX_ANSWERS = 20_000  # memoised answers at most (fewer with a small CACHE_SIZE)
+# Each memo (answers, query strings) takes at most this share of SHAREPROXY_CACHE_BYTES:
+# an entry weighs its URL and body or query string, plus what its objects cost besides
+# (a Memo or Query, its key tuples and its ordered-dict slot: ~230 bytes by tracemalloc
+# on CPython 3.11, rounded up).
+MEMO_SHARE = 4  # a quarter
+ENTRY_OVERHEAD = 320
 MemoKey = tuple[str, tuple[str, ...], Hashable]  # (URL, networks asked, variant)
 JSON_TYPE = ("Content-Type", "application/json")
 VARY_ORIGIN = ("Vary", "Origin")
@@ -78,6 +85,14 @@ class Memo:
     version: dict[str, int] | None  # the click snapshot merged in (None: nothing merged)
 
 
+def _answer_weight(key: MemoKey, memo: Memo) -> int:
+    return sys.getsizeof(key[0]) + sys.getsizeof(memo.body) + ENTRY_OVERHEAD
+
+
+def _query_weight(raw: str, query: Query) -> int:
+    return sys.getsizeof(raw) + sys.getsizeof(query.url) + ENTRY_OVERHEAD
+
+
 class Counts:
     def __init__(
         self,
@@ -94,10 +109,11 @@ class Counts:
         self.deadline = float(settings.request_deadline)
         self.allowed = settings.allowed_domains
         self._lock = threading.Lock()
-        self._answers: OrderedDict[MemoKey, Memo] = OrderedDict()
-        self._answers_max = max(1, min(int(settings.cache_size) // 4, MAX_ANSWERS))
+        most = max(1, min(int(settings.cache_size) // 4, MAX_ANSWERS))
+        memo_bytes = int(settings.cache_bytes) // MEMO_SHARE
+        self._answers: SizedLRU[MemoKey, Memo] = SizedLRU(most, memo_bytes, _answer_weight)
         # raw query string -> what the view parsed it into, as many as answers are kept
-        self._queries: OrderedDict[str, Query] = OrderedDict()
+        self._queries: SizedLRU[str, Query] = SizedLRU(most, memo_bytes, _query_weight)
         self._origins: dict[str, bool] = {}
         self._changes = 0  # purges and TTL changes heard so far
         self._tuples: dict[Any, Any] = {}  # see _shared
@@ -140,9 +156,7 @@ class Counts:
         with self._lock:
             if raw in self._queries:
                 return
-            self._queries[raw] = query
-            if len(self._queries) > self._answers_max:
-                self._queries.popitem(last=False)  # the one remembered longest ago
+            self._queries.put(raw, query)  # the ones remembered longest ago go first
 
     def recall(self, raw_query: str) -> Query | None:
         """The query a query string was parsed into before, if this worker remembers it."""
@@ -150,9 +164,10 @@ class Counts:
 
     # --- the answer
 
-    def answer(self, query: Query) -> tuple[bytes, int]:
+    def answer(self, query: Query, wait: float | None = None) -> tuple[bytes, int]:
         """The JSON body (``{"network": count}``, shaped by :meth:`Query.body`) and its
-        max-age, waiting at most the request deadline for counts not in the cache."""
+        max-age, waiting at most ``wait`` seconds (default: the request deadline) for
+        counts not in the cache."""
         now = self.cache.clock()
         self.cache.sync(now)
         version = self.clicks.snapshot(query.url) if query.merges else None
@@ -160,7 +175,8 @@ class Counts:
         if hit is not None:
             return hit
         changes = self._changes  # a purge or TTL change during the lookup voids it
-        result = self.cache.lookup(query.url, query.asked, self.deadline)
+        wait = self.deadline if wait is None else min(wait, self.deadline)
+        result = self.cache.lookup(query.url, query.asked, wait, self.deadline)
         found = result.counts
         if query.merges:
             chosen = list(query.chosen) if query.chosen is not None else None
@@ -172,9 +188,7 @@ class Counts:
                 memo = Memo(body, now + result.max_age, self._shared(hits), version)
                 with self._lock:
                     if changes == self._changes:
-                        self._answers[query.key] = memo
-                        if len(self._answers) > self._answers_max:
-                            self._answers.popitem(last=False)
+                        self._answers.put(query.key, memo)
         return body, result.max_age
 
     def at_once(self, url: str, wanted: list[str]) -> tuple[dict[str, int], list[str]]:
@@ -226,13 +240,13 @@ class Counts:
             if found is None:
                 return None
             if now >= found.expires or (found.version is not version and found.version != version):
-                del self._answers[key]
+                self._answers.pop(key)
                 return None
             if below is not None and len(found.body) >= below:
                 return None
             if found.version is not version:  # read again, the same counts
-                self._answers[key] = replace(found, version=version)
-            self._answers.move_to_end(key)
+                self._answers.replace(key, replace(found, version=version))
+            self._answers.touch(key)
         metrics.TALLY.add(endpoint, found.hits)
         return found.body, int(found.expires - now)
 
@@ -242,8 +256,8 @@ class Counts:
             if url is None:
                 self._answers.clear()
             else:
-                for key in [k for k in self._answers if k[0] == url]:
-                    del self._answers[key]
+                for key in [k for k in self._answers.keys() if k[0] == url]:
+                    self._answers.pop(key)
 
     # --- the response
 

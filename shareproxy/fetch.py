@@ -1,21 +1,26 @@
 """The only module that talks HTTP to the networks.
 
-One pooled ``requests.Session`` per process, a timeout on every call (connecting, reading,
-and the whole call), a cap on the body size, and an honest User-Agent. Network modules
-build requests and read answers; this module sends them, and fetches tokens where a
-network needs one.
+One pool of kept-alive connections per process (urllib3's, without the ``requests`` layer
+above it, whose per-call work cost as much as the call itself), a timeout on every call
+(connecting, reading, and the whole call), a cap on the body size, no cookies, and an
+honest User-Agent. Network modules build requests and read answers; this module sends
+them, and fetches tokens where a network needs one.
 """
 
 from __future__ import annotations
 
 import email.utils
+import json
 import threading
 import time
+from base64 import b64encode
 from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-import requests
-from requests.adapters import HTTPAdapter
+import certifi
+import urllib3
+from urllib3.exceptions import HTTPError, NewConnectionError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from ._version import __version__
 from .guard import Guard, GuardError
@@ -33,6 +38,9 @@ from .networks.base import (
 from .settings import Settings
 
 CHUNK = 16 * 1024
+# What the answers may be compressed with: what urllib3 can decode here (gzip and deflate,
+# brotli when it is installed, as it is for shareproxy's own compression).
+ACCEPT_ENCODING = urllib3.util.make_headers(accept_encoding=True)["accept-encoding"]
 
 
 class Upstream(Protocol):
@@ -81,18 +89,20 @@ class Fetcher:
         self.timeout = float(settings.upstream_timeout)
         self.max_bytes = int(settings.upstream_max_bytes)
         size = pool_size or int(settings.upstream_workers)
-        self.session = requests.Session()
-        self.session.trust_env = False  # no proxy or netrc surprises from the environment
-        adapter = HTTPAdapter(pool_connections=32, pool_maxsize=size, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        contact = settings.contact or "https://github.com/shareproxy/shareproxy"
-        self.session.headers.update(
-            {
-                "User-Agent": f"shareproxy/{__version__} (share count proxy; +{contact})",
-                "Accept": "application/json, text/javascript;q=0.9, */*;q=0.5",
-            }
+        # No proxy or netrc from the environment, no retries, no redirects followed.
+        self.pool = urllib3.PoolManager(
+            num_pools=32,
+            maxsize=size,
+            retries=False,
+            timeout=urllib3.Timeout(connect=self.timeout, read=self.timeout),
+            ca_certs=certifi.where(),
         )
+        contact = settings.contact or "https://github.com/shareproxy/shareproxy"
+        self.headers = {
+            "User-Agent": f"shareproxy/{__version__} (share count proxy; +{contact})",
+            "Accept": "application/json, text/javascript;q=0.9, */*;q=0.5",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
         self._tokens: dict[str, tuple[str, float]] = {}
         self._token_lock = threading.Lock()
         self.credentials = credentials(settings)
@@ -145,48 +155,64 @@ class Fetcher:
         is read up to ``max_bytes`` (default UPSTREAM_MAX_BYTES)."""
         limit = self.max_bytes if max_bytes is None else max_bytes
         deadline = time.monotonic() + self.timeout
-        kwargs: dict[str, Any] = {
-            "params": dict(req.params) or None,
-            "headers": dict(req.headers) or None,
-            "timeout": (self.timeout, self.timeout),
-            "stream": True,
-            "allow_redirects": False,
-        }
+        url = self.target(network, req.url)
+        if req.params:
+            url += ("&" if urlsplit(url).query else "?") + urlencode(dict(req.params))
+        headers = {**self.headers, **req.headers}
+        body: bytes | None = None
         if req.data is not None:
-            kwargs["data"] = dict(req.data)
-        if req.json is not None:
-            kwargs["json"] = req.json
+            body = urlencode(dict(req.data)).encode()
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        elif req.json is not None:
+            body = json.dumps(req.json, allow_nan=False).encode()
+            headers.setdefault("Content-Type", "application/json")
         if req.auth is not None:
-            kwargs["auth"] = req.auth
+            pair = f"{req.auth[0]}:{req.auth[1]}".encode("latin-1")
+            headers["Authorization"] = "Basic " + b64encode(pair).decode()
         try:
-            with self.session.request(req.method, self.target(network, req.url), **kwargs) as r:
-                if r.status_code == 429:
+            r = self.pool.request(
+                req.method,
+                url,
+                body=body,
+                headers=headers,
+                preload_content=False,
+                redirect=False,
+            )
+            try:
+                if r.status == 429:
                     raise RateLimited(parse_retry_after(r.headers.get("Retry-After")))
-                if r.status_code >= 500:
-                    raise UpstreamFailure(f"HTTP {r.status_code}", kind="http_5xx")
+                if r.status >= 500:
+                    raise UpstreamFailure(f"HTTP {r.status}", kind="http_5xx")
                 length = r.headers.get("Content-Length", "")
                 if length.isdigit() and int(length) > limit:
                     raise UpstreamFailure("answer too large", kind="too_large")
-                body = bytearray()
-                for chunk in r.iter_content(CHUNK):
-                    body += chunk
-                    if len(body) > limit:
+                read = bytearray()
+                for chunk in r.stream(CHUNK):
+                    read += chunk
+                    if len(read) > limit:
                         raise UpstreamFailure("answer too large", kind="too_large")
                     if time.monotonic() > deadline:
                         raise UpstreamFailure("answer too slow", kind="timeout")
-                return UpstreamResponse(r.status_code, bytes(body), dict(r.headers))
+                return UpstreamResponse(r.status, bytes(read), dict(r.headers))
+            except BaseException:
+                r.close()  # a half-read answer: its connection is not used again
+                raise
+            finally:
+                r.release_conn()
         except CountError:
             raise
-        except requests.Timeout:
-            raise UpstreamFailure("timed out", kind="timeout") from None
-        except requests.ConnectionError:
+        except NewConnectionError:  # refused, unreachable, no such name
             raise UpstreamFailure("connection failed", kind="connection") from None
-        except requests.RequestException as exc:
+        except Urllib3Timeout:
+            raise UpstreamFailure("timed out", kind="timeout") from None
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError, OSError):
+            raise UpstreamFailure("connection failed", kind="connection") from None
+        except (HTTPError, ValueError) as exc:
             name = type(exc).__name__
             raise UpstreamFailure(f"request failed: {name}", kind="transport") from None
 
     def close(self) -> None:
-        self.session.close()
+        self.pool.clear()
 
 
 def embed_sender(fetcher: Fetcher, guard: Guard) -> Any:

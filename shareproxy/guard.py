@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from .failures import Failure
+
 DEFAULT_TIMEOUT = 2.0  # seconds for a whole fetch, redirects and DNS included
 DEFAULT_MAX_BYTES = 64 * 1024
 DEFAULT_MAX_REDIRECTS = 3
@@ -62,37 +64,24 @@ _BASE = re.compile(r"^(https?)://([^/?#\s@]+)$")
 # --- failures
 
 
-class GuardError(Exception):
+class GuardError(Failure):
     """A guarded fetch that did not happen or did not finish; ``str()`` is the reason."""
-
-    kind = "error"
-
-    def __init__(self, reason: str, kind: str | None = None):
-        super().__init__(reason)
-        if kind:
-            self.kind = kind
 
     @property
     def reason(self) -> str:
         return str(self)
 
 
-class Refused(GuardError):
+class Refused(GuardError, kind="refused"):
     """The URL, or an address its name resolves to, is not allowed: no connection was made."""
 
-    kind = "refused"
 
-
-class Unresolvable(GuardError):
+class Unresolvable(GuardError, kind="dns"):
     """The name does not resolve (or not within the time left)."""
 
-    kind = "dns"
 
-
-class FetchFailed(GuardError):
+class FetchFailed(GuardError, kind="failed"):
     """Connecting, TLS, the HTTP exchange or the answer failed (timeout, too large, …)."""
-
-    kind = "failed"
 
 
 # --- addresses

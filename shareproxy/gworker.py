@@ -13,6 +13,10 @@ What it changes in gunicorn's ``gthread`` worker:
   A body the application did not read is drained only if it is already there.
 - **Every client error is shareproxy's one-line JSON answer**, ``{"error": "…"}`` with the
   status gunicorn chose (400, 408, 414, 431, …), never gunicorn's HTML page.
+- **A request's deadline counts from its arrival**: the moment its head was complete goes
+  into the WSGI environ (:data:`shareproxy.arrival.ARRIVED`), so the time a request waited
+  for a free thread is taken from what it may wait for the networks
+  (SHAREPROXY_REQUEST_DEADLINE).
 - **Its error lines name the client's network, never its address**: the address is cut to
   its /24 or /48 (:func:`shareproxy.privacy.anonymize_ip`), and neither the request line nor
   a header value is logged (they hold page URLs and whatever a client sent).
@@ -28,6 +32,7 @@ import json
 import re
 import selectors
 import socket
+import threading
 import time
 from collections import deque
 from datetime import datetime
@@ -41,6 +46,7 @@ from gunicorn.http.wsgi import Response, default_environ
 from gunicorn.workers.gthread import _DEFER, TConn, ThreadWorker
 from werkzeug.exceptions import RequestTimeout
 
+from .arrival import ARRIVED
 from .privacy import anonymize_ip
 
 HEAD_SECONDS = 5.0  # from accepting a connection (or answering on it) to a complete head
@@ -91,37 +97,36 @@ class HeadTooLarge(http_errors.LimitRequestHeaders):
         super().__init__("request head too large")
 
 
-# (status, reason phrase, one-line message) per kind of client error gunicorn raises
-CLIENT_ERRORS: list[tuple[type[BaseException], int, str, str]] = [
-    (http_errors.LimitRequestLine, 414, "URI Too Long", "request URI too long"),
-    (
-        http_errors.LimitRequestHeaders,
-        431,
-        "Request Header Fields Too Large",
-        "request headers too large",
-    ),
-    (http_errors.InvalidRequestLine, 400, "Bad Request", "malformed request line"),
-    (http_errors.InvalidRequestMethod, 400, "Bad Request", "malformed request method"),
-    (http_errors.InvalidHTTPVersion, 400, "Bad Request", "unsupported HTTP version"),
-    (http_errors.InvalidHeaderName, 400, "Bad Request", "malformed header name"),
-    (http_errors.InvalidHeader, 400, "Bad Request", "malformed header"),
-    (http_errors.ObsoleteFolding, 400, "Bad Request", "folded header lines are not accepted"),
-    (
-        http_errors.UnsupportedTransferCoding,
-        501,
-        "Not Implemented",
-        "transfer coding not supported",
-    ),
-    (http_errors.ExpectationFailed, 417, "Expectation Failed", "expectation not supported"),
-    (http_errors.InvalidSchemeHeaders, 400, "Bad Request", "contradictory scheme headers"),
-    (http_errors.InvalidProxyLine, 400, "Bad Request", "malformed PROXY line"),
-    (http_errors.ForbiddenProxyRequest, 403, "Forbidden", "PROXY line not allowed"),
-    (http_errors.InvalidChunkSize, 400, "Bad Request", "malformed chunked body"),
-    (http_errors.ChunkMissingTerminator, 400, "Bad Request", "malformed chunked body"),
-    (http_errors.InvalidChunkExtension, 400, "Bad Request", "malformed chunked body"),
-    (http_errors.InvalidH2CPreface, 400, "Bad Request", "malformed HTTP/2 preface"),
-    (SlowClient, 408, "Request Timeout", "request sent too slowly"),
-    (SSLError, 400, "Bad Request", "TLS error"),
+REASONS = {
+    400: "Bad Request",
+    403: "Forbidden",
+    408: "Request Timeout",
+    414: "URI Too Long",
+    417: "Expectation Failed",
+    431: "Request Header Fields Too Large",
+    501: "Not Implemented",
+}
+# (status, one-line message) per kind of client error gunicorn raises
+CLIENT_ERRORS: list[tuple[type[BaseException], int, str]] = [
+    (http_errors.LimitRequestLine, 414, "request URI too long"),
+    (http_errors.LimitRequestHeaders, 431, "request headers too large"),
+    (http_errors.InvalidRequestLine, 400, "malformed request line"),
+    (http_errors.InvalidRequestMethod, 400, "malformed request method"),
+    (http_errors.InvalidHTTPVersion, 400, "unsupported HTTP version"),
+    (http_errors.InvalidHeaderName, 400, "malformed header name"),
+    (http_errors.InvalidHeader, 400, "malformed header"),
+    (http_errors.ObsoleteFolding, 400, "folded header lines are not accepted"),
+    (http_errors.UnsupportedTransferCoding, 501, "transfer coding not supported"),
+    (http_errors.ExpectationFailed, 417, "expectation not supported"),
+    (http_errors.InvalidSchemeHeaders, 400, "contradictory scheme headers"),
+    (http_errors.InvalidProxyLine, 400, "malformed PROXY line"),
+    (http_errors.ForbiddenProxyRequest, 403, "PROXY line not allowed"),
+    (http_errors.InvalidChunkSize, 400, "malformed chunked body"),
+    (http_errors.ChunkMissingTerminator, 400, "malformed chunked body"),
+    (http_errors.InvalidChunkExtension, 400, "malformed chunked body"),
+    (http_errors.InvalidH2CPreface, 400, "malformed HTTP/2 preface"),
+    (SlowClient, 408, "request sent too slowly"),
+    (SSLError, 400, "TLS error"),
 ]
 
 
@@ -129,9 +134,9 @@ def classify(exc: BaseException) -> tuple[int, str, str] | None:
     """(status, reason, message) when ``exc`` is the client's fault, else None."""
     if isinstance(exc, http_errors.InvalidResponseHeader | http_errors.InvalidResponseHeaderName):
         return None  # a header the application tried to send: our fault
-    for kind, status, reason, message in CLIENT_ERRORS:
+    for kind, status, message in CLIENT_ERRORS:
         if isinstance(exc, kind):
-            return status, reason, message
+            return status, REASONS[status], message
     return None
 
 
@@ -185,6 +190,7 @@ class Conn(TConn):
         self.uncollected = False  # the request announced a body the poller did not collect
         self.need: int | None = None  # bytes of head and body to collect, once the head is in
         self.deadline = 0.0
+        self.arrived: float | None = None  # when the head of the request to handle was in
 
     def init(self) -> None:
         fresh = not self.initialized
@@ -209,6 +215,18 @@ class Worker(ThreadWorker):
         super().__init__(*args, **kwargs)
         # (close by, socket, [bytes read]) of closed connections still read from
         self.lingering: deque[tuple[float, socket.socket, list[int]]] = deque()
+        self.arrivals = threading.local()  # .at: when the request of this thread arrived
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        app: Any = self.wsgi  # type: ignore[has-type]
+        arrivals = self.arrivals
+
+        def timed(environ: dict[str, Any], start_response: Any) -> Any:
+            environ[ARRIVED] = getattr(arrivals, "at", None) or time.monotonic()
+            return app(environ, start_response)
+
+        self.wsgi = timed
 
     def accept(self, listener: socket.socket) -> None:
         if self.cfg.is_ssl:
@@ -286,6 +304,7 @@ class Worker(ThreadWorker):
             return
         self._forget_pending(conn)
         conn.data_ready = True
+        conn.arrived = time.monotonic()
         self.enqueue_req(conn)
 
     def finish_request(self, conn: Any, fs: Any) -> None:
@@ -368,7 +387,10 @@ class Worker(ThreadWorker):
 
     def handle(self, conn: Conn) -> Any:
         """Runs in a thread, with the whole head collected."""
+        arrived = getattr(conn, "arrived", None)
+        self.arrivals.at = arrived or time.monotonic()
         if isinstance(conn, Conn):
+            conn.arrived = None  # a request pipelined behind this one arrives when read
             conn.deadline = time.monotonic() + BODY_SECONDS
             if conn.too_large:
                 conn.sock.setblocking(True)

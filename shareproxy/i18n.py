@@ -13,7 +13,6 @@ import io
 import os
 from functools import lru_cache
 
-from babel.messages import mofile, pofile
 from werkzeug.datastructures import LanguageAccept
 
 TRANSLATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "translations")
@@ -63,6 +62,8 @@ def catalog(lang: str) -> gettext.NullTranslations:
     path = os.path.join(TRANSLATIONS, lang, "LC_MESSAGES", "messages.po")
     if lang == DEFAULT or not os.path.exists(path):
         return gettext.NullTranslations()
+    from babel.messages import mofile, pofile  # only while a language is first asked
+
     with open(path, "rb") as fh:
         parsed = pofile.read_po(fh, locale=lang)
     buf = io.BytesIO()

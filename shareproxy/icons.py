@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -41,6 +42,7 @@ def path(name: str) -> str:
     return NETWORKS[name].icon
 
 
+@lru_cache(maxsize=1024)  # a page of buttons draws the same few icons on every request
 def svg(
     name: str,
     size: float = 16,

@@ -22,9 +22,13 @@ import json
 import resource
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow is imported where pixels are handled (in the child process), not at import: the
+# server imports this module for the wire format and must not carry Pillow for it.
 
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "AVIF")
 MAX_SIDE = 16_384  # pixels on either side of a source image
@@ -99,6 +103,8 @@ def crop_to(im: Image.Image, aspect: float) -> Image.Image:
 
 def process_here(data: bytes, role: str, crop: float | None, max_pixels: int) -> Processed:
     """Decode ``data`` and re-encode it for ``role``, in this process."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     box = ROLES[role]
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as src:
@@ -197,6 +203,8 @@ def main(argv: list[str]) -> int:
     role, crop, max_pixels, memory, cpu = argv
     resource.setrlimit(resource.RLIMIT_AS, (int(memory), int(memory)))
     resource.setrlimit(resource.RLIMIT_CPU, (int(cpu), int(cpu) + 1))
+    from PIL import Image
+
     Image.MAX_IMAGE_PIXELS = int(max_pixels)
     result: Processed | str
     try:

@@ -230,11 +230,17 @@ def upstream_call(network: str, seconds: float, error: str | None) -> None:
         STATS.add(network, ERROR_KIND + error)
 
 
-CLICK_FIELDS = {"counted": "clicks", "repeat": "repeat_clicks", "limited": "limited_clicks"}
+CLICK_FIELDS = {
+    "counted": "clicks",
+    "repeat": "repeat_clicks",
+    "limited": "limited_clicks",
+    "new_pages_limited": "limited_clicks",
+}
 
 
 def click(network: str, outcome: str) -> None:
-    """One share through shareproxy: "counted", "repeat" or "limited" (others: nothing)."""
+    """One share through shareproxy: "counted", "repeat", "limited" or "new_pages_limited"
+    (others: nothing)."""
     field = CLICK_FIELDS.get(outcome)
     if field is None:
         return

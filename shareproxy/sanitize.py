@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import nh3
+if TYPE_CHECKING:
+    import nh3
 
 TAGS = frozenset(
     {"p", "br", "a", "span", "strong", "b", "em", "i", "u", "s", "del", "code", "pre",
@@ -40,25 +43,31 @@ def _absolute_http(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-_CLEANER = nh3.Cleaner(
-    tags=set(TAGS),
-    clean_content_tags={"script", "style", "template", "noscript", "iframe", "object", "svg",
-                        "math", "textarea", "select", "title"},
-    attributes={"a": {"href"}},
-    attribute_filter=_absolute_http,
-    allowed_classes={"span": {"invisible", "ellipsis"}},
-    set_tag_attribute_values={"a": {"target": "_blank"}},
-    link_rel=REL,
-    url_schemes={"http", "https"},
-    strip_comments=True,
-)  # fmt: skip
+@lru_cache(maxsize=1)
+def _cleaner() -> nh3.Cleaner:
+    """The one cleaner, made when the first post is shown: nh3 is imported then, not by
+    every worker at start."""
+    import nh3
+
+    return nh3.Cleaner(
+        tags=set(TAGS),
+        clean_content_tags={"script", "style", "template", "noscript", "iframe", "object",
+                            "svg", "math", "textarea", "select", "title"},
+        attributes={"a": {"href"}},
+        attribute_filter=_absolute_http,
+        allowed_classes={"span": {"invisible", "ellipsis"}},
+        set_tag_attribute_values={"a": {"target": "_blank"}},
+        link_rel=REL,
+        url_schemes={"http", "https"},
+        strip_comments=True,
+    )  # fmt: skip
 
 
 def post_html(markup: str) -> str:
     """Sanitised HTML of a post body (empty for anything but a string)."""
     if not isinstance(markup, str):
         return ""
-    return _CLEANER.clean(markup[:MAX_INPUT]).strip()
+    return _cleaner().clean(markup[:MAX_INPUT]).strip()
 
 
 def text_html(text: str, links: list[tuple[int, int, str]]) -> str:

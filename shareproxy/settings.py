@@ -305,7 +305,9 @@ def _base_settings() -> list[Setting]:
             64 * 1_048_576,
             "Most memory each worker's count cache takes in front of the store, the URLs' "
             "text included (least recently used URLs go first); whichever of this and "
-            "`SHAREPROXY_CACHE_SIZE` is reached first bounds it.",
+            "`SHAREPROXY_CACHE_SIZE` is reached first bounds it. The memos in front of it "
+            "(answers of `/api/counts`, the query strings that asked them, the click "
+            "counts read) take at most a quarter of it each.",
             _int(65_536, 64 * 1024 * 1_048_576),
         ),
         Setting(
@@ -336,8 +338,9 @@ def _base_settings() -> list[Setting]:
             "REQUEST_DEADLINE",
             "seconds",
             1.5,
-            "The most a counts request waits in all; "
-            "fetches still running then finish in the background and fill the cache.",
+            "The most a counts request waits in all, counted from its arrival (time "
+            "spent waiting for a free thread included); fetches still running then "
+            "finish in the background and fill the cache.",
             _float(0.05, 30),
         ),
         Setting(
@@ -470,6 +473,18 @@ def _base_settings() -> list[Setting]:
             "per page and share target per 24 h. Shares past it still go to the network, "
             "uncounted.",
             _int(1, 1_000_000),
+        ),
+        Setting(
+            "FIRST_SHARES_PER_HOUR",
+            "count",
+            1000,
+            "Most pages per hour, over every client together, whose first share is "
+            "counted (a page with shares outranks pages without when the store is full, "
+            "see `SHAREPROXY_STORE_MAX_PAGES`): many client networks can push at most this "
+            "many stored pages out in an hour. Shares of pages that have shares are not "
+            "limited by it; a first share past it still goes to the network, uncounted. "
+            "0: no limit.",
+            _int(0, 100_000_000),
         ),
         Setting(
             "TRUSTED_PROXIES",

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import subprocess
+import sys
+from collections import Counter
 from pathlib import Path
 
 from live_support import CONF, Gunicorn, clean_env, free_port
@@ -52,6 +56,38 @@ class Server(Gunicorn):
         for host in ("127.0.0.1", *extra_binds):
             args += ["--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
         self.start(port, [*args, "wsgi:app"], env, tmp_path / "gunicorn.log")
+
+
+FLOOD_CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "flood_client.py")
+
+
+def flood(
+    port: int,
+    first: int,
+    count: int,
+    prefix: str,
+    networks: str,
+    processes: int = 3,
+    connections: int = 8,
+) -> Counter[int]:
+    """``GET /api/counts`` for ``count`` unique page URLs (``prefix`` + a number from
+    ``first``), from ``processes`` client processes of ``connections`` kept-alive
+    connections each (tests/flood_client.py); the statuses of the answers."""
+    share = -(-count // processes)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, FLOOD_CLIENT, str(port), str(start),
+             str(min(share, first + count - start)), str(connections), prefix, networks],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for start in range(first, first + count, share)
+    ]  # fmt: skip
+    statuses: Counter[int] = Counter()
+    for proc in procs:
+        out, _ = proc.communicate(timeout=600)
+        statuses.update({int(k): v for k, v in json.loads(out or "{}").items()})
+    return statuses
 
 
 def raw(host: str, port: int, data: bytes, timeout: float = 10.0) -> bytes:

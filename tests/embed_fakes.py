@@ -15,10 +15,11 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from local_server import LocalServer
 from PIL import Image, ImageDraw
 
 YOUTUBE_ID = "dQw4w9WgXcQ"
@@ -416,7 +417,7 @@ def provider_of(host: str, path: str) -> tuple[str, str]:
     return "unknown", "meta"
 
 
-class FakeProviders:
+class FakeProviders(LocalServer):
     """Every embed provider at once; ``fake.set("youtube", "error500")``,
     ``fake.calls("youtube", "meta")``."""
 
@@ -426,22 +427,7 @@ class FakeProviders:
         self.hits: Counter[tuple[str, str]] = Counter()
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                fake._handle(self)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
-        self._thread.start()
+        super().__init__()
 
     def set(self, provider: str, mode: str = "typical", **kwargs: Any) -> Mode:
         found = Mode(mode=mode, **kwargs)
@@ -459,10 +445,6 @@ class FakeProviders:
     def resolve_map(self) -> str:
         """``SHAREPROXY_FEDIVERSE_RESOLVE`` sending every instance host here."""
         return ",".join(f"{host}={self.base}" for host in INSTANCE_HOSTS)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def _reply(self, h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str,
                extra: dict[str, str] | None = None) -> None:  # fmt: skip

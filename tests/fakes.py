@@ -32,9 +32,11 @@ import struct
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from local_server import LocalServer
 
 # path of each network's count call -> (network, query parameter holding the page URL)
 COUNT_PATHS: dict[str, tuple[str, str]] = {
@@ -131,8 +133,10 @@ def typical_body(network: str, url: str, value: int) -> tuple[str, str]:
     raise KeyError(network)
 
 
-class FakeNetworks:
+class FakeNetworks(LocalServer):
     """The fake server; use as ``fake.set("buffer", "hang")`` and ``fake.calls("buffer")``."""
+
+    methods = ("GET", "POST")
 
     def __init__(self) -> None:
         self.behaviours: dict[str, Behaviour] = {}
@@ -141,25 +145,7 @@ class FakeNetworks:
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._closing = threading.Event()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                fake._handle(self)
-
-            def do_POST(self) -> None:  # noqa: N802
-                fake._handle(self)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
-        self._thread.start()
+        super().__init__()
 
     # --- what tests call
 
@@ -180,8 +166,7 @@ class FakeNetworks:
 
     def close(self) -> None:
         self._closing.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().close()
 
     # --- the server side
 

@@ -158,3 +158,40 @@ def test_only_a_share_that_leaves_counts(server: Server) -> None:
     ])  # fmt: skip
     assert answers == Counter({302: 8})
     assert stored_clicks(server, url) == {"mastodon": 1}
+
+
+FIRST_SHARES = 20  # SHAREPROXY_FIRST_SHARES_PER_HOUR of the server below
+
+
+def test_many_client_networks_start_at_most_the_hourly_new_pages(tmp_path: Path) -> None:
+    """Many IPv6 /48s, each within its own budget, sharing pages nobody shared before: the
+    pages that outrank unshared ones in the store grow by at most
+    SHAREPROXY_FIRST_SHARES_PER_HOUR an hour, whatever the number of networks; pages that
+    have shares go on counting."""
+    server = Server(
+        tmp_path,
+        SHAREPROXY_TRUSTED_PROXIES="1",
+        SHAREPROXY_FIRST_SHARES_PER_HOUR=str(FIRST_SHARES),
+    )
+    try:
+        real = [f"{PAGE}/real/{k}" for k in range(5)]
+        for k, url in enumerate(real):
+            assert (
+                share(server, "twitter", url, f"203.0.113.{k + 1}", "Reader")().status_code == 302
+            )
+        # 120 client networks, each sharing a page of its own at once
+        calls = [
+            share(server, "twitter", f"{PAGE}/sybil/{i}", f"2001:db8:{i + 1:x}::1", "Sybil")
+            for i in range(120)
+        ]
+        assert parallel(calls) == Counter({302: 120})  # every share still leaves
+        assert len(_by_url(server, PAGE + "/sybil/")) == FIRST_SHARES - len(real)
+        # more shares of pages that have some are counted, from new networks as before
+        for k, url in enumerate(real):
+            got = share(server, "linkedin", url, f"2001:db8:ffff:{k:x}::1", "Reader")()
+            assert got.status_code == 302
+            assert stored_clicks(server, url) == {"twitter": 1, "linkedin": 1}
+        metrics = requests.get(f"{server.base}/metrics", timeout=10).text
+        assert 'result="new_pages_limited"' in metrics
+    finally:
+        server.stop()

@@ -18,9 +18,14 @@ from shareproxy.networks import COUNT_NETWORKS
 pytestmark = pytest.mark.faults
 
 DEADLINE = 1.5  # SHAREPROXY_REQUEST_DEADLINE's default, which the server keeps
-# A correctness bound, not a benchmark: requests that queued behind a whole wave of
-# waiting ones took 2-4 x DEADLINE; the slack covers a loaded test machine.
-SLACK = 1.5
+# A correctness bound, not a benchmark. A request's deadline counts from its arrival
+# (waiting for a thread included); past it a request only writes its small JSON answer,
+# a millisecond of work. Measured on a shared 2-core machine, also with three processes
+# spinning on its cores: 32 requests at once end at most 0.1 s past the deadline. A
+# request that waits for a thread and then a deadline of its own ends 1 s or more late
+# (2.7 s below, before deadlines counted from arrival): the margin, five times the
+# worst measured, tells the two apart on a machine busy with other tests.
+MARGIN = 0.5
 
 
 def all_fake(fake: FakeNetworks) -> dict[str, str]:
@@ -36,16 +41,25 @@ def fake() -> Iterator[FakeNetworks]:
     server.close()
 
 
-def wave(base: str, pages: list[str]) -> list[float]:
-    """Ask /api/counts for every page at once; each request's seconds (all must be 200)."""
+def wave(
+    base: str, pages: list[str], networks: list[str] | None = None, after: float = 0.0
+) -> list[float]:
+    """Ask /api/counts for every page at once (for ``networks[i]`` alone when given; the
+    second half of the requests ``after`` seconds later); each request's seconds (all
+    must be 200)."""
     barrier = threading.Barrier(len(pages))
     took: list[float] = [0.0] * len(pages)
     statuses: list[int] = [0] * len(pages)
 
     def ask(i: int) -> None:
         barrier.wait()
+        if i >= len(pages) // 2:
+            time.sleep(after)
+        params = {"url": pages[i]}
+        if networks:
+            params["networks"] = networks[i]
         started = time.monotonic()
-        resp = requests.get(f"{base}/api/counts", params={"url": pages[i]}, timeout=30)
+        resp = requests.get(f"{base}/api/counts", params=params, timeout=30)
         took[i] = time.monotonic() - started
         statuses[i] = resp.status_code
 
@@ -72,9 +86,9 @@ def test_hanging_networks_do_not_hold_requests_past_their_deadline(
     server = Server(tmp_path, **all_fake(fake))
     try:
         first = wave(server.base, [f"https://example.org/hang/a/{i}" for i in range(32)])
-        # every request answers within its deadline (and the slack), none queues behind
-        # another wave of waiting ones
-        assert p99(first) < DEADLINE + SLACK, sorted(first)
+        # every request answers within its deadline: those that found no free thread
+        # (2 workers x 8 threads) do not wait for the networks after that
+        assert p99(first) < DEADLINE + MARGIN, sorted(first)
         # The networks now count as slow, in every worker once it read the store (every
         # 2 s): nobody waits for them, and they get one call at a time per worker instead
         # of one per page.
@@ -93,6 +107,30 @@ def test_hanging_networks_do_not_hold_requests_past_their_deadline(
     finally:
         log = server.stop()
     assert "is not answering: no calls for 30 s" in log
+
+
+@pytest.mark.timeout(120)
+def test_a_request_that_waited_for_a_thread_keeps_its_deadline(
+    tmp_path: Any, fake: FakeNetworks
+) -> None:
+    """16 requests for one hanging network take every thread (2 workers x 8) for the
+    deadline; 16 for another hanging network arrive 0.3 s later and wait for a thread. The
+    first ones teach nothing about the second network: only the deadline counted from
+    arrival keeps the late ones from waiting for it a whole deadline more."""
+    for network in COUNT_NETWORKS:
+        fake.set(network, "hang", hang=60.0)
+    first, second = list(COUNT_NETWORKS)[:2]
+    server = Server(tmp_path, **all_fake(fake))
+    try:
+        took = wave(
+            server.base,
+            [f"https://example.org/queued/{i}" for i in range(32)],
+            [first] * 16 + [second] * 16,
+            after=0.3,
+        )
+    finally:
+        server.stop()
+    assert p99(took) < DEADLINE + MARGIN, sorted(took)
 
 
 BUDGET = 40  # SHAREPROXY_UPSTREAM_BUDGET of the server below
@@ -141,7 +179,7 @@ def test_a_flood_of_unique_pages_spends_each_networks_budget_only(
             assert sum(1 for answer in flooded if network in answer) <= BUDGET
         # The real pages kept their counts all along, and nobody waited past the deadline.
         assert [a for p, a in answers if p in real] == [{n: 7 for n in COUNT_NETWORKS}] * 40
-        assert p99(took) < DEADLINE + SLACK, sorted(took)[-5:]
+        assert p99(took) < DEADLINE + MARGIN, sorted(took)[-5:]
         metrics = requests.get(f"{server.base}/metrics", timeout=10).text  # loopback may
         assert 'shareproxy_upstream_skipped_total{network="buffer",reason="over_budget"}' in (
             metrics

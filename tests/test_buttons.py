@@ -477,3 +477,13 @@ def test_twoclick_row_explains_itself_and_an_activated_network_keeps_its_share_l
         "https://platform.x.com/widgets.js",
     ]
     assert "Zwei Klicks" not in after and "sp-note" in after  # no placeholder left
+
+
+def test_a_piece_two_scripts_share_is_served_inside_each() -> None:
+    piece = assets.lean_js(assets.with_pieces(b"  //= frame-store.js\n"))
+    assert b"function store(k, v) {" in piece and b"//=" not in piece
+    for name in ("buttons.js", "embed-page.js"):
+        with open(os.path.join(assets.STATIC, name), "rb") as fh:
+            assert b"//= frame-store.js" in fh.read(), name
+        served = assets.assets()[name].body
+        assert piece in served and b"//=" not in served, name

@@ -40,6 +40,7 @@ def test_no_acknowledged_click_is_lost_when_workers_are_killed(tmp_path: Any) ->
         SHAREPROXY_ALLOWED_DOMAINS="example.org",
         SHAREPROXY_LOG_LEVEL="warning",
         SHAREPROXY_CLICKS_PER_HOUR="1000000",
+        SHAREPROXY_FIRST_SHARES_PER_HOUR="0",  # every click is a new page's first share
     )
     server = Gunicorn.run(
         ["--workers", "3", "--bind", f"127.0.0.1:{port}",

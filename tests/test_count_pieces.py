@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from shareproxy import arrival
 from shareproxy.cache import CountCache
 from shareproxy.circuit import FIRST_BACKOFF, MAX_BACKOFF, TIMEOUT_STRIKES, Circuit
 from shareproxy.clicks import ClickCounter
@@ -216,6 +217,34 @@ def test_a_lookup_does_not_wait_for_a_slow_network_again(store: SQLiteStore) -> 
         assert ("buffer", PAGE + "/2") not in upstream.calls  # one call at a time while slow
     finally:
         cache.close()
+
+
+def test_a_lookup_with_little_of_its_deadline_left_does_not_call_a_network_slow(
+    store: SQLiteStore,
+) -> None:
+    upstream = Upstream()
+    cache = make_cache(store, upstream)
+    try:
+        upstream.gate.clear()  # every call hangs
+        started = time.monotonic()
+        # a request that waited for a thread: 0.2 s left of its 2 s
+        result = cache.lookup(PAGE, ["buffer"], 0.2, 2.0)
+        assert 0.2 <= time.monotonic() - started < 1.0  # what was left, no more
+        assert result.counts == {} and not result.complete
+        assert cache.circuit.waits("buffer")  # the network had no fair chance
+        # one that could wait 1.2 s of its 2 s: the network is slow
+        assert cache.lookup(PAGE + "/2", ["buffer"], 1.2, 2.0).counts == {}
+        assert not cache.circuit.waits("buffer")
+    finally:
+        upstream.gate.set()
+        cache.close()
+
+
+def test_a_deadline_counts_from_the_requests_arrival() -> None:
+    now = time.monotonic()
+    assert arrival.time_left({}, 1.5) == 1.5  # no arrival noted: all of it
+    assert 0.9 < arrival.time_left({arrival.ARRIVED: now - 0.5}, 1.5) <= 1.0
+    assert arrival.time_left({arrival.ARRIVED: now - 3.0}, 1.5) == 0.0
 
 
 def test_the_budget_is_shared_and_keeps_a_fifth_for_refreshes(store: SQLiteStore) -> None:

@@ -617,3 +617,23 @@ def test_a_purge_forgets_one_item_in_every_worker(
     assert api.delete("/admin/api/embeds", headers=AUTH).json["purged"] >= 2
     assert 'data-state="placeholder"' in get(first, VIMEO).get_data(as_text=True)
     assert providers.calls("vimeo", "meta") == 2
+
+
+def test_previews_in_memory_are_bounded_by_bytes(embed_app: Callable[..., Flask]) -> None:
+    """Long posts weigh what they take: a worker keeps at most LOCAL_BYTES of previews,
+    whatever the count of previews (LOCAL_CARDS) allows."""
+    from shareproxy.embeds import PROVIDERS
+    from shareproxy.embeds.base import Preview, Ref
+    from shareproxy.embeds.service import LOCAL_BYTES, LOCAL_CARDS, Card
+
+    embeds = embed_app().extensions["shareproxy"].embeds
+    provider = PROVIDERS["fediverse"]
+    text = "<p>" + "😀" * 4990 + "</p>"  # a post as long as its text may be, 4 bytes a char
+    for i in range(LOCAL_CARDS):
+        ref = Ref("fediverse", f"social.example/{i}", f"https://social.example/@a/{i}", str(i))
+        preview = Preview("post", ref.url, "social.example", html=text, title="t" * 200)
+        embeds._remember(provider, ref, Card(preview, 1.0, 1.0))
+    assert embeds._local.nbytes <= LOCAL_BYTES
+    assert 0 < len(embeds._local) < LOCAL_CARDS  # the byte bound held first
+    last = ("fediverse", f"social.example/{LOCAL_CARDS - 1}")
+    assert last in embeds._local  # the most recent is kept

@@ -320,6 +320,33 @@ def test_other_requests_fall_through_to_flask(fake_app: Callable[..., Flask]) ->
     assert client.get(QUERY + "&url=x").status_code == 400
 
 
+def test_the_memos_are_bounded_by_bytes_with_long_urls_and_query_strings(
+    fake_app: Callable[..., Flask],
+) -> None:
+    """Long URLs and long query strings (a parameter the view ignores) weigh what they
+    take: each memo keeps at most a quarter of SHAREPROXY_CACHE_BYTES, whatever the count
+    of entries allows (here 100)."""
+    cache_bytes = 65_536
+    server = serve(fake_app, CACHE_SIZE=400, CACHE_BYTES=cache_bytes)
+    counts = server.svc.counts
+    long_page = quote(PAGE + "/" + "p" * 1900, safe="")
+    junk = "j" * 8000
+    for i in range(25):
+        path = f"/api/counts?url={long_page}{i}&networks=buffer,twitter&x={junk}"
+        assert server.get(path).status_code == 200
+    # each answer weighs its 2 KB URL, each query string its 10 KB: far fewer than 25
+    assert 0 < len(counts._answers) <= 8 and counts._answers.nbytes <= cache_bytes // 4
+    assert 0 < len(counts._queries) <= 2 and counts._queries.nbytes <= cache_bytes // 4
+    clicks_read = server.svc.clicks._read
+    assert 0 < len(clicks_read) <= 8 and clicks_read.nbytes <= cache_bytes // 4
+    # the newest is still answered by the fast path, the oldest by Flask again
+    calls = server.flask_calls[0]
+    server.get(f"/api/counts?url={long_page}24&networks=buffer,twitter&x={junk}")
+    assert server.flask_calls[0] == calls
+    server.get(f"/api/counts?url={long_page}0&networks=buffer,twitter&x={junk}")
+    assert server.flask_calls[0] == calls + 1
+
+
 def test_the_queries_remembered_are_bounded(fake_app: Callable[..., Flask]) -> None:
     server = serve(fake_app, CACHE_SIZE=40)  # 10 answers, 10 query strings
     counts = server.svc.counts

@@ -285,6 +285,10 @@ def test_sqlite_locked_by_another_writer(tmp_path: Any) -> None:
         try:
             run_for(load, 1.0)
             holder.execute("BEGIN EXCLUSIVE")
+            # pages never asked before: their counts must be written while the file is
+            # locked (the cold pages above may all be fetched and stored by now)
+            fresh = [counts_path(f"https://example.org/lock/locked/{i}") for i in range(20)]
+            load.set_paths(warm + fresh)
             locked = run_for(load, 4.0)
             holder.execute("COMMIT")
             results = locked + run_for(load, 1.5)

@@ -21,11 +21,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "facts and helpers",
         (
-            "_version", "paths", "human", "privacy", "urls", "sanitize", "i18n", "metrics",
-            "imagework", "images", "guard", "accesslog", "compress", "headers", "icons",
-            "wordpress", "refusals", "networks/", "embeds/__init__", "embeds/base",
+            "_version", "arrival", "paths", "failures", "human", "privacy", "urls", "sanitize",
+            "i18n", "metrics", "imagework", "images", "guard", "accesslog", "compress", "headers",
+            "icons", "wordpress", "refusals", "networks/", "embeds/__init__", "embeds/base",
             "embeds/youtube", "embeds/vimeo", "embeds/peertube", "embeds/fediverse",
-            "embeds/bluesky",
+            "embeds/bluesky", "lru",
             "store/",
         ),
     ),
@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "fetch", "circuit", "cache", "clicks", "counts", "fastpath", "badges", "assets",
             "embeds/service", "presence", "startup", "errors", "charts", "admin_access",
-            "nodeinfo",
+            "nodeinfo", "buttonrow", "pagememo",
         ),
     ),
     ("container", ("container",)),

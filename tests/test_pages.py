@@ -85,6 +85,9 @@ def test_info_page_never_refuses_a_language(
     resp = client.get("/info", query_string=query, headers=headers)
     assert resp.status_code == 200
     assert f'<html lang="{expected}"' in body(resp)
+    # the browser's languages decided unless the query named one we speak
+    named = i18n.known(query.get("lang", "")) is not None
+    assert ("Accept-Language" in resp.headers.get("Vary", "")) == (not named)
 
 
 def test_info_page_links_the_sites_privacy_policy(make_app: Any) -> None:

@@ -44,6 +44,10 @@ def test_a_network_declares_its_face(name: str) -> None:
     assert net.share_url is not None or net.kind == "action", f"{name}: no share_url"
     if net.share_url is None:
         assert net.note, f"{name}: an action says what it does in `note` (README table)"
+    assert set(net.takes) <= {"media", "via"}, f"{name}: a share takes only media or via"
+    assert ("media" in net.takes) == ("{media}" in (net.share_url or "")), (
+        f"{name}: `media` in `takes` and {{media}} in share_url go together"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(COUNT_NETWORKS))

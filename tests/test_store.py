@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,15 @@ PAGE = "https://example.org/a"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
-def store(request: Any, tmp_path: Path) -> Iterator[Any]:
+def store_url(request: Any, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
-    else:
-        url = request.getfixturevalue("redis_url")
-    s = open_store(url, str(tmp_path))
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return str(request.getfixturevalue("redis_url"))
+
+
+@pytest.fixture
+def store(store_url: str, tmp_path: Path) -> Iterator[Any]:
+    s = open_store(store_url, str(tmp_path))
     yield s
     s.close()
 
@@ -51,6 +55,32 @@ def test_leases_are_exclusive_until_released(store: Any) -> None:
     assert store.acquire_lease("vk|u", 30)
     store.release_lease("buffer|u")
     assert store.acquire_lease("buffer|u", 30)
+
+
+def test_a_lease_taken_with_its_entry(store: Any) -> None:
+    entry = Entry(7, 1000.5, 1000.5)
+    assert store.lease_entry("buffer|" + PAGE, 30, PAGE, "buffer") == (True, None)
+    assert store.lease_entry("buffer|" + PAGE, 30, PAGE, "buffer") == (False, None)
+    # written, and the lease released, in one step
+    store.put_entry(PAGE, "buffer", entry, 60, lease="buffer|" + PAGE)
+    assert store.get_entries(PAGE, ["buffer"]) == {"buffer": entry}
+    assert store.lease_entry("buffer|" + PAGE, 30, PAGE, "buffer") == (True, entry)
+    assert store.lease_entry("vk|" + PAGE, 30, PAGE, "vk") == (True, None)
+
+
+def test_only_the_holder_releases_a_lease(store: Any, store_url: str, tmp_path: Path) -> None:
+    other = open_store(store_url, str(tmp_path))  # another process's store
+    try:
+        assert store.acquire_lease("k", 30)
+        other.release_lease("k")  # another process's release, or a late one: nothing happens
+        other.put_entry(PAGE, "buffer", Entry(1, 1.0, 1.0), 60, lease="k")
+        assert not other.acquire_lease("k", 30)
+        store.release_lease("k")
+        assert other.acquire_lease("k", 30)
+        store.release_lease("k")  # released already: the other's lease stays
+        assert not store.acquire_lease("k", 30)
+    finally:
+        other.close()
 
 
 def test_an_expired_lease_can_be_taken(store: Any) -> None:
@@ -243,6 +273,31 @@ def test_a_click_is_counted_once_per_dedup_key_and_within_its_limit(store: Any) 
     assert store.click_networks() == {"x": 4}
 
 
+def test_first_shares_of_pages_share_one_hourly_limit(store: Any) -> None:
+    """A page's first counted share takes one from the ``first`` counter, shared by every
+    client; more shares of a page that has some do not; past it, new pages wait."""
+    first = ("first-shares", 2, 3600.0)
+    limit = ("net-c", 100, 3600.0)
+    assert store.record_click(f"{PAGE}/a", "x", ["a1"], 60, 1000.0, limit, first) == "counted"
+    assert store.record_click(f"{PAGE}/a", "y", ["a2"], 60, 1001.0, limit, first) == "counted"
+    assert store.record_click(f"{PAGE}/b", "x", ["b1"], 60, 1002.0, limit, first) == "counted"
+    # two pages had their first share this hour: a third page is not counted...
+    got = store.record_click(f"{PAGE}/c", "x", ["c1"], 60, 1003.0, limit, first)
+    assert got == "new_pages_limited"
+    assert store.get_clicks(f"{PAGE}/c", ["x"]) == {}
+    # ...not even once it has cached counts (stored, but without a share)
+    store.put_entry(f"{PAGE}/c", "facebook", Entry(5, 1.0, 1.0, None), 3600)
+    got = store.record_click(f"{PAGE}/c", "x", ["c1"], 60, 1004.0, limit, first)
+    assert got == "new_pages_limited"
+    # pages with shares go on counting, and the refused one took nothing from its client
+    assert store.record_click(f"{PAGE}/b", "y", ["b2"], 60, 1005.0, limit, first) == "counted"
+    assert store.get_clicks(f"{PAGE}/b", ["x", "y"]) == {"x": 1, "y": 1}
+    if store.kind == "sqlite":  # Redis expires the counter by its own clock
+        # an hour later, new pages may start again
+        got = store.record_click(f"{PAGE}/c", "x", ["c1"], 60, 1003.0 + 3600, limit, first)
+        assert got == "counted"
+
+
 def test_parallel_clicks_never_pass_the_limit(store: Any, tmp_path: Path) -> None:
     import threading
 
@@ -299,3 +354,25 @@ def test_a_bounded_store_bounds_itself(tmp_path: Path) -> None:
         assert not s.get_entries(f"{PAGE}/0", ["facebook"])
     finally:
         s.close()
+
+
+def test_a_full_store_says_so_once_a_minute(store: Any, caplog: Any) -> None:
+    """Evictions every few writes of a flood make one warning line a minute, with the
+    pages forgotten since the last one."""
+    from shareproxy.store.base import FORGOTTEN_EVERY
+
+    entry = Entry(1, 1.0, 1.0, None)
+    caplog.set_level(logging.WARNING)
+    for i in range(30):
+        store.put_entry(f"{PAGE}/{i}", "facebook", entry, 3600)
+        store.bound_pages(5, 4000.0 + i)  # one page forgotten each time, past the first 5
+    lines = [r.getMessage() for r in caplog.records if "store full" in r.getMessage()]
+    assert lines == [
+        "store full: forgot 1 pages with the fewest shares (SHAREPROXY_STORE_MAX_PAGES)"
+    ]
+    store.put_entry(f"{PAGE}/last", "facebook", entry, 3600)
+    store.bound_pages(5, 4000.0 + 5 + FORGOTTEN_EVERY)
+    lines = [r.getMessage() for r in caplog.records if "store full" in r.getMessage()]
+    assert lines[1:] == [
+        "store full: forgot 25 pages with the fewest shares (SHAREPROXY_STORE_MAX_PAGES)"
+    ]

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, urlencode, urlsplit
 
 from ..networks.base import (
     CountError,
@@ -63,11 +63,9 @@ MAX_TITLE = 300
 MAX_MEDIA = 4
 
 
-class Gone(CountError):
+class Gone(CountError, kind="gone"):
     """The provider answered that the item does not exist, is private, or may not be
     embedded: there is nothing to preview, and asking again soon will not change that."""
-
-    kind = "gone"
 
 
 # --- the item a content URL names
@@ -286,7 +284,10 @@ _SPACE = re.compile(r"\s+")
 
 def oembed_video(ref: Ref, data: dict[str, Any], site: str, **rest: Any) -> Preview:
     """A video's preview from its oEmbed answer ``data``: title and author from there, the
-    link from ``ref``; ``rest`` (poster, aspect, player, duration) as the provider reads it."""
+    link from ``ref``; ``rest`` (poster, aspect, player, duration) as the provider reads it.
+    An answer without a title is no public video."""
+    if not text_of(data.get("title")):
+        raise Gone("no title: not a public video")
     return Preview(
         kind="video",
         link=ref.url,
@@ -371,3 +372,20 @@ def json_object(resp: UpstreamResponse) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise MalformedResponse("answer is not a JSON object")
     return data
+
+
+def player_query(ref: Ref, fixed: Mapping[str, str], *passed: str) -> str:
+    """A player's query string: ``fixed``, then those of the ``passed`` parameters that
+    ``ref`` carries (a start time, a private video's hash)."""
+    query = dict(fixed)
+    query.update((name, ref.param(name)) for name in passed if ref.param(name))
+    return urlencode(query)
+
+
+def json_answer(resp: UpstreamResponse, gone: tuple[int, ...] = (401, 403, 404)) -> dict[str, Any]:
+    """The JSON object of a 2xx answer. A ``gone`` status means the item is private,
+    removed or may not be embedded (:class:`Gone`); another non-2xx is an upstream failure."""
+    if resp.status in gone:
+        raise Gone(f"HTTP {resp.status}")
+    expect_ok(resp)
+    return json_object(resp)

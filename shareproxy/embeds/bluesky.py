@@ -25,10 +25,9 @@ from .base import (
     Ref,
     UpstreamRequest,
     UpstreamResponse,
-    expect_ok,
     https_url,
     iso_time,
-    json_object,
+    json_answer,
     short_text,
     text_of,
 )
@@ -146,11 +145,8 @@ def _labels(value: Any) -> set[str]:
 
 
 def read(ref: Ref, resp: UpstreamResponse) -> Preview:
-    if resp.status in (400, 401, 403, 404):
-        # 400 {"error": "NotFound"} for a deleted post or an unknown handle
-        raise Gone(f"HTTP {resp.status}")
-    expect_ok(resp)
-    thread = json_object(resp).get("thread")
+    # 400 {"error": "NotFound"} for a deleted post or an unknown handle
+    thread = json_answer(resp, gone=(400, 401, 403, 404)).get("thread")
     if not isinstance(thread, dict):
         raise MalformedResponse("answer has no thread")
     if not str(thread.get("$type", "")).endswith("#threadViewPost"):
@@ -198,17 +194,9 @@ def read(ref: Ref, resp: UpstreamResponse) -> Preview:
 
 
 PROVIDER = Provider(
-    name="bluesky",
-    label="Bluesky",
-    kind="post",
-    match=match,
-    request=request,
-    read=read,
-    api_base=API_BASE,
-    hosts=HOSTS,
+    name="bluesky", label="Bluesky", kind="post", color="#0a7aff",
+    match=match, request=request, read=read, api_base=API_BASE, hosts=HOSTS,
     page_hosts=("bsky.app", "www.bsky.app"),
-    ttl=3600,
-    ttl_floor=300,
-    color="#0a7aff",
+    ttl=3600, ttl_floor=300,
     note="the public AppView (no account); embed.bsky.app after the click",
-)
+)  # fmt: skip

@@ -34,6 +34,7 @@ from .base import (
     expect_ok,
     https_url,
     iso_time,
+    json_answer,
     json_object,
     short_text,
     text_of,
@@ -190,10 +191,7 @@ def _cut(body: str) -> str:
 def read_object(ref: Ref, resp: UpstreamResponse) -> Preview | FollowUp:
     if resp.status in (401, 403):
         raise Gone("the server shows its posts to signed requests only")
-    if resp.status in (404, 410):
-        raise Gone(f"HTTP {resp.status}")
-    expect_ok(resp)
-    data = json_object(resp)
+    data = json_answer(resp, gone=(404, 410))
     if data.get("type") == "Create" and isinstance(data.get("object"), dict):
         data = data["object"]
     if data.get("type") not in POST_TYPES:
@@ -284,15 +282,8 @@ def _ap_attachment(item: Any) -> Media | None:
 
 
 PROVIDER = Provider(
-    name="fediverse",
-    label="Fediverse",
-    kind="post",
-    match=match,
-    request=request,
-    read=read,
-    api_base=None,
-    ttl=3600,
-    ttl_floor=300,
-    color="#563acc",
+    name="fediverse", label="Fediverse", kind="post", color="#563acc",
+    match=match, request=request, read=read, api_base=None,
+    ttl=3600, ttl_floor=300,
     note="any server: the Mastodon API, else the ActivityPub object",
-)
+)  # fmt: skip

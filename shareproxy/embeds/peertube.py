@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from urllib.parse import SplitResult, parse_qs, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from .base import (
-    Gone,
     MalformedResponse,
     Picture,
     Player,
@@ -21,10 +20,10 @@ from .base import (
     UpstreamRequest,
     UpstreamResponse,
     aspect_of,
-    expect_ok,
     https_url,
-    json_object,
+    json_answer,
     oembed_video,
+    player_query,
     text_of,
     whole_seconds,
 )
@@ -97,10 +96,7 @@ def embed_path(ref: Ref, html: object) -> str:
 
 
 def read(ref: Ref, resp: UpstreamResponse) -> Preview:
-    if resp.status in (401, 403, 404):
-        raise Gone(f"HTTP {resp.status}")
-    expect_ok(resp)
-    data = json_object(resp)
+    data = json_answer(resp)
     if data.get("type") != "video":
         raise MalformedResponse("oEmbed answer is not a video")
     title = text_of(data.get("title"))
@@ -108,11 +104,9 @@ def read(ref: Ref, resp: UpstreamResponse) -> Preview:
         raise MalformedResponse("oEmbed answer has no title")
     aspect = aspect_of(data.get("width"), data.get("height"))
     thumb = https_url(data.get("thumbnail_url"))
-    query = {"autoplay": "1", "p2p": "0"}
-    if ref.param("start"):
-        query["start"] = ref.param("start")
+    query = player_query(ref, {"autoplay": "1", "p2p": "0"}, "start")
     origin = f"https://{ref.host}"
-    src = f"{origin}{embed_path(ref, data.get('html'))}?{urlencode(query)}"
+    src = f"{origin}{embed_path(ref, data.get('html'))}?{query}"
     return oembed_video(
         ref,
         data,
@@ -125,13 +119,7 @@ def read(ref: Ref, resp: UpstreamResponse) -> Preview:
 
 
 PROVIDER = Provider(
-    name="peertube",
-    label="PeerTube",
-    kind="video",
-    match=match,
-    request=request,
-    read=read,
-    api_base=None,
-    color="#c05a00",
+    name="peertube", label="PeerTube", kind="video", color="#c05a00",
+    match=match, request=request, read=read, api_base=None,
     note="any instance, through its /services/oembed; player with p2p=0",
-)
+)  # fmt: skip

@@ -28,19 +28,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sys
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Protocol
 from urllib.parse import urlencode
 
 from .. import images, metrics
 from ..cache import Refreshes
 from ..circuit import Circuit
+from ..lru import SizedLRU
 from ..networks.base import (
     CountError,
     MalformedResponse,
@@ -56,7 +57,12 @@ from .base import FollowUp, Gone, Picture, Preview, Provider, Ref
 log = logging.getLogger(__name__)
 
 GONE_FACTOR = 10  # an item that is gone is asked again after FAILURE_TTL × this
-LOCAL_CARDS = 2000  # previews each worker keeps in memory
+LOCAL_CARDS = 2000  # previews each worker keeps in memory...
+# ...and at most these bytes of them: a preview weighs its text (a post's text and its
+# links, in the width Python holds them) plus what its objects cost besides (~40 fields,
+# rounded up), so long posts cannot multiply the memory the count of previews allows
+LOCAL_BYTES = 16 * 1_048_576
+CARD_OVERHEAD = 2048
 
 
 class Shared(Protocol):
@@ -128,16 +134,24 @@ def picture_name(digest: str, ext: str) -> str:
     return f"{digest}.{ext}"
 
 
+def _card_weight(key: tuple[str, str], card: Card) -> int:
+    return sys.getsizeof(key[1]) + _strings(card.preview) + CARD_OVERHEAD
+
+
+def _strings(value: object) -> int:
+    """The bytes the strings of ``value`` take (a preview, its pictures and media)."""
+    if isinstance(value, str):
+        return sys.getsizeof(value)
+    if isinstance(value, tuple | list):
+        return sum(_strings(item) for item in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return sum(_strings(getattr(value, f.name)) for f in fields(value))
+    return 0
+
+
 class EmbedService:
     def __init__(
-        self,
-        settings: Settings,
-        store: Store,
-        send: Send,
-        circuit: Circuit,
-        shared: Shared,
-        clock: Callable[[], float] = time.time,
-        limits: images.Limits | None = None,
+        self, settings: Settings, store: Store, send: Send, circuit: Circuit, shared: Shared
     ):
         """``circuit``: the counts' circuits; ``shared``: the count cache, whose reading of
         the store's shared settings brings every worker the circuits other workers opened
@@ -147,15 +161,17 @@ class EmbedService:
         self.send = send
         self.circuit = circuit
         self.shared = shared
-        self.clock = clock
-        self.limits = limits or images.Limits()
+        self.clock: Callable[[], float] = time.time
+        self.limits = images.Limits()
         self.failure_ttl = float(settings.failure_ttl)
         self.stale_max = float(settings.cache_stale_max)
         self.cache_bytes = int(settings.embed_cache_bytes)
         self.image_bytes = int(settings.embed_image_max_bytes)
         self.meta_bytes = int(settings.upstream_max_bytes)
         self.lease_seconds = 4 * float(settings.upstream_timeout) + self.limits.timeout + 1.0
-        self._local: OrderedDict[tuple[str, str], Card] = OrderedDict()
+        self._local: SizedLRU[tuple[str, str], Card] = SizedLRU(
+            LOCAL_CARDS, LOCAL_BYTES, _card_weight
+        )
         self._lock = threading.Lock()
         self._refreshes: Refreshes[tuple[str, str], Card] = Refreshes(
             store,
@@ -226,7 +242,7 @@ class EmbedService:
         with self._lock:
             card = self._local.get(key)
             if card is not None:
-                self._local.move_to_end(key)
+                self._local.touch(key)
         if card is not None and self.clock() < self.fresh_until(provider, card):
             return card
         shared = self._shared(provider, ref)
@@ -253,10 +269,7 @@ class EmbedService:
             mine = self._local.get(key)
             if mine is not None and mine.checked_at > card.checked_at:
                 return mine
-            self._local[key] = card
-            self._local.move_to_end(key)
-            while len(self._local) > LOCAL_CARDS:
-                self._local.popitem(last=False)
+            self._local.put(key, card)  # the least recently used go first
         return card
 
     @staticmethod

@@ -5,10 +5,9 @@ oEmbed for title, author, duration and thumbnail; after the click the player wit
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit, urlunsplit
 
 from .base import (
-    Gone,
     Picture,
     Player,
     Preview,
@@ -17,11 +16,10 @@ from .base import (
     UpstreamRequest,
     UpstreamResponse,
     aspect_of,
-    expect_ok,
     https_url,
-    json_object,
+    json_answer,
     oembed_video,
-    text_of,
+    player_query,
     whole_seconds,
 )
 
@@ -77,45 +75,24 @@ def bigger_thumbnail(url: str) -> str:
 
 
 def read(ref: Ref, resp: UpstreamResponse) -> Preview:
-    if resp.status in (401, 403, 404):
-        # 403: embedding restricted to other sites; 404: private or removed
-        raise Gone(f"HTTP {resp.status}")
-    expect_ok(resp)
-    data = json_object(resp)
-    title = text_of(data.get("title"))
-    if not title:
-        raise Gone("no title: not a public video")
+    data = json_answer(resp)  # 403: embedding restricted to other sites; 404: private or removed
     aspect = aspect_of(data.get("width"), data.get("height"))
     thumb = https_url(data.get("thumbnail_url"))
     poster = None
     if thumb:
         sources = tuple(dict.fromkeys(s for s in (bigger_thumbnail(thumb), thumb) if s))
         poster = Picture(sources, "poster", crop=aspect)
-    query = {"dnt": "1", "autoplay": "1"}
-    if ref.param("h"):
-        query["h"] = ref.param("h")
-    player = Player(f"{PLAYER}/video/{ref.id}?{urlencode(query)}", (PLAYER,), aspect=aspect)
+    query = player_query(ref, {"dnt": "1", "autoplay": "1"}, "h")
+    player = Player(f"{PLAYER}/video/{ref.id}?{query}", (PLAYER,), aspect=aspect)
+    duration = whole_seconds(data.get("duration"))
     return oembed_video(
-        ref,
-        data,
-        "Vimeo",
-        poster=poster,
-        aspect=aspect,
-        duration=whole_seconds(data.get("duration")),
-        player=player,
+        ref, data, "Vimeo", poster=poster, aspect=aspect, duration=duration, player=player
     )
 
 
 PROVIDER = Provider(
-    name="vimeo",
-    label="Vimeo",
-    kind="video",
-    match=match,
-    request=request,
-    read=read,
-    api_base=API_BASE,
-    hosts=HOSTS,
+    name="vimeo", label="Vimeo", kind="video", color="#1a7bb9",
+    match=match, request=request, read=read, api_base=API_BASE, hosts=HOSTS,
     page_hosts=(*sorted(PAGE_HOSTS), "player.vimeo.com"),
-    color="#1a7bb9",
     note="oEmbed (no key) and i.vimeocdn.com thumbnails; player with dnt=1",
-)
+)  # fmt: skip

@@ -4,10 +4,9 @@ the poster from i.ytimg.com, and after the click the player from youtube-nocooki
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, parse_qs, urlencode
+from urllib.parse import SplitResult, parse_qs
 
 from .base import (
-    Gone,
     Picture,
     Player,
     Preview,
@@ -15,10 +14,9 @@ from .base import (
     Ref,
     UpstreamRequest,
     UpstreamResponse,
-    expect_ok,
-    json_object,
+    json_answer,
     oembed_video,
-    text_of,
+    player_query,
 )
 
 API_BASE = "https://www.youtube.com"
@@ -84,14 +82,8 @@ def request(ref: Ref) -> UpstreamRequest:
 
 
 def read(ref: Ref, resp: UpstreamResponse) -> Preview:
-    if resp.status in (401, 403, 404):
-        # 401: the owner does not allow embedding; 403/404: private, removed or unknown
-        raise Gone(f"HTTP {resp.status}")
-    expect_ok(resp)
-    data = json_object(resp)
-    title = text_of(data.get("title"))
-    if not title:
-        raise Gone("no title: not a public video")
+    # 401: the owner does not allow embedding; 403/404: private, removed or unknown
+    data = json_answer(resp)
     shorts = ref.param("shorts") == "1"
     aspect = 9 / 16 if shorts else 16 / 9
     base = f"{THUMBS}/vi/{ref.id}"
@@ -101,33 +93,17 @@ def read(ref: Ref, resp: UpstreamResponse) -> Preview:
         "poster",
         crop=None if shorts else 16 / 9,
     )
-    query = {"autoplay": "1", "rel": "0"}
-    if ref.param("start"):
-        query["start"] = ref.param("start")
-    player = Player(f"{PLAYER}/embed/{ref.id}?{urlencode(query)}", (PLAYER,), aspect=aspect)
-    return oembed_video(
-        ref,
-        data,
-        "YouTube",
-        poster=poster,
-        aspect=aspect,
-        player=player,
-    )
+    query = player_query(ref, {"autoplay": "1", "rel": "0"}, "start")
+    player = Player(f"{PLAYER}/embed/{ref.id}?{query}", (PLAYER,), aspect=aspect)
+    return oembed_video(ref, data, "YouTube", poster=poster, aspect=aspect, player=player)
 
 
 PROVIDER = Provider(
-    name="youtube",
-    label="YouTube",
-    kind="video",
-    match=match,
-    request=request,
-    read=read,
-    api_base=API_BASE,
-    hosts=HOSTS,
+    name="youtube", label="YouTube", kind="video", color="#cc0000",
+    match=match, request=request, read=read, api_base=API_BASE, hosts=HOSTS,
     page_hosts=(*sorted(WATCH_HOSTS), "youtu.be", *sorted(EMBED_HOSTS)),
-    color="#cc0000",
     # The player shows "Error 153" without a Referer (YouTube's terms require embedders to
     # identify themselves, since July 2025): it is told shareproxy's origin, not the page.
     player_referrer="strict-origin",
     note="oEmbed (no key) and i.ytimg.com thumbnails; player from youtube-nocookie.com",
-)
+)  # fmt: skip

@@ -21,40 +21,31 @@ from urllib.parse import quote
 
 from markupsafe import escape
 
+from ..failures import Failure
+
 # --- typed failures of an upstream call
 
 
-class CountError(Exception):
+class CountError(Failure):
     """A count could not be had. ``kind`` is a short label used in metrics and the admin."""
 
-    kind = "error"
+
+class MalformedResponse(CountError, kind="malformed"):
+    """The answer is not what the network documents (it never becomes 0)."""
 
 
-class MalformedResponse(CountError):
-    kind = "malformed"
-
-
-class UpstreamFailure(CountError):
+class UpstreamFailure(CountError, kind="upstream"):
     """Connection error, timeout, an oversized body or a 5xx/4xx answer."""
 
-    kind = "upstream"
 
-    def __init__(self, message: str, kind: str | None = None):
-        super().__init__(message)
-        if kind:
-            self.kind = kind
-
-
-class RateLimited(CountError):
-    kind = "rate_limited"
-
+class RateLimited(CountError, kind="rate_limited"):
     def __init__(self, retry_after: float):
         super().__init__(f"rate limited, retry after {retry_after:.0f}s")
         self.retry_after = retry_after
 
 
-class NotConfigured(CountError):
-    kind = "not_configured"
+class NotConfigured(CountError, kind="not_configured"):
+    """A setting the count API needs is not set."""
 
 
 # --- what travels between a network module and the HTTP layer
@@ -181,10 +172,15 @@ class Widget:
 
     name: str  # what it is, for the README
     scripts: tuple[str, ...]  # script URLs; ``{locale}`` becomes ``locale(lang)``
-    origins: tuple[str, ...]  # what the CSP must allow once activated
+    origins: tuple[str, ...]  # what the CSP must allow once activated, besides the
+    # scripts' own origins (which come first by themselves)
     element: Callable[[Network, Page], str]  # the markup the scripts turn into the widget,
     # every value in it HTML-escaped
     locale: Callable[[str], str] = _no_locale
+
+    def __post_init__(self) -> None:
+        own = tuple("/".join(src.split("/")[:3]) for src in self.scripts)
+        object.__setattr__(self, "origins", tuple(dict.fromkeys(own + self.origins)))
 
 
 @dataclass(frozen=True)
@@ -200,6 +196,9 @@ class Network:
     note: str = ""  # said in the README's table: what an action does, a parameter it takes
     text_limit: int | None = None  # most characters of a post (title + space + URL)
     url_weight: int | None = None  # what a URL counts towards text_limit (None: its length)
+    # what a share takes beside the page's URL and title: "media" (an image), "via" (an
+    # account named in the post); /share/<name> and the buttons pass these on
+    takes: tuple[str, ...] = ()
 
     def fit_title(self, url: str, title: str) -> str:
         """``title`` shortened (with an ellipsis) so title, a space and the URL fit the limit."""
@@ -293,3 +292,73 @@ def expect_ok(resp: UpstreamResponse) -> None:
     """Raise for an answer that is not a 2xx (fetch already handled 429 and 5xx)."""
     if not 200 <= resp.status < 300:
         raise UpstreamFailure(f"HTTP {resp.status}", kind=f"http_{resp.status}")
+
+
+def need_list(data: Any, *path: str | int) -> list[Any]:
+    """The list at ``path`` in ``data``; a missing step or another type is malformed."""
+    found = need(data, *path)
+    if not isinstance(found, list):
+        where = ".".join(str(p) for p in path) or "answer"
+        raise MalformedResponse(f"{where} is not a list")
+    return found
+
+
+def need_text(data: Any, *path: str | int) -> str:
+    """The non-empty string at ``path`` in ``data`` (a token); anything else is malformed."""
+    found = need(data, *path)
+    if not isinstance(found, str) or not found:
+        raise MalformedResponse(f"{'.'.join(str(p) for p in path)} is not a string")
+    return found
+
+
+def whole(value: Any, what: str) -> int:
+    """A JSON integer, which may be negative (a score); anything else is malformed."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MalformedResponse(f"{what} is not a whole number")
+    return value
+
+
+# --- declarations for the common shapes
+
+
+def json_count(
+    api_base: str,
+    path: str,
+    field: str,
+    *,
+    ttl_floor: int,
+    status: str = "best effort",
+    url_param: str = "url",
+    params: Mapping[str, str] | None = None,
+    method: str = "GET",
+) -> CountAPI:
+    """A count API that takes the page URL in one query parameter (``url_param``, after
+    the fixed ``params``) at ``path`` and answers JSON with the number at ``field``
+    (dotted for nested objects): a whole number, or a string of decimal digits."""
+    steps = field.split(".")
+
+    def build(url: str, creds: Credentials, token: str | None) -> UpstreamRequest:
+        query = {**(params or {}), url_param: url}
+        return UpstreamRequest(f"{api_base}{path}", method=method, params=query)
+
+    def extract(resp: UpstreamResponse, url: str) -> int:
+        expect_ok(resp)
+        return as_count(need(resp.json(), *steps), field)
+
+    return CountAPI(api_base, build, extract, ttl_floor=ttl_floor, status=status)
+
+
+ACTION_COLOR = "#555555"
+
+
+def action(
+    name: str,
+    label: str,
+    icon: str,
+    note: str = "",
+    *,
+    share_url: str | None = None,
+    color: str = ACTION_COLOR,
+) -> Network:
+    """A local action or an app link (no network behind it): copy, print, mail, …"""
+    return Network(name, label, color, share_url, icon, kind="action", note=note)

@@ -68,43 +68,33 @@ ICON = (
     "M14 8V6.6c0-.8.4-1.6 1.6-1.6H17V2h-2.6C11.5 2 10 3.8 10 6.4V8H7.5v3.2H10V22h4V11.2h2.8L17.2 8z"  # noqa: E501
 )
 
+# The settings the count API reads
+OPTIONS = (
+    Option(
+        "FACEBOOK_APP_ID", "Facebook app id; facebook counts are off without it and the secret."
+    ),
+    Option("FACEBOOK_APP_SECRET", "Facebook app secret.", secret=True),
+    Option(
+        "FACEBOOK_GRAPH_VERSION",
+        "Graph API version (versions expire about two years after release).",
+        default=GRAPH_VERSION,
+        required=False,
+    ),
+)
+
 NETWORK = Network(
-    name="facebook",
-    label="Facebook",
-    color="#1877f2",
+    name="facebook", label="Facebook", color="#1877f2", icon=ICON,
     share_url="https://www.facebook.com/sharer/sharer.php?u={url}",
-    icon=ICON,
     count=CountAPI(
-        api_base=API_BASE,
-        build=build,
-        extract=extract,
+        API_BASE, build, extract, status="alive", name="Graph API",
         ttl_floor=3600,  # Graph allows 10 calls per URL, per app, per hour
-        options=(
-            Option(
-                "FACEBOOK_APP_ID",
-                "Facebook app id; facebook counts are off without it and the secret.",
-            ),
-            Option("FACEBOOK_APP_SECRET", "Facebook app secret.", secret=True),
-            Option(
-                "FACEBOOK_GRAPH_VERSION",
-                "Graph API version (versions expire about two years after release).",
-                default=GRAPH_VERSION,
-                required=False,
-            ),
-        ),
-        status="alive",
-        name="Graph API",
+        options=OPTIONS,
     ),
     widget=Widget(
         name="Share button (the Like button was switched off in Feb 2026)",
         scripts=("https://connect.facebook.net/{locale}/sdk.js#xfbml=1&version=" + GRAPH_VERSION,),
-        origins=(
-            "https://connect.facebook.net",
-            "https://www.facebook.com",
-            "https://web.facebook.com",
-            "https://staticxx.facebook.com",
-        ),
-        element=element,
-        locale=locale,
+        origins=("https://www.facebook.com", "https://web.facebook.com",
+                 "https://staticxx.facebook.com"),
+        element=element, locale=locale,
     ),
-)
+)  # fmt: skip

@@ -18,13 +18,10 @@ from .base import Network
 ICON = "M9.3 3.7A2.7 2.7 0 1 0 14.7 3.7A2.7 2.7 0 1 0 9.3 3.7ZM17.48 9.64A2.7 2.7 0 1 0 22.88 9.64A2.7 2.7 0 1 0 17.48 9.64ZM14.35 19.26A2.7 2.7 0 1 0 19.75 19.26A2.7 2.7 0 1 0 14.35 19.26ZM4.25 19.26A2.7 2.7 0 1 0 9.65 19.26A2.7 2.7 0 1 0 4.25 19.26ZM1.12 9.64A2.7 2.7 0 1 0 6.52 9.64A2.7 2.7 0 1 0 1.12 9.64ZM13.57 5.89L17.61 8.82L18.61 7.45L14.57 4.52ZM18.58 11.82L17.04 16.56L18.66 17.08L20.2 12.34ZM14.49 18.41L9.51 18.41L9.51 20.11L14.49 20.11ZM6.96 16.56L5.42 11.82L3.8 12.34L5.34 17.08ZM6.39 8.82L10.43 5.89L9.43 4.52L5.39 7.45Z"  # noqa: E501
 
 NETWORK = Network(
-    name="fediverse",
-    label="Fediverse",
-    color="#7b3fa6",
+    name="fediverse", label="Fediverse", color="#7b3fa6", icon=ICON,
     share_url="https://{instance}/share?text={text}",
-    icon=ICON,
     kind="fediverse",
-)
+)  # fmt: skip
 
 
 # --- what a visitor types as their server

@@ -9,7 +9,7 @@ from .base import (
     UpstreamResponse,
     as_count,
     expect_ok,
-    need,
+    need_list,
 )
 
 API_BASE = "https://hn.algolia.com"
@@ -33,11 +33,8 @@ def _same(a: str, b: str) -> bool:
 
 def extract(resp: UpstreamResponse, url: str) -> int:
     expect_ok(resp)
-    hits = need(resp.json(), "hits")
-    if not isinstance(hits, list):
-        raise MalformedResponse("hits is not a list")
     total = 0
-    for hit in hits:
+    for hit in need_list(resp.json(), "hits"):
         if not isinstance(hit, dict):
             raise MalformedResponse("a hit is not an object")
         # The search matches words, not whole URLs: count only exact matches.
@@ -49,17 +46,7 @@ def extract(resp: UpstreamResponse, url: str) -> int:
 ICON = "M2 2h20v20H2zM7 6h2.3l2.7 5.2L14.7 6H17l-3.9 7.2V18h-2.2v-4.8z"
 
 NETWORK = Network(
-    name="hackernews",
-    label="Hacker News",
-    color="#ff6600",
+    name="hackernews", label="Hacker News", color="#ff6600", icon=ICON,
     share_url="https://news.ycombinator.com/submitlink?u={url}&t={title}",
-    icon=ICON,
-    count=CountAPI(
-        api_base=API_BASE,
-        build=build,
-        extract=extract,
-        ttl_floor=300,
-        status="alive",
-        name="Algolia search",
-    ),
-)
+    count=CountAPI(API_BASE, build, extract, ttl_floor=300, status="alive", name="Algolia search"),
+)  # fmt: skip

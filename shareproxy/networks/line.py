@@ -1,37 +1,12 @@
 """LINE: share dialog; counts from the documented social plugin metrics API."""
 
-from .base import (
-    CountAPI,
-    Credentials,
-    Network,
-    UpstreamRequest,
-    UpstreamResponse,
-    as_count,
-    expect_ok,
-    need,
-)
-
-API_BASE = "https://api.line.me"
-
-
-def build(url: str, creds: Credentials, token: str | None) -> UpstreamRequest:
-    return UpstreamRequest(f"{API_BASE}/social-plugin/metrics", params={"url": url})
-
-
-def extract(resp: UpstreamResponse, url: str) -> int:
-    expect_ok(resp)
-    return as_count(need(resp.json(), "share"), "share")  # a decimal string
-
+from .base import Network, json_count
 
 ICON = "M12 2.5c5.5 0 10 3.6 10 8 0 4.2-4.6 8-10.4 8.1L9 21c-.8.6-1.3.3-1-.6l.4-2.3C4.6 16.9 2 14 2 10.5c0-4.4 4.5-8 10-8zM6 8v5h2.5v-1H7V8zM9.3 8h1v5h-1zM11.2 8h1l2 3V8h1v5h-1l-2-3v3h-1zM16.2 8h2.6v1h-1.6v1h1.6v1h-1.6v1h1.6v1h-2.6z"  # noqa: E501
 
 NETWORK = Network(
-    name="line",
-    label="LINE",
-    color="#06c755",
+    name="line", label="LINE", color="#06c755", icon=ICON,
     share_url="https://social-plugins.line.me/lineit/share?url={url}&text={title}",
-    icon=ICON,
-    count=CountAPI(
-        api_base=API_BASE, build=build, extract=extract, ttl_floor=300, status="documented"
-    ),
-)
+    count=json_count("https://api.line.me", "/social-plugin/metrics", "share",  # decimal string
+                     ttl_floor=300, status="documented"),
+)  # fmt: skip

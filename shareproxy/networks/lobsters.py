@@ -9,6 +9,8 @@ from .base import (
     UpstreamResponse,
     as_count,
     expect_ok,
+    need_list,
+    whole,
 )
 
 API_BASE = "https://lobste.rs"
@@ -22,17 +24,12 @@ def extract(resp: UpstreamResponse, url: str) -> int:
     if resp.status == 404:
         return 0  # no story links this URL
     expect_ok(resp)
-    stories = resp.json()
-    if not isinstance(stories, list):
-        raise MalformedResponse("answer is not a list of stories")
+    stories = need_list(resp.json())
     total = 0
     for story in stories:
         if not isinstance(story, dict) or "score" not in story:
             raise MalformedResponse("a story has no score")
-        score = story["score"]
-        if isinstance(score, bool) or not isinstance(score, int):
-            raise MalformedResponse("score is not a whole number")
-        total += score
+        total += whole(story["score"], "score")
     return as_count(max(total, 0))
 
 
@@ -41,10 +38,7 @@ ICON = (
 )
 
 NETWORK = Network(
-    name="lobsters",
-    label="Lobsters",
-    color="#ac130d",
+    name="lobsters", label="Lobsters", color="#ac130d", icon=ICON,
     share_url="https://lobste.rs/stories/new?url={url}&title={title}",
-    icon=ICON,
-    count=CountAPI(api_base=API_BASE, build=build, extract=extract, ttl_floor=300, status="alive"),
-)
+    count=CountAPI(API_BASE, build, extract, ttl_floor=300, status="alive"),
+)  # fmt: skip

@@ -48,24 +48,14 @@ def element(net: Network, page: Page) -> str:
 ICON = "M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zM9.6 6.5H13a3.7 3.7 0 0 1 0 7.4h-1.6L10.2 19H8.3zM11.7 8.6l-.7 3.3h1.9a1.65 1.65 0 0 0 0-3.3z"  # noqa: E501
 
 NETWORK = Network(
-    name="pinterest",
-    label="Pinterest",
-    color="#bd081c",
-    share_url=(
-        "https://www.pinterest.com/pin/create/link/?url={url}&media={media}&description={title}"
-    ),
-    icon=ICON,
-    note="`media` for the image",
-    count=CountAPI(api_base=API_BASE, build=build, extract=extract, ttl_floor=300),
+    name="pinterest", label="Pinterest", color="#bd081c", icon=ICON,
+    share_url="https://www.pinterest.com/pin/create/link/?url={url}&media={media}&description={title}",
+    note="`media` for the image", takes=("media",),
+    count=CountAPI(API_BASE, build, extract, ttl_floor=300),
     widget=Widget(
-        name="Pin It button",
-        scripts=("https://assets.pinterest.com/js/pinit.js",),
-        origins=(
-            "https://assets.pinterest.com",
-            "https://widgets.pinterest.com",
-            "https://log.pinterest.com",
-            "https://www.pinterest.com",
-        ),
+        name="Pin It button", scripts=("https://assets.pinterest.com/js/pinit.js",),
+        origins=("https://widgets.pinterest.com", "https://log.pinterest.com",
+                 "https://www.pinterest.com"),
         element=element,
     ),
-)
+)  # fmt: skip

@@ -4,7 +4,6 @@ from .base import (
     Auth,
     CountAPI,
     Credentials,
-    MalformedResponse,
     Network,
     Option,
     Token,
@@ -13,6 +12,9 @@ from .base import (
     as_count,
     expect_ok,
     need,
+    need_list,
+    need_text,
+    whole,
 )
 
 API_BASE = "https://oauth.reddit.com"
@@ -20,20 +22,15 @@ TOKEN_BASE = "https://www.reddit.com"
 
 
 def build_auth(creds: Credentials) -> UpstreamRequest:
-    return UpstreamRequest(
-        f"{TOKEN_BASE}/api/v1/access_token",
-        method="POST",
-        data={"grant_type": "client_credentials"},
-        auth=(creds["REDDIT_CLIENT_ID"], creds["REDDIT_CLIENT_SECRET"]),
-    )
+    app = (creds["REDDIT_CLIENT_ID"], creds["REDDIT_CLIENT_SECRET"])  # HTTP basic auth
+    grant = {"grant_type": "client_credentials"}
+    return UpstreamRequest(f"{TOKEN_BASE}/api/v1/access_token", "POST", data=grant, auth=app)
 
 
 def extract_auth(resp: UpstreamResponse) -> Token:
     expect_ok(resp)
     data = resp.json()
-    token = need(data, "access_token")
-    if not isinstance(token, str) or not token:
-        raise MalformedResponse("access_token is not a string")
+    token = need_text(data, "access_token")
     expires = data.get("expires_in", 3600) if isinstance(data, dict) else 3600
     return Token(token, float(expires) if isinstance(expires, int | float) else 3600.0)
 
@@ -48,41 +45,29 @@ def build(url: str, creds: Credentials, token: str | None) -> UpstreamRequest:
 
 def extract(resp: UpstreamResponse, url: str) -> int:
     expect_ok(resp)
-    children = need(resp.json(), "data", "children")
-    if not isinstance(children, list):
-        raise MalformedResponse("data.children is not a list")
-    total = 0
-    for child in children:
-        score = need(child, "data", "score")
-        if isinstance(score, bool) or not isinstance(score, int):
-            raise MalformedResponse("score is not a whole number")
-        total += score
+    children = need_list(resp.json(), "data", "children")
+    total = sum(whole(need(child, "data", "score"), "score") for child in children)
     return as_count(max(total, 0))
 
 
 ICON = "M12 8a8 6 0 1 1 0 12 8 6 0 0 1 0-12zM8.8 12.3a1.6 1.6 0 1 0 0 3.2 1.6 1.6 0 0 0 0-3.2zM15.2 12.3a1.6 1.6 0 1 0 0 3.2 1.6 1.6 0 0 0 0-3.2zM8.6 17a5.5 5.5 0 0 0 6.8 0l-.6-.8a4.5 4.5 0 0 1-5.6 0zM3.6 8.6a1.6 1.6 0 1 0 0 3.2 1.6 1.6 0 0 0 0-3.2zM20.4 8.6a1.6 1.6 0 1 0 0 3.2 1.6 1.6 0 0 0 0-3.2zM17.5 2.3a1.7 1.7 0 1 0 0 3.4 1.7 1.7 0 0 0 0-3.4zM11.4 7.9l1.1-4.9 3.3.6v.9l-2.6-.5-.9 3.9z"  # noqa: E501
 
-NETWORK = Network(
-    name="reddit",
-    label="Reddit",
-    color="#ff4500",
-    share_url="https://www.reddit.com/submit?url={url}&title={title}",
-    icon=ICON,
-    count=CountAPI(
-        api_base=API_BASE,
-        build=build,
-        extract=extract,
-        ttl_floor=300,
-        options=(
-            Option(
-                "REDDIT_CLIENT_ID",
-                "Reddit OAuth app id (client credentials); "
-                "reddit counts are off without it and the secret.",
-            ),
-            Option("REDDIT_CLIENT_SECRET", "Reddit OAuth app secret.", secret=True),
-        ),
-        auth=Auth(build=build_auth, extract=extract_auth),
-        status="alive",
-        name="OAuth API",
+# The settings the count API reads
+OPTIONS = (
+    Option(
+        "REDDIT_CLIENT_ID",
+        "Reddit OAuth app id (client credentials); "
+        "reddit counts are off without it and the secret.",
     ),
+    Option("REDDIT_CLIENT_SECRET", "Reddit OAuth app secret.", secret=True),
 )
+
+NETWORK = Network(
+    name="reddit", label="Reddit", color="#ff4500", icon=ICON,
+    share_url="https://www.reddit.com/submit?url={url}&title={title}",
+    count=CountAPI(
+        API_BASE, build, extract, ttl_floor=300, status="alive", name="OAuth API",
+        auth=Auth(build_auth, extract_auth),
+        options=OPTIONS,
+    ),
+)  # fmt: skip

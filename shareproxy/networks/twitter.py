@@ -13,22 +13,12 @@ def element(net: Network, page: Page) -> str:
 ICON = "M3 3h5.5l4.1 5.6L17.8 3h2.7l-6.5 7.5L21 21h-5.5l-4.3-5.8L5.6 21H2.9l7-8z"
 
 NETWORK = Network(
-    name="twitter",
-    label="X",
-    color="#000000",
+    name="twitter", label="X", color="#000000", icon=ICON,
     share_url="https://x.com/intent/tweet?text={title}&url={url}",
-    icon=ICON,
-    text_limit=280,
-    url_weight=23,
+    text_limit=280, url_weight=23, takes=("via",),
     widget=Widget(
-        name="post button",
-        scripts=("https://platform.x.com/widgets.js",),
-        origins=(
-            "https://platform.x.com",
-            "https://platform.twitter.com",
-            "https://syndication.twitter.com",
-            "https://x.com",
-        ),
+        name="post button", scripts=("https://platform.x.com/widgets.js",),
+        origins=("https://platform.twitter.com", "https://syndication.twitter.com", "https://x.com"),
         element=element,
     ),
-)
+)  # fmt: skip

@@ -6,15 +6,44 @@ Every method may raise :class:`StoreError`; callers count it and carry on from m
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
+
+FORGOTTEN_EVERY = 60.0  # seconds between two "store full" lines of one process
 
 
 def check_every(most: int) -> int:
     """Page writes of one process between two checks of a bound of ``most`` pages: the
     bound is passed by at most ~1 % per process between checks (256 writes at most)."""
     return max(1, min(256, most // 128))
+
+
+class Forgotten:
+    """The "store full" warning, at most once a minute per process with every page
+    forgotten since the last line: a flood of unique URLs evicts every few writes, and
+    must not flood the log as well."""
+
+    def __init__(self, log: logging.Logger) -> None:
+        self.log = log
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._said_at: float | None = None
+
+    def add(self, pages: int, now: float) -> None:
+        with self._lock:
+            self._pending += pages
+            if not self._pending or (
+                self._said_at is not None and now - self._said_at < FORGOTTEN_EVERY
+            ):
+                return
+            pages, self._pending, self._said_at = self._pending, 0, now
+        self.log.warning(
+            "store full: forgot %d pages with the fewest shares (SHAREPROXY_STORE_MAX_PAGES)",
+            pages,
+        )
 
 
 class StoreError(Exception):
@@ -60,6 +89,19 @@ class Entry:
         return out
 
 
+class Click(NamedTuple):
+    """One share click to count (see :meth:`Store.record_click`)."""
+
+    url: str
+    network: str
+    dedup: list[str]
+    keep: float
+    now: float
+    limit: tuple[str, int, float] | None = None
+    # (key, most, window in seconds): first shares of pages, over every client
+    first: tuple[str, int, float] | None = None
+
+
 class Store(Protocol):
     kind: str  # "sqlite" or "redis"
 
@@ -68,7 +110,12 @@ class Store(Protocol):
     # count entries, keyed by (normalised URL, network)
     def get_entries(self, url: str, networks: list[str]) -> dict[str, Entry]: ...
 
-    def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None: ...
+    def put_entry(
+        self, url: str, network: str, entry: Entry, keep: float, lease: str | None = None
+    ) -> None:
+        """Keep ``entry`` for ``keep`` seconds; with ``lease`` (one this process holds),
+        release that lease in the same step."""
+        ...
 
     def purge(self, url: str | None = None) -> int: ...
 
@@ -77,7 +124,16 @@ class Store(Protocol):
     # a short exclusive lease: one upstream call per key across processes and instances
     def acquire_lease(self, key: str, seconds: float) -> bool: ...
 
-    def release_lease(self, key: str) -> None: ...
+    def lease_entry(
+        self, key: str, seconds: float, url: str, network: str
+    ) -> tuple[bool, Entry | None]:
+        """:meth:`acquire_lease`, and when it was taken, the entry of (``url``,
+        ``network``) as it is now, in one step (one round trip)."""
+        ...
+
+    def release_lease(self, key: str) -> None:
+        """Release a lease this process holds (nothing happens for any other)."""
+        ...
 
     # small shared settings (TTL overrides, circuits, the purge generation)
     def get_meta(self) -> dict[str, str]: ...
@@ -97,15 +153,30 @@ class Store(Protocol):
         keep: float,
         now: float,
         limit: tuple[str, int, float] | None = None,
+        first: tuple[str, int, float] | None = None,
     ) -> str:
-        """Add one click unless one of the ``dedup`` keys is live ("repeat") or the
-        ``limit`` counter (key, most, window in seconds) is full ("limited"); then store
-        ``dedup[0]`` (kept ``keep`` seconds), take one from the limit and answer "counted".
+        """Add one click unless one of the ``dedup`` keys is live ("repeat"), the
+        ``limit`` counter (key, most, window in seconds) is full ("limited"), or the page
+        has no counted share yet and the ``first`` counter (the same shape, shared by
+        every client) is full ("new_pages_limited"); then store ``dedup[0]`` (kept
+        ``keep`` seconds), take one from the limit (and from ``first`` for a page's first
+        share) and answer "counted".
 
         The checks and the writes are one atomic, durable step: however many clicks arrive
         at once, no more than the limit are counted, and when this returns "counted" the
         click survives a killed process.
         """
+        outcome = self.add_click(Click(url, network, dedup, keep, now, limit, first))
+        if outcome == "counted":
+            self._wrote_page(now)
+        return outcome
+
+    def add_click(self, click: Click) -> str:
+        """The atomic, durable step of :meth:`record_click`."""
+        ...
+
+    def _wrote_page(self, now: float) -> None:
+        """A page was written: every few writes, keep the pages within their bound."""
         ...
 
     def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]: ...

@@ -10,7 +10,7 @@ from typing import Any
 
 import redis
 
-from .base import Entry, StoreError, check_every
+from .base import Click, Entry, Forgotten, Store, StoreError, check_every
 
 log = logging.getLogger(__name__)
 
@@ -23,19 +23,30 @@ return 0
 """
 
 # KEYS: the dedup keys (ARGV[3] of them), the network's ranking, the totals, the shares per
-# page, the pages, then the limit counter when there is one.
+# page, the pages, the limit counter, the first-shares counter.
 # ARGV: dedup lifetime in ms, the URL, the number of dedup keys, the network, now (seconds),
-# the limit's most, its window in ms.
+# the limit's most and window in ms, the first shares' most and window in ms (each most ''
+# when there is no such limit).
 _CLICK = """
 local n = tonumber(ARGV[3])
 for i = 1, n do
   if redis.call('exists', KEYS[i]) == 1 then return 'repeat' end
 end
-local limit = KEYS[n + 5]
-if limit then
-  local taken = tonumber(redis.call('get', limit) or '0')
-  if taken >= tonumber(ARGV[6]) then return 'limited' end
-  if redis.call('incr', limit) == 1 then redis.call('pexpire', limit, ARGV[7]) end
+local most = tonumber(ARGV[6])
+if most and tonumber(redis.call('get', KEYS[n + 5]) or '0') >= most then return 'limited' end
+local first = false
+local first_most = tonumber(ARGV[8])
+if first_most and tonumber(redis.call('zscore', KEYS[n + 3], ARGV[2]) or '0') == 0 then
+  if tonumber(redis.call('get', KEYS[n + 6]) or '0') >= first_most then
+    return 'new_pages_limited'
+  end
+  first = true
+end
+if most and redis.call('incr', KEYS[n + 5]) == 1 then
+  redis.call('pexpire', KEYS[n + 5], ARGV[7])
+end
+if first and redis.call('incr', KEYS[n + 6]) == 1 then
+  redis.call('pexpire', KEYS[n + 6], ARGV[9])
 end
 if n > 0 then redis.call('set', KEYS[1], '1', 'PX', ARGV[1]) end
 redis.call('zincrby', KEYS[n + 1], 1, ARGV[2])
@@ -47,13 +58,14 @@ return 'counted'
 
 # A page's rank in KEYS[3] (the pages): its shares (KEYS[2]), then when it was last used,
 # in one score: shares + seconds / 1e10 (sorted by shares first, then by age).
-# KEYS: the page's counts hash, the shares per page, the pages.
-# ARGV: network, packed entry, keep (seconds), URL, now (seconds).
+# KEYS: the page's counts hash, the shares per page, the pages[, a lease to release].
+# ARGV: network, packed entry, keep (seconds), URL, now (seconds)[, the lease's token].
 _PUT = """
 redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
 redis.call('expire', KEYS[1], ARGV[3])
 local shares = tonumber(redis.call('zscore', KEYS[2], ARGV[4]) or '0')
 redis.call('zadd', KEYS[3], shares + tonumber(ARGV[5]) / 1e10, ARGV[4])
+if KEYS[4] and redis.call('get', KEYS[4]) == ARGV[6] then redis.call('del', KEYS[4]) end
 return 0
 """
 
@@ -142,12 +154,13 @@ return 0
 STATS_STEP = {"m": 60, "h": 3600}
 
 
-class RedisStore:
+class RedisStore(Store):
     kind = "redis"
 
     def __init__(self, url: str, prefix: str = PREFIX, max_pages: int = 0):
         self.prefix = prefix
         self.max_pages = max_pages  # 0: unbounded
+        self._forgotten = Forgotten(log)
         self._page_writes = 0
         self._client = redis.Redis.from_url(
             url,
@@ -200,10 +213,18 @@ class RedisStore:
         values = self._call(self._client.hmget, self._key(url), networks)
         return Entry.unpack_all(zip(networks, values, strict=True))
 
-    def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None:
+    def put_entry(
+        self, url: str, network: str, entry: Entry, keep: float, lease: str | None = None
+    ) -> None:
         keys = [self._key(url), f"{self.prefix}ku", f"{self.prefix}pages"]
         args = [network, entry.pack(), max(1, int(keep)), url, f"{time.time():.3f}"]
+        token = None if lease is None else self._tokens.get(lease)
+        if token is not None:
+            keys.append(f"{self.prefix}l:{lease}")
+            args.append(token)
         self._call(self._put, keys=keys, args=args)
+        if lease is not None:
+            self._tokens.pop(lease, None)
         self._wrote_page(time.time())
 
     # --- the bound on stored pages
@@ -229,8 +250,7 @@ class RedisStore:
             step = min(excess, 500)
             removed += int(self._call(self._evict, keys=keys, args=[self.prefix, step]))
             excess -= step
-        if removed:
-            log.warning("store full: forgot %d pages (SHAREPROXY_STORE_MAX_PAGES)", removed)
+        self._forgotten.add(removed, now)
         return removed
 
     def purge(self, url: str | None = None) -> int:
@@ -261,6 +281,19 @@ class RedisStore:
             self._tokens[key] = token
         return bool(ok)
 
+    def lease_entry(
+        self, key: str, seconds: float, url: str, network: str
+    ) -> tuple[bool, Entry | None]:
+        token = uuid.uuid4().hex
+        pipe = self._client.pipeline(transaction=False)
+        pipe.set(f"{self.prefix}l:{key}", token, nx=True, px=int(seconds * 1000))
+        pipe.hget(self._key(url), network)
+        ok, packed = self._call(pipe.execute)
+        if not ok:
+            return False, None
+        self._tokens[key] = token
+        return True, Entry.unpack_all([(network, packed)]).get(network)
+
     def release_lease(self, key: str) -> None:
         token = self._tokens.pop(key, None)
         if token is not None:
@@ -280,31 +313,21 @@ class RedisStore:
 
     # --- first-party clicks (durability: see the README, Redis persistence)
 
-    def record_click(
-        self,
-        url: str,
-        network: str,
-        dedup: list[str],
-        keep: float,
-        now: float,
-        limit: tuple[str, int, float] | None = None,
-    ) -> str:
-        keys = [f"{self.prefix}d:{k}" for k in dedup]
-        keys += [
-            f"{self.prefix}k:{network}",
-            f"{self.prefix}kt",
-            f"{self.prefix}ku",
-            f"{self.prefix}pages",
-        ]
-        args: list[Any] = [max(1, int(keep * 1000)), url, len(dedup), network, f"{now:.3f}"]
-        if limit is not None:
-            key, most, window = limit
-            keys.append(f"{self.prefix}h:{key}")
-            args += [most, max(1, int(window * 1000))]
-        outcome = str(self._call(self._click, keys=keys, args=args))
-        if outcome == "counted":
-            self._wrote_page(now)
-        return outcome
+    def add_click(self, click: Click) -> str:
+        p = self.prefix
+        keys = [f"{p}d:{k}" for k in click.dedup]
+        keys += [f"{p}k:{click.network}", f"{p}kt", f"{p}ku", f"{p}pages"]
+        args: list[Any] = [max(1, int(click.keep * 1000)), click.url, len(click.dedup)]
+        args += [click.network, f"{click.now:.3f}"]
+        for limit in (click.limit, click.first):
+            if limit is None:
+                keys.append(f"{p}h:-")  # not read
+                args += ["", ""]
+            else:
+                key, most, window = limit
+                keys.append(f"{p}h:{key}")
+                args += [most, max(1, int(window * 1000))]
+        return str(self._call(self._click, keys=keys, args=args))
 
     def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]:
         pipe = self._client.pipeline(transaction=False)

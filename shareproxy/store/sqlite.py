@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .base import Entry, StoreError, check_every
+from .base import Click, Entry, Forgotten, Store, StoreError, check_every
 
 log = logging.getLogger(__name__)
 
@@ -85,19 +85,22 @@ def create_private(path: str) -> None:
     os.close(fd)
 
 
-class SQLiteStore:
+class SQLiteStore(Store):
     kind = "sqlite"
 
     def __init__(self, path: str, max_pages: int = 0):
         self.path = path
         self.max_pages = max_pages  # 0: unbounded
+        self._forgotten = Forgotten(log)
         self._page_writes = 0
         self._local = threading.local()
         self._pid = os.getpid()
+        self._writing = threading.RLock()
+        self._leases: dict[str, float] = {}  # the leases this process holds: key -> until
         self._purged_at = 0.0
         self._swept_at = 0.0
         create_private(path)
-        with self._db() as db:
+        with self._write() as db:
             db.executescript(SCHEMA)
             if db.execute("SELECT 1 FROM pages LIMIT 1").fetchone() is None:
                 # a store made before pages were tracked: every page it holds, once
@@ -114,9 +117,7 @@ class SQLiteStore:
         self.sweep(time.time())
 
     def _conn(self) -> sqlite3.Connection:
-        if self._pid != os.getpid():  # forked: connections do not survive a fork
-            self._local = threading.local()
-            self._pid = os.getpid()
+        self._forked()
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
@@ -131,12 +132,38 @@ class SQLiteStore:
             self._local.conn = conn
         return conn
 
+    def _forked(self) -> None:
+        if self._pid != os.getpid():  # forked: connections and locks do not survive a fork
+            self._local = threading.local()
+            self._writing = threading.RLock()
+            self._leases = {}
+            self._pid = os.getpid()
+
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
         try:
             yield self._conn()
         except sqlite3.Error as exc:
             raise StoreError(f"sqlite: {exc}") from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A connection for writing, one thread of the process at a time.
+
+        SQLite lets one connection write at a time; a thread that finds the file locked
+        sleeps in SQLite's busy handler (1, 2, 5, 10 ms and longer) even when the writer
+        was another thread of this process and finished at once. Taking turns on a lock
+        here wakes the next writer as soon as the last one is done, so only writers of
+        other processes are waited for in SQLite. Bounded like SQLite's own wait.
+        """
+        self._forked()
+        if not self._writing.acquire(timeout=BUSY_TIMEOUT):
+            raise StoreError("sqlite: the writers of this process are stuck")
+        try:
+            with self._db() as db:
+                yield db
+        finally:
+            self._writing.release()
 
     def ping(self) -> bool:
         # A fresh connection that reads a table: an open connection answers "SELECT 1"
@@ -165,9 +192,12 @@ class SQLiteStore:
         rows = self._per_network("SELECT network, entry FROM counts", url, networks)
         return Entry.unpack_all(rows)
 
-    def put_entry(self, url: str, network: str, entry: Entry, keep: float) -> None:
+    def put_entry(
+        self, url: str, network: str, entry: Entry, keep: float, lease: str | None = None
+    ) -> None:
         now = time.time()
-        with self._db() as db:
+        until = None if lease is None else self._leases.get(lease)
+        with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.execute(
@@ -179,10 +209,14 @@ class SQLiteStore:
                     "ON CONFLICT(url) DO UPDATE SET used = excluded.used",
                     (url, now),
                 )
+                if until is not None:
+                    db.execute("DELETE FROM leases WHERE key = ? AND until = ?", (lease, until))
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+            if lease is not None:
+                self._leases.pop(lease, None)
             if now - self._purged_at > 600:  # forget entries past their useful life
                 self._purged_at = now
                 db.execute("DELETE FROM counts WHERE expires < ?", (now,))
@@ -212,7 +246,7 @@ class SQLiteStore:
     def bound_pages(self, most: int, now: float) -> int:
         """Forget pages beyond the ``most`` that matter most: fewest counted shares first,
         then least recently used; their counts and share counters go with them."""
-        with self._db() as db:
+        with self._write() as db:
             total = int(db.execute("SELECT count(*) FROM pages").fetchone()[0])
             if total <= most:
                 return 0
@@ -236,12 +270,11 @@ class SQLiteStore:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-        if urls:
-            log.warning("store full: forgot %d pages (SHAREPROXY_STORE_MAX_PAGES)", len(urls))
+        self._forgotten.add(len(urls), now)
         return len(urls)
 
     def purge(self, url: str | None = None) -> int:
-        with self._db() as db:
+        with self._write() as db:
             if url is None:
                 cur = db.execute("DELETE FROM counts")
             else:
@@ -255,38 +288,63 @@ class SQLiteStore:
             return int(db.execute("SELECT count(*) FROM counts").fetchone()[0])
 
     def acquire_lease(self, key: str, seconds: float) -> bool:
+        return self._lease(key, seconds, None)[0]
+
+    def lease_entry(
+        self, key: str, seconds: float, url: str, network: str
+    ) -> tuple[bool, Entry | None]:
+        return self._lease(key, seconds, (url, network))
+
+    def _lease(
+        self, key: str, seconds: float, read: tuple[str, str] | None
+    ) -> tuple[bool, Entry | None]:
         now = time.time()
-        with self._db() as db:
+        until = now + seconds
+        row = None
+        with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.execute("DELETE FROM leases WHERE key = ? AND until < ?", (key, now))
                 cur = db.execute(
-                    "INSERT OR IGNORE INTO leases (key, until) VALUES (?, ?)", (key, now + seconds)
+                    "INSERT OR IGNORE INTO leases (key, until) VALUES (?, ?)", (key, until)
                 )
+                got = cur.rowcount == 1
+                if got and read is not None:
+                    row = db.execute(
+                        "SELECT network, entry FROM counts WHERE url = ? AND network = ?", read
+                    ).fetchone()
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-        return cur.rowcount == 1
+        if not got:
+            return False, None
+        self._leases[key] = until
+        return True, None if row is None else Entry.unpack_all([row]).get(row[0])
 
     def release_lease(self, key: str) -> None:
-        with self._db() as db:
-            db.execute("DELETE FROM leases WHERE key = ?", (key,))
+        until = self._leases.get(key)
+        if until is None:
+            return
+        with self._write() as db:
+            # only the lease taken here: once it expired, another may hold the same key
+            db.execute("DELETE FROM leases WHERE key = ? AND until = ?", (key, until))
+        self._leases.pop(key, None)
 
     def get_meta(self) -> dict[str, str]:
         with self._db() as db:
             return dict(db.execute("SELECT key, value FROM meta").fetchall())
 
     def set_meta(self, key: str, value: str) -> None:
-        with self._db() as db:
+        with self._write() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def delete_meta(self, key: str) -> None:
-        with self._db() as db:
+        with self._write() as db:
             db.execute("DELETE FROM meta WHERE key = ?", (key,))
 
     def incr_meta(self, key: str) -> int:
-        with self._db() as db:
+        with self._write() as db:
             db.execute(
                 "INSERT INTO meta (key, value) VALUES (?, '1') "
                 "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
@@ -296,56 +354,53 @@ class SQLiteStore:
 
     # --- first-party clicks
 
-    def record_click(
-        self,
-        url: str,
-        network: str,
-        dedup: list[str],
-        keep: float,
-        now: float,
-        limit: tuple[str, int, float] | None = None,
-    ) -> str:
-        with self._db() as db:
+    def add_click(self, click: Click) -> str:
+        with self._write() as db:
             # A click must survive a crash once the redirect is sent: this one write is
             # synced to disk before COMMIT returns, whatever the connection's default.
             db.execute("PRAGMA synchronous=FULL")
             try:
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    outcome = self._click(db, url, network, dedup, keep, now, limit)
+                    outcome = self._click(db, click)
                     db.execute("COMMIT")
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise
             finally:
                 db.execute("PRAGMA synchronous=NORMAL")
-        self.sweep(now)
-        if outcome == "counted":
-            self._wrote_page(now)
+        self.sweep(click.now)
         return outcome
 
     @staticmethod
-    def _click(
-        db: sqlite3.Connection,
-        url: str,
-        network: str,
-        dedup: list[str],
-        keep: float,
-        now: float,
-        limit: tuple[str, int, float] | None,
-    ) -> str:
+    def _room(db: sqlite3.Connection, limit: tuple[str, int, float], now: float) -> bool:
+        """Is the counter of ``limit`` (key, most, window) below its most?"""
+        key, most, _ = limit
+        db.execute("DELETE FROM kv WHERE key = ? AND expires <= ?", (f"h:{key}", now))
+        row = db.execute("SELECT value FROM kv WHERE key = ?", (f"h:{key}",)).fetchone()
+        return row is None or int(row[0]) < most
+
+    @staticmethod
+    def _click(db: sqlite3.Connection, click: Click) -> str:
+        url, network, dedup, keep, now, limit, first = click
         for key in dedup:
             row = db.execute(
                 "SELECT 1 FROM dedup WHERE key = ? AND expires > ?", (key, now)
             ).fetchone()
             if row is not None:
                 return "repeat"
+        taking = []
         if limit is not None:
-            key, most, window = limit
-            db.execute("DELETE FROM kv WHERE key = ? AND expires <= ?", (f"h:{key}", now))
-            row = db.execute("SELECT value FROM kv WHERE key = ?", (f"h:{key}",)).fetchone()
-            if row is not None and int(row[0]) >= most:
+            if not SQLiteStore._room(db, limit, now):
                 return "limited"
+            taking.append(limit)
+        if first is not None:
+            row = db.execute("SELECT shares FROM pages WHERE url = ?", (url,)).fetchone()
+            if row is None or not row[0]:  # the page's first counted share
+                if not SQLiteStore._room(db, first, now):
+                    return "new_pages_limited"
+                taking.append(first)
+        for key, _, window in taking:
             db.execute(
                 "INSERT INTO kv (key, value, expires) VALUES (?, '1', ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
@@ -425,7 +480,7 @@ class SQLiteStore:
 
     def claim(self, key: str, value: str, keep: float | None, now: float) -> str:
         expires = None if keep is None else now + keep
-        with self._db() as db:
+        with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 row = db.execute(
@@ -448,7 +503,7 @@ class SQLiteStore:
         return current
 
     def hit(self, key: str, window: float, now: float) -> int:
-        with self._db() as db:
+        with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.execute("DELETE FROM kv WHERE key = ? AND expires <= ?", (f"h:{key}", now))
@@ -472,7 +527,7 @@ class SQLiteStore:
         return int(row[0]) if row else 0
 
     def reserve(self, key: str, limit: int, window: float, now: float) -> bool:
-        with self._db() as db:
+        with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.execute("DELETE FROM kv WHERE key = ? AND expires <= ?", (f"h:{key}", now))
@@ -493,7 +548,7 @@ class SQLiteStore:
         return True
 
     def unreserve(self, key: str, now: float) -> None:
-        with self._db() as db:
+        with self._write() as db:
             db.execute(
                 "UPDATE kv SET value = CAST(value AS INTEGER) - 1 "
                 "WHERE key = ? AND expires > ? AND CAST(value AS INTEGER) > 0",
@@ -509,7 +564,7 @@ class SQLiteStore:
         return None if row is None else str(row[0])
 
     def forget(self, key: str) -> None:
-        with self._db() as db:
+        with self._write() as db:
             db.execute("DELETE FROM kv WHERE key IN (?, ?)", (f"h:{key}", f"v:{key}"))
 
     # --- embed previews and pictures
@@ -522,7 +577,7 @@ class SQLiteStore:
         return bytes(row[0]) if row else None
 
     def put_blob(self, key: str, value: bytes, keep: float, limit: int, now: float) -> None:
-        with self._db() as db:
+        with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.execute(
@@ -560,7 +615,7 @@ class SQLiteStore:
         return int(count), int(size)
 
     def purge_blobs(self, prefix: str = "") -> int:
-        with self._db() as db:
+        with self._write() as db:
             if not prefix:
                 return int(db.execute("DELETE FROM blobs").rowcount)
             # a range instead of LIKE: the prefix may hold % or _
@@ -571,14 +626,14 @@ class SQLiteStore:
     def delete_blobs(self, keys: list[str]) -> int:
         if not keys:
             return 0
-        with self._db() as db:
+        with self._write() as db:
             cur = db.executemany("DELETE FROM blobs WHERE key = ?", [(k,) for k in set(keys)])
             return int(cur.rowcount)
 
     # --- the servers using this store
 
     def check_in(self, member: str, info: str, keep: float, now: float) -> None:
-        with self._db() as db:
+        with self._write() as db:
             db.execute(
                 "INSERT OR REPLACE INTO kv (key, value, expires) VALUES (?, ?, ?)",
                 (f"s:{member}", info, now + keep),
@@ -599,7 +654,7 @@ class SQLiteStore:
     ) -> None:
         if not rows:
             return
-        with self._db() as db:
+        with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.executemany(
@@ -634,7 +689,7 @@ class SQLiteStore:
         if now - self._swept_at < CLEAN_EVERY and now >= self._swept_at:
             return
         self._swept_at = now
-        with self._db() as db:
+        with self._write() as db:
             removed = db.execute("DELETE FROM dedup WHERE expires <= ?", (now,)).rowcount
             removed += db.execute(
                 "DELETE FROM kv WHERE expires IS NOT NULL AND expires <= ?", (now,)

@@ -40,7 +40,7 @@ def counts() -> Response:
         raw = params.single("networks")
         wanted = params.network_names(raw, svc.enabled_counts())
         query = svc.counts.query(url, wanted, named=bool(raw))
-    body, max_age = svc.counts.answer(query)
+    body, max_age = svc.counts.answer(query, params.time_left(svc.deadline))
     svc.counts.remember(request.query_string, query)
     origin = request.headers.get("Origin", "")
     return Response(body, headers=svc.counts.headers(body, max_age, origin))

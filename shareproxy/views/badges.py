@@ -44,7 +44,7 @@ def _count(network: str) -> tuple[str | None, int]:
     svc = services()
     if network not in svc.enabled_counts():
         return None, STATIC_MAX_AGE
-    found = svc.cache.lookup(url, [network], float(svc.settings.request_deadline))
+    found = svc.cache.lookup(url, [network], params.time_left(svc.deadline), svc.deadline)
     if network not in found.counts:
         return None, min(found.max_age, RETRY_MAX_AGE) if found.complete else 0
     return format_count(found.counts[network]), found.max_age

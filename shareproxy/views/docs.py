@@ -9,7 +9,6 @@ from functools import lru_cache
 from flask import Blueprint, Response
 
 from .. import headers
-from ..openapi import spec
 from .context import services
 
 bp = Blueprint("docs", __name__)
@@ -23,6 +22,8 @@ ICON_COLOUR = (26, 95, 180)  # the demo page's focus blue
 
 @lru_cache(maxsize=8)
 def _body(allowed: tuple[str, ...]) -> bytes:
+    from ..openapi import spec  # built for the few who ask, not imported by every worker
+
     return json.dumps(spec(allowed), separators=(",", ":")).encode()
 
 

@@ -15,7 +15,6 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from babel.core import Locale, UnknownLocaleError
-from babel.dates import format_datetime
 from flask import Blueprint, Response, abort, render_template
 from markupsafe import Markup, escape
 
@@ -56,6 +55,8 @@ def published_text(iso: str, lang: str) -> str:
         locale = Locale.parse(BABEL_LOCALES.get(lang, lang))
     except (ValueError, UnknownLocaleError):
         return iso[:10]
+    from babel.dates import format_datetime  # for posts only, not in every worker
+
     return format_datetime(when, "medium", tzinfo=when.tzinfo, locale=locale) + " UTC"
 
 
@@ -142,7 +143,7 @@ def embed_page() -> Response:
     except NotEmbeddable as exc:
         return refused(str(exc), lang, theme=theme)
     retry = int(retry_raw) if retry_raw and retry_raw.isdigit() else 0
-    shown = svc.embeds.show(provider, ref, float(svc.settings.embed_deadline))
+    shown = svc.embeds.show(provider, ref, params.time_left(float(svc.settings.embed_deadline)))
     return page(provider, ref, shown, lang, theme, origin, activate, min(retry, MAX_RETRY))
 
 

@@ -96,7 +96,7 @@ def landing() -> Response:
     resp = Response(html, mimetype="text/html")
     # the "Copy code" buttons, and the same-origin previews of the buttons
     resp.headers["Permissions-Policy"] = headers.permissions_policy("clipboard-write")
-    return headers.page(resp, headers.LANDING_CSP, vary_language=not params.lang_given())
+    return headers.page(resp, headers.LANDING_CSP, vary_language=not params.lang_fixed())
 
 
 @bp.get("/info")
@@ -116,4 +116,4 @@ def info() -> Response:
         mark=icons.MARK,
     )
     resp = Response(html, mimetype="text/html")
-    return headers.page(resp, headers.INFO_CSP, vary_language=not params.lang_given())
+    return headers.page(resp, headers.INFO_CSP, vary_language=not params.lang_fixed())

@@ -24,8 +24,9 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import request
+from werkzeug.datastructures import MultiDict
 
-from .. import i18n, wordpress
+from .. import arrival, i18n, wordpress
 from ..errors import ApiError
 from ..networks import NETWORKS, fediverse
 from ..refusals import REFUSED
@@ -48,6 +49,12 @@ CHOICES: dict[str, tuple[str, ...]] = {
 _NAME = re.compile(r"^[a-z0-9_-]{1,30}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _LANG_TAG = re.compile(r"^[A-Za-z0-9_-]*$")
+
+
+def time_left(seconds: float) -> float:
+    """What is left of ``seconds`` counted from the moment the request arrived (the
+    gunicorn worker notes it; a request that waited for a thread has less left)."""
+    return arrival.time_left(request.environ, seconds)
 
 
 def single(name: str) -> str | None:
@@ -214,6 +221,16 @@ def lang_given() -> bool:
     """Whether the request named its language (else the answer varies by Accept-Language).
     Never refuses: the pages that degrade ask it after reading a repeated ``lang``."""
     return "lang" in request.args
+
+
+def lang_fixed() -> bool:
+    """Whether the query alone decides the language: ``lang`` names one the buttons speak
+    (a ``lang`` they lack, or none, leaves it to the visitor's Accept-Language)."""
+    raw = request.args.get("lang")
+    if raw is None:
+        return False
+    raw = raw.strip()
+    return len(raw) <= MAX_LANG and bool(_LANG_TAG.match(raw)) and i18n.known(raw) is not None
 
 
 # --- text, choices and links
@@ -424,9 +441,10 @@ SHARIFF_NAMES = {
 PAGE_PARAMS = ("title", "lang", *CHOICES, "info", "media", "origin", "via", "mail")
 
 
-def _first(name: str, notices: list[Notice]) -> str | None:
-    """A parameter's first value; one given more than once is noted."""
-    values = request.args.getlist(name)
+def _first(name: str, notices: list[Notice], args: MultiDict[str, str] | None = None) -> str | None:
+    """A parameter's first value (of ``args``, else the request's); one given more than
+    once is noted."""
+    values = (request.args if args is None else args).getlist(name)
     if len(values) > 1:
         notices.append(Notice("warn", f"'{name}' was given {len(values)} times: the first is used"))
     return values[0] if values else None
@@ -438,9 +456,10 @@ def options(*, framed: bool = True) -> Options:
     ``refused`` is set when the page URL cannot have buttons. ``framed``: the buttons
     are an iframe, whose ``origin`` (the embedding page) must be an allowed site."""
     notices: list[Notice] = []
-    raw = {name: _first(name, notices) for name in ("url", "networks", "activate", *PAGE_PARAMS)}
+    args = request.args
+    raw = {n: _first(n, notices, args) for n in ("url", "networks", "activate", *PAGE_PARAMS)}
     for theirs, name in SHARIFF_NAMES.items():
-        given = _first(theirs, notices)
+        given = _first(theirs, notices, args)
         if given is not None:
             notices.append(Notice("info", f"{theirs} (Shariff's name) is read as {name}"))
             if raw[name] is None:

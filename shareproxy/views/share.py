@@ -48,8 +48,8 @@ def share(network: str) -> BaseResponse:
         return fediverse_page(network)
     url = params.page_url()
     title = params.title()
-    media = params.web_url("media") if network == "pinterest" else ""
-    via = params.via_of(params.single("via")) if network == "twitter" else ""
+    media = params.web_url("media") if "media" in net.takes else ""
+    via = params.via_of(params.single("via")) if "via" in net.takes else ""
     record_click(url, network)
     target = net.share_link(url, title, media=media)
     if via:  # X names the account: "via @name"

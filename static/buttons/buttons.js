@@ -14,25 +14,7 @@
     return Math.ceil(b + W.scrollY);
   }
   function send() { tell({type: "shareproxy:resize", height: height()}); }
-  // Where the browser refuses storage to a third-party frame, the choice lives in the
-  // embedding page's localStorage instead: embed.js hands it over in the URL fragment
-  // (never sent to a server) and keeps what this frame asks it to store.
-  var mem = {};
-  location.hash.slice(1).split("&").forEach(function (kv) {
-    var p = kv.split("=");
-    if (p[0] && p.length === 2) mem[decodeURIComponent(p[0])] = decodeURIComponent(p[1]);
-  });
-  function store(k, v) {
-    try {
-      if (v === undefined) return localStorage.getItem(k);
-      if (v === null) localStorage.removeItem(k); else localStorage.setItem(k, v);
-      return null;
-    } catch (e) { /* storage refused: ask the embedding page */ }
-    if (v === undefined) return mem.hasOwnProperty(k) ? mem[k] : null;
-    if (v === null) delete mem[k]; else mem[k] = v;
-    tell({type: "shareproxy:store", key: k, value: v});
-    return null;
-  }
+  //= frame-store.js
   function reload(add, drop) {
     var u = new URL(location.href), a = (u.searchParams.get("activate") || "").split(",");
     a = a.concat(add).filter(function (n, i, all) { return n && all.indexOf(n) === i && drop.indexOf(n) < 0; });

@@ -7,24 +7,7 @@
 
   function tell(msg) { if (origin && W.parent !== W) W.parent.postMessage(msg, origin); }
   function height() { return Math.ceil(d.documentElement.scrollHeight); }
-  // As for the buttons: where the browser refuses storage to a third-party frame, the
-  // choice lives in the embedding page's storage (embed.js hands it over in the fragment).
-  var mem = {};
-  location.hash.slice(1).split("&").forEach(function (kv) {
-    var p = kv.split("=");
-    if (p[0] && p.length === 2) mem[decodeURIComponent(p[0])] = decodeURIComponent(p[1]);
-  });
-  function store(k, v) {
-    try {
-      if (v === undefined) return localStorage.getItem(k);
-      if (v === null) localStorage.removeItem(k); else localStorage.setItem(k, v);
-      return null;
-    } catch (e) { /* storage refused: ask the embedding page */ }
-    if (v === undefined) return mem.hasOwnProperty(k) ? mem[k] : null;
-    if (v === null) delete mem[k]; else mem[k] = v;
-    tell({type: "shareproxy:store", key: k, value: v});
-    return null;
-  }
+  //= frame-store.js
   function reload(params) {
     var u = new URL(location.href);
     Object.keys(params).forEach(function (k) {
