@@ -9,7 +9,7 @@ FLOOD unique URLs (SHAREPROXY_TEST_FLOOD, default 20 000: 50 times the bound; ea
 is an upstream call and a store write, about 1.3 ms of a worker's CPU); the test proves the
 bound by showing that the second half of the flood adds nothing to the file. The whole test
 takes about 45 s on a 2-core machine shared with other work; ``SHAREPROXY_TEST_FLOOD=60000``
-(60 000 URLs, as in the report of a 298 MB database) about 110 s."""
+(60 000 URLs, as in the report of a 298 MB database, which is what CI runs) about 110 s."""
 
 from __future__ import annotations
 
