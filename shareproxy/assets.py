@@ -129,7 +129,7 @@ def _squeeze(line: bytes) -> bytes:
         if (
             line[i : i + 1] == b"/"
             and not _JS_OPERAND_END.search(b"".join(out[-40:]))
-            and not (line[i : i + 2] in (b"//", b"/*"))
+            and line[i : i + 2] not in (b"//", b"/*")
         ):
             m = _JS_REGEX.match(line, i)
             if m:  # a regular expression: kept as it is
