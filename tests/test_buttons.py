@@ -396,7 +396,7 @@ def test_resize_messages_go_only_to_the_given_origin(client: Any) -> None:
     # the embedding page asked)
     notices = assets.assets()["notices.js"].body.decode()
     assert told.findall(notices) == ["to"]
-    assert 'to = el.dataset.origin || (gone ? "*" : "")' in notices
+    assert 'to=el.dataset.origin||(gone?"*":"")' in notices
     assert "data-origin" not in body(get(client, "/buttons", url=PAGE))
 
 
@@ -481,7 +481,7 @@ def test_twoclick_row_explains_itself_and_an_activated_network_keeps_its_share_l
 
 def test_a_piece_two_scripts_share_is_served_inside_each() -> None:
     piece = assets.lean_js(assets.with_pieces(b"  //= frame-store.js\n"))
-    assert b"function store(k, v) {" in piece and b"//=" not in piece
+    assert b"function store(k,v){" in piece and b"//=" not in piece
     for name in ("buttons.js", "embed-page.js"):
         with open(os.path.join(assets.STATIC, name), "rb") as fh:
             assert b"//= frame-store.js" in fh.read(), name

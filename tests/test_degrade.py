@@ -269,11 +269,24 @@ def test_mail_url_as_shariff_reads_it(client: Any, value: str, start: str) -> No
     assert "data-notices" not in html
 
 
-def test_scripts_are_served_without_indentation_and_comment_lines() -> None:
+def test_scripts_are_served_without_indentation_comments_and_needless_blanks() -> None:
     from shareproxy import assets
 
-    source = b'  // a comment\n  var a = "http://x";  // kept: not a whole line\n\n  f(a);\n'
-    assert assets.lean_js(source) == b'var a = "http://x";  // kept: not a whole line\nf(a);\n'
+    source = (
+        b"/* a comment\n   over two lines */\n"
+        b'  // a comment\n  var a = "http://x // y";  // a note\n\n  f(a);\n'
+        b"  if (!/ \\/ '/.test(a)) return /x y/.exec(b) / 2;\n"
+        b"  var n = a - -1, m = a + +b, t = typeof a, s = 'it\\'s  so';\n"
+        b"/* a */ var z = 1; /* b */\n"
+    )
+    assert assets.lean_js(source) == (
+        b'var a="http://x // y";\nf(a);\n'
+        b"if(!/ \\/ '/.test(a))return /x y/.exec(b)/2;\n"
+        b"var n=a- -1,m=a+ +b,t=typeof a,s='it\\'s  so';\nvar z=1;\n"
+    )
+    css = b"/* a comment\n over lines */\na{color:red}\n\n  /* b */ p{margin:0}\n"
+    assert assets.lean_css(css) == b"a{color:red}\np{margin:0}\n"
+    assert b"/*" not in assets.assets()["buttons.css"].body
     served = assets.assets()["buttons.js"].body
     assert not any(line.lstrip().startswith(b"//") for line in served.splitlines())
     assert b"\n  " not in served
