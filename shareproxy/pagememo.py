@@ -24,13 +24,13 @@ dropped first.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from . import compress, metrics
 from .counts import Counts
+from .lru import SizedLRU
 
 PATH = "/buttons"
 ENDPOINT = "buttons.buttons_page"  # the Flask endpoint, for the request metrics
@@ -69,9 +69,8 @@ class PageMemo:
     def __init__(self, app: WSGIApp, counts: Counts, max_bytes: int = MAX_BYTES) -> None:
         self.app = app
         self.counts = counts
-        self.max_bytes = max_bytes
-        self._pages: OrderedDict[Key, Kept] = OrderedDict()
-        self._bytes = 0
+        # bounded by bytes alone: the entry bound is never the one reached
+        self._pages: SizedLRU[Key, Kept] = SizedLRU(1 << 30, max_bytes, lambda _, kept: kept.size)
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -89,7 +88,7 @@ class PageMemo:
         if kept is not None and self.current(kept.shown):
             with self._lock:
                 if key in pages:
-                    pages.move_to_end(key)
+                    pages.touch(key)
             metrics.TALLY.add(ENDPOINT, ())
             start_response(kept.status, list(kept.headers))
             return [kept.body]
@@ -147,17 +146,18 @@ class PageMemo:
         if kept.size > self.max_bytes // 8:  # one huge page must not empty the memo
             return
         with self._lock:
-            old = self._pages.pop(key, None)
-            if old is not None:
-                self._bytes -= old.size
-            self._pages[key] = kept
-            self._bytes += kept.size
-            while self._bytes > self.max_bytes:
-                _, dropped = self._pages.popitem(last=False)
-                self._bytes -= dropped.size
+            self._pages.put(key, kept)
+
+    @property
+    def max_bytes(self) -> int:
+        return self._pages.max_bytes
+
+    @max_bytes.setter
+    def max_bytes(self, value: int) -> None:
+        self._pages.max_bytes = value
 
     def kept_bytes(self) -> int:
-        return self._bytes
+        return self._pages.nbytes
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -165,4 +165,3 @@ class PageMemo:
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
-            self._bytes = 0
