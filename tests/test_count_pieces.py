@@ -202,9 +202,7 @@ class Counting:
         return recorded
 
 
-def test_a_new_pages_leases_are_taken_in_one_round_trip(
-    store: SQLiteStore, tmp_path: Path
-) -> None:
+def test_a_new_pages_leases_are_taken_in_one_round_trip(store: SQLiteStore, tmp_path: Path) -> None:
     upstream = Upstream()
     counting = Counting(store)
     cache = make_cache(counting, upstream)  # type: ignore[arg-type]

@@ -317,8 +317,7 @@ class SQLiteStore(Store):
                 if got and url is not None:
                     marks = ",".join("?" * len(got))
                     rows = db.execute(
-                        "SELECT network, entry FROM counts "
-                        f"WHERE url = ? AND network IN ({marks})",
+                        f"SELECT network, entry FROM counts WHERE url = ? AND network IN ({marks})",
                         (url, *got),
                     ).fetchall()
                 db.execute("COMMIT")
