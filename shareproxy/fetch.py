@@ -1,26 +1,29 @@
 """The only module that talks HTTP to the networks.
 
-One pool of kept-alive connections per process (urllib3's, without the ``requests`` layer
-above it, whose per-call work cost as much as the call itself), a timeout on every call
-(connecting, reading, and the whole call), a cap on the body size, no cookies, and an
-honest User-Agent. Network modules build requests and read answers; this module sends
-them, and fetches tokens where a network needs one.
+Kept-alive connections per host and process (the standard library's ``http.client``, with a
+small pool of its own: a general HTTP client's per-call work cost as much as the call
+itself), a timeout on every call (connecting, reading, and the whole call), a cap on the
+body size, no redirects followed, no proxy from the environment, no cookies, and an honest
+User-Agent. Network modules build requests and read answers; this module sends them, and
+fetches tokens where a network needs one.
 """
 
 from __future__ import annotations
 
 import email.utils
+import http.client
 import json
+import select
+import ssl
 import threading
 import time
+import weakref
+import zlib
 from base64 import b64encode
 from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import certifi
-import urllib3
-from urllib3.exceptions import HTTPError, NewConnectionError
-from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from ._version import __version__
 from .guard import Guard, GuardError
@@ -38,9 +41,89 @@ from .networks.base import (
 from .settings import Settings
 
 CHUNK = 16 * 1024
-# What the answers may be compressed with: what urllib3 can decode here (gzip and deflate,
-# brotli when it is installed, as it is for shareproxy's own compression).
-ACCEPT_ENCODING = urllib3.util.make_headers(accept_encoding=True)["accept-encoding"]
+# What the answers may be compressed with: gzip and deflate, decoded here within the body
+# cap (the answers are small; an answer in another encoding is a failure).
+ACCEPT_ENCODING = "gzip, deflate"
+DEFAULT_PORTS = {"http": 80, "https": 443}
+Host = tuple[str, str, int]  # scheme, host, port
+
+
+def _closed_by_peer(sock: Any) -> bool:
+    """Is an idle kept-alive connection unusable (closed by the server, or sent
+    something unasked)? Either makes it readable."""
+    poll = select.poll()
+    poll.register(sock, select.POLLIN)
+    return bool(poll.poll(0))
+
+
+class Connections:
+    """Kept-alive connections to each host, at most ``size`` idle per host; a connection
+    serves one call at a time (taken, then given back once its answer was read whole)."""
+
+    def __init__(self, size: int, timeout: float) -> None:
+        self.size = size
+        self.timeout = timeout
+        self.tls = ssl.create_default_context(cafile=certifi.where())
+        self._idle: dict[Host, list[http.client.HTTPConnection]] = {}
+        self._lock = threading.Lock()
+        # closed when the pool goes, if nobody called clear()
+        weakref.finalize(self, _close_all, self._idle)
+
+    def take(self, host: Host) -> http.client.HTTPConnection:
+        with self._lock:
+            idle = self._idle.get(host)
+            conn = idle.pop() if idle else None
+        while conn is not None:
+            if conn.sock is not None and not _closed_by_peer(conn.sock):
+                return conn
+            conn.close()
+            with self._lock:
+                idle = self._idle.get(host)
+                conn = idle.pop() if idle else None
+        scheme, name, port = host
+        if scheme == "https":
+            return http.client.HTTPSConnection(name, port, timeout=self.timeout, context=self.tls)
+        if scheme == "http":
+            return http.client.HTTPConnection(name, port, timeout=self.timeout)
+        raise ValueError(f"no HTTP scheme: {scheme!r}")
+
+    def give_back(self, host: Host, conn: http.client.HTTPConnection) -> None:
+        with self._lock:
+            idle = self._idle.setdefault(host, [])
+            if len(idle) < self.size:
+                idle.append(conn)
+                return
+        conn.close()
+
+    def clear(self) -> None:
+        with self._lock:
+            _close_all(self._idle)
+
+
+def _close_all(idle: dict[Host, list[http.client.HTTPConnection]]) -> None:
+    for conns in list(idle.values()):
+        for conn in conns:
+            conn.close()
+    idle.clear()
+
+
+def _decoded(body: bytes, encoding: str, limit: int) -> bytes:
+    """The body of an answer sent gzip- or deflate-compressed, within ``limit`` bytes."""
+    if encoding in ("", "identity"):
+        return body
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise UpstreamFailure(f"answer in an unknown encoding: {encoding}", kind="transport")
+    # gzip or zlib header detected (47); raw deflate, which some servers send (-15)
+    for wbits in (47, -15):
+        inflate = zlib.decompressobj(wbits)
+        try:
+            out = inflate.decompress(body, limit + 1)
+        except zlib.error:
+            continue
+        if len(out) > limit or inflate.unconsumed_tail:
+            raise UpstreamFailure("answer too large", kind="too_large")
+        return out
+    raise UpstreamFailure("answer not decodable", kind="transport")
 
 
 class Upstream(Protocol):
@@ -89,14 +172,7 @@ class Fetcher:
         self.timeout = float(settings.upstream_timeout)
         self.max_bytes = int(settings.upstream_max_bytes)
         size = pool_size or int(settings.upstream_workers)
-        # No proxy or netrc from the environment, no retries, no redirects followed.
-        self.pool = urllib3.PoolManager(
-            num_pools=32,
-            maxsize=size,
-            retries=False,
-            timeout=urllib3.Timeout(connect=self.timeout, read=self.timeout),
-            ca_certs=certifi.where(),
-        )
+        self.connections = Connections(size, self.timeout)
         contact = settings.contact or "https://github.com/shareproxy/shareproxy"
         self.headers = {
             "User-Agent": f"shareproxy/{__version__} (share count proxy; +{contact})",
@@ -169,50 +245,60 @@ class Fetcher:
         if req.auth is not None:
             pair = f"{req.auth[0]}:{req.auth[1]}".encode("latin-1")
             headers["Authorization"] = "Basic " + b64encode(pair).decode()
+        parts = urlsplit(url)
         try:
-            r = self.pool.request(
-                req.method,
-                url,
-                body=body,
-                headers=headers,
-                preload_content=False,
-                redirect=False,
-            )
-            try:
-                if r.status == 429:
-                    raise RateLimited(parse_retry_after(r.headers.get("Retry-After")))
-                if r.status >= 500:
-                    raise UpstreamFailure(f"HTTP {r.status}", kind="http_5xx")
-                length = r.headers.get("Content-Length", "")
-                if length.isdigit() and int(length) > limit:
+            host = (parts.scheme, parts.hostname or "", parts.port or DEFAULT_PORTS[parts.scheme])
+        except (KeyError, ValueError):
+            raise UpstreamFailure("request failed: not an HTTP URL", kind="transport") from None
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        conn: http.client.HTTPConnection | None = None
+        r: http.client.HTTPResponse | None = None
+        kept = False
+        try:
+            conn = self.connections.take(host)
+            conn.request(req.method, path, body=body, headers=headers)
+            r = conn.getresponse()
+            if r.status == 429:
+                raise RateLimited(parse_retry_after(r.getheader("Retry-After")))
+            if r.status >= 500:
+                raise UpstreamFailure(f"HTTP {r.status}", kind="http_5xx")
+            length = r.getheader("Content-Length", "")
+            if length.isdigit() and int(length) > limit:
+                raise UpstreamFailure("answer too large", kind="too_large")
+            read = bytearray()
+            while chunk := r.read(min(CHUNK, limit + 1 - len(read))):
+                read += chunk
+                if len(read) > limit:
                     raise UpstreamFailure("answer too large", kind="too_large")
-                read = bytearray()
-                for chunk in r.stream(CHUNK):
-                    read += chunk
-                    if len(read) > limit:
-                        raise UpstreamFailure("answer too large", kind="too_large")
-                    if time.monotonic() > deadline:
-                        raise UpstreamFailure("answer too slow", kind="timeout")
-                return UpstreamResponse(r.status, bytes(read), dict(r.headers))
-            except BaseException:
-                r.close()  # a half-read answer: its connection is not used again
-                raise
-            finally:
-                r.release_conn()
+                if time.monotonic() > deadline:
+                    raise UpstreamFailure("answer too slow", kind="timeout")
+            if r.length:  # fewer bytes than Content-Length said
+                raise UpstreamFailure("answer cut short", kind="connection")
+            encoding = (r.getheader("Content-Encoding") or "").strip().lower()
+            answer = _decoded(bytes(read), encoding, limit)
+            kept = not r.will_close  # read whole: the connection serves the next call
+            return UpstreamResponse(r.status, answer, dict(r.getheaders()))
         except CountError:
             raise
-        except NewConnectionError:  # refused, unreachable, no such name
-            raise UpstreamFailure("connection failed", kind="connection") from None
-        except Urllib3Timeout:
+        except TimeoutError:
             raise UpstreamFailure("timed out", kind="timeout") from None
-        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError, OSError):
+        except (OSError, http.client.HTTPException):
+            # refused, unreachable, no such name, reset, TLS, not HTTP
             raise UpstreamFailure("connection failed", kind="connection") from None
-        except (HTTPError, ValueError) as exc:
+        except ValueError as exc:
             name = type(exc).__name__
             raise UpstreamFailure(f"request failed: {name}", kind="transport") from None
+        finally:
+            if r is not None:
+                r.close()  # it owns the socket once the server said it closes the connection
+            if conn is not None:
+                if kept:
+                    self.connections.give_back(host, conn)
+                else:  # a half-read answer: its connection is not used again
+                    conn.close()
 
     def close(self) -> None:
-        self.pool.clear()
+        self.connections.clear()
 
 
 def embed_sender(fetcher: Fetcher, guard: Guard) -> Any:
