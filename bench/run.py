@@ -547,7 +547,14 @@ def bench_first() -> None:
         fake = FakeNetworks()
         for name in ALL:
             fake.set(name, "hang", hang=0.02)
-        app = Gunicorn(env_for(fake, store), workers=2)
+        # BENCH_FIRST_SETTINGS="UPSTREAM_WORKERS=32 ...": settings to try (SHAREPROXY_ added)
+        tried = dict(
+            item.split("=", 1) for item in os.environ.get("BENCH_FIRST_SETTINGS", "").split()
+        )
+        if tried:
+            print(f"  with {tried}")
+        extra = {f"SHAREPROXY_{k}": v for k, v in tried.items()}
+        app = Gunicorn(env_for(fake, store, **extra), workers=2)
         with servers(app, fake):
             warm(app.base, counts_path(PAGE), ORIGIN_HEADER)  # tokens fetched once
             upstream = upstream_p50(fake)
