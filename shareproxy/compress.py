@@ -205,6 +205,13 @@ def compressible(resp: Response) -> bool:
     )
 
 
+def choose(body: bytes, accept: str) -> tuple[str | None, bytes]:
+    """The encoding of ``body`` to send a client that accepts ``accept`` (None: as it is),
+    and the bytes: from the static variants when it is a static file's, else compressed
+    now (or from the memo)."""
+    return (_static.get(body) or MEMO.get(body)).choose(accept)
+
+
 def respond(resp: Response, request: Request) -> Response:
     """Encode ``resp`` as ``request`` accepts, if it is compressible: from the static
     variants when its body is a static file's, else compressed now (or from the memo)."""
@@ -214,9 +221,7 @@ def respond(resp: Response, request: Request) -> Response:
     encodings = accepted(request.headers.get("Accept-Encoding", ""))
     if not encodings:
         return resp
-    body = resp.get_data()
-    variants = _static.get(body) or MEMO.get(body)
-    encoding, data = variants.choose(request.headers.get("Accept-Encoding", ""))
+    encoding, data = choose(resp.get_data(), request.headers.get("Accept-Encoding", ""))
     if encoding is None:
         return resp
     resp.set_data(data)

@@ -10,6 +10,7 @@ widget's origins) is passed in.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import TypeVar
 
 from werkzeug.wrappers import Response
@@ -37,6 +38,7 @@ POLICY_FEATURES = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=16)
 def permissions_policy(*own: str) -> str:
     """A Permissions-Policy denying every feature but ``own`` (allowed to this origin)."""
     return ", ".join(f"{f}=(self)" if f in own else f"{f}=()" for f in POLICY_FEATURES)

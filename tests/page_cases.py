@@ -98,6 +98,7 @@ HOSTILE = [
     "//example.org/x",
 ]
 LANGUAGES = ["", "de-DE,de;q=0.9", "he", "zz, ar;q=0.5"]
+ENCODINGS = ["", "gzip, deflate, br", "gzip", "br;q=0, gzip;q=0"]
 
 
 def query(url: str | None, title: str | None, networks: str | None, options: str) -> str:
@@ -120,7 +121,10 @@ def cases() -> list[tuple[str, dict[str, str]]]:
         for j, url in enumerate(URLS):
             title = TITLES[(i + j) % len(TITLES)]
             language = LANGUAGES[(i + 2 * j) % len(LANGUAGES)]
+            encoding = ENCODINGS[(i + j // 2) % len(ENCODINGS)]
             headers = {"Accept-Language": language} if language else {}
+            if encoding:
+                headers["Accept-Encoding"] = encoding
             found.append((query(url, title, networks, options), headers))
     refusing = ["", "&lang=ar", "&origin=https%3A%2F%2Fevil.test"]
     for url, options in itertools.product(HOSTILE, refusing):
@@ -132,6 +136,25 @@ def cases() -> list[tuple[str, dict[str, str]]]:
     for encoding in ("gzip", "gzip, deflate, br"):
         found.append((query(PAGE, "z", None, ""), {"Accept-Encoding": encoding}))
     return found
+
+
+SIBLING_TITLE = 'Another <page> & "its" title'
+
+
+def sibling(path: str) -> str:
+    """Another page of the same shape as ``path``'s, as a site has many: another URL with
+    the same counts known (or none), another title if one is given."""
+    pairs = [(PAGE, COUNTED), (COUNTED, PAGE), (FRESH, ODD), (ODD, FRESH)]
+    for url, other in pairs:
+        given = "url=" + quote(url, safe="")
+        if given + "&" in path + "&":
+            path = path.replace(given, "url=" + quote(other, safe=""), 1)
+            break
+    head, found, tail = path.partition("&title=")
+    if found and not tail.startswith("&") and tail:
+        value, amp, rest = tail.partition("&")
+        path = head + found + quote(SIBLING_TITLE, safe="") + amp + rest
+    return path
 
 
 def app_config(base: str, store: str) -> dict[str, Any]:
@@ -152,7 +175,7 @@ def app_config(base: str, store: str) -> dict[str, Any]:
     return config
 
 
-def prepare(app: Flask) -> Client:
+def prepare(app: Flask) -> None:
     """Counts for :data:`PAGE` and :data:`COUNTED` (xing failing) and a click on twitter
     for each; the Flask app alone."""
     client = app.test_client()
@@ -162,7 +185,6 @@ def prepare(app: Flask) -> Client:
         assert resp.status_code == 200, resp.get_data()
         share = client.get(f"/share/twitter?url={quote(url, safe='')}")
         assert share.status_code == 302
-    return Client(app.extensions["shareproxy"].pagememo.app)
 
 
 def answer(client: Client, path: str, headers: dict[str, str]) -> dict[str, Any]:
@@ -175,7 +197,8 @@ def answer(client: Client, path: str, headers: dict[str, str]) -> dict[str, Any]
 
 
 @contextmanager
-def flask_client() -> Iterator[Client]:
+def served() -> Iterator[Flask]:
+    """The app, with the counts :func:`prepare` puts in the store."""
     from fakes import FakeNetworks
 
     from shareproxy import create_app
@@ -186,14 +209,26 @@ def flask_client() -> Iterator[Client]:
         app = create_app(app_config(fake.base, f"{tmp}/s.db"), log_summary=False)
         app.config["TESTING"] = True
         try:
-            yield prepare(app)
+            prepare(app)
+            yield app
         finally:
             app.extensions["shareproxy"].close()
             fake.close()
 
 
-def rendered(client: Client) -> dict[str, dict[str, Any]]:
-    return {f"{path} {json.dumps(h)}": answer(client, path, h) for path, h in cases()}
+@contextmanager
+def flask_client() -> Iterator[Client]:
+    """A client of the Flask app alone (the page memo left out)."""
+    with served() as app:
+        yield Client(app.extensions["shareproxy"].pagememo.app)
+
+
+def rendered(
+    client: Client, shapes: list[tuple[str, dict[str, str]]] | None = None
+) -> dict[str, dict[str, Any]]:
+    """``client``'s answer to each case (of :func:`cases` unless ``shapes`` are given)."""
+    asked = cases() if shapes is None else shapes
+    return {f"{path} {json.dumps(h)}": answer(client, path, h) for path, h in asked}
 
 
 def main(argv: list[str]) -> int:

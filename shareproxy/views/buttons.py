@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
+from werkzeug.wrappers import Request as WerkzeugRequest
 
 from .. import assets, buttonrow, headers, i18n, icons, pagememo, pageshape
+from ..container import Services
+from ..counts import Counts
 from ..errors import ApiError
 from ..networks import NETWORKS
 from ..networks.base import Network
+from ..urls import BadURL
 from . import params
 from .context import services
 from .params import Options
@@ -74,16 +79,24 @@ def buttons_page() -> Response:
     opts = params.options()
     if opts.refused:
         return unavailable(opts)
+    shape: PageKey | None = None
     if opts.activate:  # the widgets' markup carries the page: no shape to keep
         html, counted = full_page(opts)
     else:
-        html, counted = shaped_page(opts)
+        html, counted, shape = shaped_page(opts)
     resp = Response(html, mimetype="text/html")
     headers.embeddable(resp, "clipboard-write")  # the copy and share buttons, in a frame
     csp = button_csp(opts.activate)
     # what the page showed of the counts: while they stay the same, pagememo.py sends it again
     fixed = params.lang_fixed()
-    shown = pagememo.Shown(opts.url, counted.wanted, counted.found, counted.pending, fixed)
+    shown = pagememo.Shown(
+        opts.url,
+        counted.wanted,
+        counted.found,
+        counted.pending,
+        fixed,
+        None if shape is None else (shape, fixed),
+    )
     request.environ[pagememo.SHOWN] = shown
     return headers.page(resp, csp, vary_language=not fixed)
 
@@ -162,9 +175,10 @@ def row_key(opts: Options) -> RowKey:
 LINKED = ("link", "info", "mastodon")  # the kinds of button the template gives a link
 
 
-def shaped_page(opts: Options) -> tuple[str, buttonrow.Counted]:
+def shaped_page(opts: Options) -> tuple[str, buttonrow.Counted, PageKey | None]:
     """The page as :func:`full_page` renders it, from the cut page of its shape: only the
-    page's URL, title, links and counts are escaped into it."""
+    page's URL, title, links and counts are escaped into it. Its shape, unless it was
+    rendered in full (the shape's cut page differed)."""
     key = row_key(opts)
     row = ROWS.get(key)
     if row is None:
@@ -173,20 +187,70 @@ def shaped_page(opts: Options) -> tuple[str, buttonrow.Counted]:
         links = tuple((i, NETWORKS[b.name]) for i, b in enumerate(buttons) if b.kind in LINKED)
         row = Row(kinds, links)
         ROWS.put(key, row)
-    counted = buttonrow.count_row(services().counts, opts, row.kinds)
-    found = counted.found
-    shown = tuple(i for i, (name, _) in enumerate(row.kinds) if name in found)
-    page_key: PageKey = (key, bool(opts.title), shown, bool(counted.pending))
+    counted, page_key = count_shape(services().counts, opts, key, row)
     cut = PAGES.get(page_key)
     if cut is False:
-        return full_page(opts, counted)
+        return (*full_page(opts, counted), None)
     values = page_values(opts, row, counted)
     if cut is None:
         html, cut = cut_page(opts, counted, len(values))
-        PAGES.put(page_key, cut if cut is not None and cut.fill(values) == html else False)
-        return html, counted
+        same = cut is not None and cut.fill(values) == html
+        PAGES.put(page_key, cut if same and cut is not None else False)
+        return html, counted, page_key if same else None
     assert isinstance(cut, pageshape.Cut)
-    return cut.fill(values), counted
+    return cut.fill(values), counted, page_key
+
+
+def count_shape(
+    counts: Counts, opts: Options, key: RowKey, row: Row
+) -> tuple[buttonrow.Counted, PageKey]:
+    """The counts of a page of ``row``, and its shape."""
+    counted = buttonrow.count_row(counts, opts, row.kinds)
+    found = counted.found
+    shown = tuple(i for i, (name, _) in enumerate(row.kinds) if name in found)
+    return counted, (key, bool(opts.title), shown, bool(counted.pending))
+
+
+def shortcut(svc: Services) -> pagememo.Shortcut:
+    """A page of buttons rendered without Flask from its WSGI environ, for the page memo
+    (shareproxy/pagememo.py): when its parameters but URL and title, its row and its
+    shape are known, its cut page is filled as :func:`shaped_page` fills it. Anything
+    else (a shape not seen yet, a page that cannot have buttons, activated widgets) is
+    None, for Flask to render."""
+
+    def render(environ: dict[str, Any]) -> tuple[pagememo.Shown, str] | None:
+        if len(environ.get("QUERY_STRING", "")) > MAX_SHORTCUT_QUERY:
+            return None
+        req = WerkzeugRequest(environ)  # the parameters as Flask's request reads them
+        args = req.args
+        key = params.shape_key(args, req.headers.get("Accept-Language", ""), svc.settings, True)
+        shape = params.SHAPES.get(key) if key is not None else None
+        if shape is None or shape.activate:
+            return None
+        url = params.checked_url(args["url"], svc.settings)
+        if isinstance(url, BadURL):
+            return None  # Flask says why, and notes the host refused
+        opts = params.of_shape(shape, args)
+        opts.url = url
+        rkey = row_key(opts)
+        row = ROWS.get(rkey)
+        if row is None:
+            return None
+        counted, page_key = count_shape(svc.counts, opts, rkey, row)
+        cut = PAGES.get(page_key)
+        if not isinstance(cut, pageshape.Cut):
+            return None
+        html = cut.fill(page_values(opts, row, counted))
+        fixed = params.lang_fixed_of(args.get("lang"))
+        shown = pagememo.Shown(
+            opts.url, counted.wanted, counted.found, counted.pending, fixed, (page_key, fixed)
+        )
+        return shown, html
+
+    return render
+
+
+MAX_SHORTCUT_QUERY = 8192  # longer queries go to Flask (which refuses those over 32 KiB)
 
 
 def page_values(opts: Options, row: Row, counted: buttonrow.Counted) -> list[str]:

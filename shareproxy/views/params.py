@@ -30,6 +30,7 @@ from .. import arrival, i18n, pageshape, wordpress
 from ..errors import ApiError
 from ..networks import NETWORKS, fediverse
 from ..refusals import REFUSED
+from ..settings import Settings
 from ..urls import MAX_URL_LENGTH, BadURL, host_allowed, normalise, origin_allowed
 from ..urls import page_url as check_page_url
 from .context import settings
@@ -91,12 +92,15 @@ def optional_page_url() -> str | None:
     return None if raw is None else _page_url(raw)
 
 
-def _page_url(raw: str) -> str:
-    config = settings()
+def checked_url(raw: str, config: Settings) -> str | BadURL:
+    """``raw`` as :func:`page_url` checks it: the page URL, or why it is refused."""
     if len(raw) > 4 * MAX_URL_LENGTH:  # refused anyway; not worth remembering
-        found: str | BadURL = BadURL(f"url is longer than {MAX_URL_LENGTH} characters")
-    else:
-        found = _checked_url(raw, config.allowed_domains, config.tracking_params)
+        return BadURL(f"url is longer than {MAX_URL_LENGTH} characters")
+    return _checked_url(raw, config.allowed_domains, config.tracking_params)
+
+
+def _page_url(raw: str) -> str:
+    found = checked_url(raw, settings())
     if isinstance(found, BadURL):
         if found.host:
             REFUSED.refused(found.host)
@@ -226,7 +230,11 @@ def lang_given() -> bool:
 def lang_fixed() -> bool:
     """Whether the query alone decides the language: ``lang`` names one the buttons speak
     (a ``lang`` they lack, or none, leaves it to the visitor's Accept-Language)."""
-    raw = request.args.get("lang")
+    return lang_fixed_of(request.args.get("lang"))
+
+
+def lang_fixed_of(raw: str | None) -> bool:
+    """:func:`lang_fixed` for the first ``lang`` given (None: none)."""
     if raw is None:
         return False
     raw = raw.strip()
@@ -462,29 +470,46 @@ def options(*, framed: bool = True) -> Options:
     URL and title. A request the memo cannot answer the same way (``url`` missing or
     repeated, ``title`` repeated or cut, a page refused) is read in full every time."""
     args = request.args
-    urls, titles = args.getlist("url"), args.getlist("title")
-    if len(urls) != 1 or len(titles) > 1 or (titles and len(titles[0]) > MAX_TITLE):
+    language = request.headers.get("Accept-Language", "")
+    key = shape_key(args, language, settings(), framed)
+    if key is None:
         return _read_options(args, framed)
-    rest = tuple(item for item in args.items(multi=True) if item[0] not in _PAGE_KEYS)
-    if sum(len(k) + len(v) for k, v in rest) > MAX_SHAPE:
-        return _read_options(args, framed)
-    config = settings()
-    language = None if lang_fixed() else request.headers.get("Accept-Language", "")
-    key: ShapeKey = (rest, framed, language, tuple(config.allowed_domains))
     shape = SHAPES.get(key)
     if shape is None:
         opts = _read_options(args, framed)
         if not opts.refused:
             SHAPES.put(key, replace(opts, url="", title=""))
         return opts
+    opts = of_shape(shape, args)
+    _read_url(opts, args["url"])
+    return opts
+
+
+def shape_key(
+    args: MultiDict[str, str], language: str, config: Settings, framed: bool
+) -> ShapeKey | None:
+    """What :func:`options` remembers a request's parameters but URL and title under, or
+    None for a request read in full every time."""
+    urls, titles = args.getlist("url"), args.getlist("title")
+    if len(urls) != 1 or len(titles) > 1 or (titles and len(titles[0]) > MAX_TITLE):
+        return None
+    rest = tuple(item for item in args.items(multi=True) if item[0] not in _PAGE_KEYS)
+    if sum(len(k) + len(v) for k, v in rest) > MAX_SHAPE:
+        return None
+    decides = not lang_fixed_of(args.get("lang"))
+    return (rest, framed, language if decides else None, tuple(config.allowed_domains))
+
+
+def of_shape(shape: Options, args: MultiDict[str, str]) -> Options:
+    """The options remembered for a shape, with the request's own title (its URL is
+    left for the caller to read)."""
     opts = replace(
         shape,
         networks=list(shape.networks),
         activate=list(shape.activate),
         notices=list(shape.notices),
     )
-    opts.title = title_of(titles[0] if titles else "")
-    _read_url(opts, urls[0])
+    opts.title = title_of(args.get("title", ""))
     return opts
 
 
