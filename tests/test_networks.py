@@ -429,3 +429,88 @@ def test_an_answer_shorter_than_its_length_is_a_failure() -> None:
     finally:
         f.close()
         server.close()
+
+
+def test_answers_in_chunks_after_an_interim_answer_are_read_whole() -> None:
+    chunked = (
+        b"HTTP/1.1 100 Continue\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b'4;ext=1\r\n{"n"\r\n5\r\n: 42}\r\n0\r\nX-Trailer: t\r\n\r\n'
+    )
+    big = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"800\r\n" + b"x" * 2048
+    server = Scripted([(chunked, False), (http_answer(b"after"), False), (big, True)])
+    f = fetcher_for(server.base, UPSTREAM_MAX_BYTES=1024)
+    try:
+        assert send(f, server.base).body == b'{"n": 42}'
+        assert send(f, server.base).body == b"after"  # the connection read to its end
+        assert server.connections == 1
+        with pytest.raises(UpstreamFailure) as info:
+            send(f, server.base)
+        assert info.value.kind == "too_large"
+    finally:
+        f.close()
+        server.close()
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        b"SSH-2.0-OpenSSH\r\n\r\n",
+        b"HTTP/1.1 2000 OK\r\nContent-Length: 1\r\n\r\nx",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\nxx",
+        b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nx",
+        b"HTTP/1.1 200 OK\r\n folded: header\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\n" + b"X-Many: 1\r\n" * 101 + b"\r\n",
+    ],
+)
+def test_an_answer_that_is_not_http_is_a_connection_failure(reply: bytes) -> None:
+    server = Scripted([(reply, True)])
+    f = fetcher_for(server.base)
+    try:
+        with pytest.raises(UpstreamFailure) as info:
+            send(f, server.base)
+        assert info.value.kind == "connection"
+    finally:
+        f.close()
+        server.close()
+
+
+def test_no_header_can_be_smuggled_into_a_request() -> None:
+    from types import SimpleNamespace
+
+    from shareproxy.networks.base import UpstreamRequest
+
+    server = Scripted([(http_answer(b"1"), True)])
+    f = fetcher_for(server.base)
+    try:
+        for req in (
+            UpstreamRequest(f"{server.base}/count", headers={"X-A": "1\r\nX-Injected: 1"}),
+            UpstreamRequest(f"{server.base}/count", headers={"X-A\r\nX-B": "1"}),
+            UpstreamRequest(f"{server.base}/count x HTTP/1.1\r\nX-Injected: 1\r\n\r\n"),
+        ):
+            with pytest.raises(UpstreamFailure) as info:
+                f.send(SimpleNamespace(name="scripted"), req)
+            assert info.value.kind == "transport"
+        assert server.requests == []
+    finally:
+        f.close()
+        server.close()
+
+
+def test_an_http_1_0_answer_closes_its_connection() -> None:
+    server = Scripted(
+        [
+            (b"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\na", False),
+            (http_answer(b"b"), False),
+        ]
+    )
+    f = fetcher_for(server.base)
+    try:
+        assert send(f, server.base).body == b"a"
+        assert send(f, server.base).body == b"b"
+        assert server.connections == 2  # the first was not used again
+    finally:
+        f.close()
+        server.close()
