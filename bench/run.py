@@ -131,6 +131,24 @@ end
     return name
 
 
+def lua_same(path: str) -> str:
+    """A wrk script asking ``path`` every time, as :func:`lua_unique` asks (the script's own
+    cost on the shared CPUs, for comparison)."""
+    fd, name = tempfile.mkstemp(prefix="shareproxy-bench-", suffix=".lua")
+    body = f"""
+counter = 0
+setup = function(thread) thread:set("tid", tostring(math.random(1, 1000000000))) end
+request = function()
+  counter = counter + 1
+  local unused = tid .. "-" .. counter
+  return wrk.format("GET", "{path}")
+end
+"""
+    with os.fdopen(fd, "w") as f:
+        f.write(body)
+    return name
+
+
 def counts_path(url: str, networks: list[str] | None = None) -> str:
     path = "/api/counts?url=" + quote(url, safe="")
     if networks:
@@ -529,7 +547,14 @@ def bench_first() -> None:
         fake = FakeNetworks()
         for name in ALL:
             fake.set(name, "hang", hang=0.02)
-        app = Gunicorn(env_for(fake, store), workers=2)
+        # BENCH_FIRST_SETTINGS="UPSTREAM_WORKERS=32 ...": settings to try (SHAREPROXY_ added)
+        tried = dict(
+            item.split("=", 1) for item in os.environ.get("BENCH_FIRST_SETTINGS", "").split()
+        )
+        if tried:
+            print(f"  with {tried}")
+        extra = {f"SHAREPROXY_{k}": v for k, v in tried.items()}
+        app = Gunicorn(env_for(fake, store, **extra), workers=2)
         with servers(app, fake):
             warm(app.base, counts_path(PAGE), ORIGIN_HEADER)  # tokens fetched once
             upstream = upstream_p50(fake)
@@ -698,10 +723,14 @@ def bench_pages() -> None:
         accept = ("Accept-Encoding: gzip, deflate, br",)
         # every request another title: a page each worker renders for the first time
         unique = lua_unique(path + "&title=t")
+        same = lua_same(path + "&title=t")
         shapes = {
             "/buttons": lambda: wrk(app.base + path),
             "/buttons, compressed (gzip, br)": lambda: wrk(app.base + path, headers=accept),
             "/buttons, a page not rendered before": lambda: wrk(app.base + "/", script=unique),
+            # the same page asked through a Lua script as the line above asks: what the
+            # script itself costs wrk on the shared CPUs
+            "/buttons, the same page through wrk's Lua": lambda: wrk(app.base + "/", script=same),
         }
         ratios = paired(ROUNDS, lambda: wrk(bare.base + bare_path), shapes)
         summarise("/buttons / bare template", ratios["/buttons"], ">= 0.80")
@@ -709,12 +738,23 @@ def bench_pages() -> None:
                   ratios["/buttons, compressed (gzip, br)"], "(for information)")  # fmt: skip
         summarise("/buttons rendered for the first time / bare template",
                   ratios["/buttons, a page not rendered before"], "(for information)")  # fmt: skip
+        summarise("/buttons sent again, asked through wrk's Lua / bare template",
+                  ratios["/buttons, the same page through wrk's Lua"],
+                  "(for information)")  # fmt: skip
         for encoding in ("br", "gzip", "identity"):
             total, parts = iframe_weight(app.base, DEFAULT_IFRAME, encoding)
             print(f"  the default iframe ({encoding}): {total} bytes ({parts})")
             print(f"WEIGHT iframe, 7 networks, Accept-Encoding {encoding} = {total} bytes "
                   "transferred, headers included (goal <= 8192; Chromium's own figure: "
                   "tests/browser/test_browser_weight.py)")  # fmt: skip
+    print(f"  in process (bench/first_render.py), {load()}:")
+    out = subprocess.run(
+        [sys.executable, os.path.join(HERE, "first_render.py")],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+    )  # fmt: skip
+    print(out.stdout.rstrip())
+    if out.returncode != 0:
+        print(out.stderr[-3000:])
 
 
 DEFAULT_IFRAME = f"/buttons?url={quote(PAGE, safe='')}"

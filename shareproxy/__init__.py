@@ -28,6 +28,7 @@ from .paths import data_dir, instance_dir
 from .settings import ConfigError, load
 from .views import BLUEPRINTS
 from .views.admin import init_app as init_admin
+from .views.buttons import shortcut as buttons_shortcut
 
 MAX_QUERY_BYTES = 32768  # gunicorn.conf.py and deploy/nginx let such a request line through
 
@@ -69,6 +70,7 @@ def create_app(
     app.extensions["shareproxy"] = svc
     # pages of buttons sent again while the counts they show stay the same (pagememo.py)
     svc.pagememo = PageMemo(app.wsgi_app, svc.counts)
+    svc.pagememo.shortcut = buttons_shortcut(svc)  # other pages of a shape Flask rendered
     app.wsgi_app = svc.pagememo  # type: ignore[method-assign]
     # cached GET /api/counts answered before Flask (ProxyFix, when set, is inside: unused there)
     svc.fastpath = FastPath(app.wsgi_app, svc.counts)

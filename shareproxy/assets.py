@@ -14,6 +14,9 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+import rcssmin
+import rjsmin
+
 from .networks import NETWORKS
 from .paths import data_dir
 
@@ -100,82 +103,17 @@ def with_pieces(body: bytes) -> bytes:
     return _INCLUDE.sub(lambda m: _read(m.group(1).decode()).rstrip(b"\n"), body)
 
 
-# One token of a line of script: a string, a regular expression literal (after a character
-# that cannot end an operand), a comment, a run of blanks, or any other character.
-_JS_TOKEN = re.compile(
-    rb"""(?P<str>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
-    rb"|(?P<comment>//.*$|/\*.*?\*/)"
-    rb"|(?P<blank>[ \t]+)"
-    rb"|(?P<other>.)"
-)
-_JS_REGEX = re.compile(rb"/(?:[^/\\\[\n]|\\.|\[(?:[^\]\\\n]|\\.)*\])+/[a-z]*")
-_CSS_COMMENT = re.compile(rb"/\*.*?\*/", re.S)
-_JS_BLOCK_COMMENT = re.compile(rb"^[ \t]*/\*(?:(?!\*/).)*\*/[ \t]*$", re.M | re.S)
-_JS_WORD = re.compile(rb"[A-Za-z0-9_$]")
-_JS_OPERAND_END = re.compile(
-    rb"(?<![A-Za-z0-9_$])(?!(?:return|typeof|case|in|of|void|delete|new|throw)$)"
-    rb"[A-Za-z0-9_$]+$|[)\]]$"
-)
-
-
-def _squeeze(line: bytes) -> bytes:
-    """One line of script without comments and without the blanks no token needs (those
-    between two words, or two ``+``/``-`` that would otherwise join, stay)."""
-    out: list[bytes] = []
-    gap = False
-    i = 0
-    while i < len(line):
-        last = out[-1][-1:] if out else b""
-        if (
-            line[i : i + 1] == b"/"
-            and not _JS_OPERAND_END.search(b"".join(out[-40:]))
-            and line[i : i + 2] not in (b"//", b"/*")
-        ):
-            m = _JS_REGEX.match(line, i)
-            if m:  # a regular expression: kept as it is
-                token = m.group()
-                i = m.end()
-                if gap and _JS_WORD.match(last):
-                    out.append(b" ")
-                out.append(token)
-                gap = False
-                continue
-        m = _JS_TOKEN.match(line, i)
-        assert m is not None
-        i = m.end()
-        if m.lastgroup in ("blank", "comment"):
-            gap = True
-            continue
-        token = m.group()
-        if (
-            gap
-            and last
-            and (
-                (_JS_WORD.match(last) and _JS_WORD.match(token[:1]))
-                or (last in b"+-" and token[:1] == last)
-            )
-        ):
-            out.append(b" ")
-        out.append(token)
-        gap = False
-    return b"".join(out)
-
-
 def lean_js(body: bytes) -> bytes:
-    """A script as served: each line without its indentation, comments and the blanks no
-    token needs; lines stay apart, so no statement runs into the next. (The scripts use
-    no template literal, a comment over several lines starts a line of its own, and a
-    regular expression never follows a ``)``.)"""
-    body = _JS_BLOCK_COMMENT.sub(b"", body)
-    lines = (_squeeze(line.strip()) for line in body.splitlines())
-    return b"\n".join(line for line in lines if line) + b"\n"
+    """A script as served: without comments and the blanks no token needs (rjsmin, which
+    keeps every string, regular expression and line break that a statement needs)."""
+    out: bytes = rjsmin.jsmin(body)
+    return out + b"\n"
 
 
 def lean_css(body: bytes) -> bytes:
-    """A stylesheet as served: without its comments, blank lines and indentation (the
-    stylesheets hold no string with ``/*`` in it)."""
-    body = _CSS_COMMENT.sub(b"", body)
-    return b"\n".join(line.strip() for line in body.splitlines() if line.strip()) + b"\n"
+    """A stylesheet as served: without comments and the blanks no token needs (rcssmin)."""
+    out: bytes = rcssmin.cssmin(body)
+    return out + b"\n"
 
 
 @lru_cache(maxsize=1)

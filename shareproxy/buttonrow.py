@@ -13,10 +13,11 @@ arrives as :class:`RowOptions` (the faces' ``views/params.Options``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from markupsafe import Markup
 
@@ -80,18 +81,23 @@ COUNTED = ("link", "twoclick", "mastodon")
 PLAIN = ("link", "mastodon", "info")
 
 
+# quote_plus, remembered: a row encodes the same page URL and title for each button
+_plus = lru_cache(maxsize=256)(quote_plus)
+
+
 def share_path(net: Network, opts: RowOptions) -> str:
-    """``/share/<name>?…``: where a share leaves through shareproxy (and is counted)."""
-    query = {"url": opts.url}
+    """``/share/<name>?…``: where a share leaves through shareproxy (and is counted); the
+    query as ``urlencode`` writes it."""
+    query = [f"url={_plus(opts.url)}"]
     if opts.title:
-        query["title"] = opts.title
+        query.append(f"title={_plus(opts.title)}")
     for name in net.takes:  # media, via
         value = getattr(opts, name)
         if value:
-            query[name] = value
+            query.append(f"{name}={_plus(value)}")
     if net.kind == "fediverse":  # its page speaks the buttons' language and theme
-        query["lang"], query["theme"] = opts.lang, opts.theme
-    return f"/share/{net.name}?{urlencode(query)}"
+        query += (f"lang={_plus(opts.lang)}", f"theme={_plus(opts.theme)}")
+    return f"/share/{net.name}?{'&'.join(query)}"
 
 
 def mail_link(opts: RowOptions) -> str:
@@ -112,11 +118,31 @@ def widget_parts(net: Network, opts: RowOptions) -> tuple[Markup, list[str]]:
     return Markup(net.widget.element(net, page)), net.widget_scripts(page)
 
 
+def info_link(opts: RowOptions, absolute: str = "") -> str:
+    """The info button's target: the page ``info`` names, else this server's own."""
+    return opts.info or f"{absolute}/info?{urlencode({'lang': opts.lang})}"
+
+
+def href(net: Network, opts: RowOptions, absolute: str = "") -> str:
+    """Where the button of ``net`` leads on a page with ``opts`` (a link, the mail and info
+    buttons, the fediverse picker's form, an activated widget's fallback); "" for the
+    local actions. A two-click placeholder leads nowhere until activated."""
+    if net.name == "info":
+        return info_link(opts, absolute)
+    if net.name == "mail":
+        return mail_link(opts)
+    if net.name in OWN:
+        return ""
+    if net.kind == "fediverse" or net.via_shareproxy:
+        return absolute + share_path(net, opts)
+    return net.share_link(opts.url, opts.title)  # app schemes (sms:, threema://)
+
+
 def _info(b: Button, opts: RowOptions, _: Translate, absolute: str) -> None:
     b.kind, b.label = "info", _("Info")
     b.aria = _("Information about these buttons")
     b.extra = _("Nothing is sent to a network until you click one of these buttons.")
-    b.href = opts.info or f"{absolute}/info?{urlencode({'lang': opts.lang})}"
+    b.href = info_link(opts, absolute)
 
 
 def _copy(b: Button, opts: RowOptions, _: Translate, absolute: str) -> None:
@@ -158,14 +184,14 @@ def button(net: Network, opts: RowOptions, _: Translate, absolute: str = "") -> 
     if own is not None:
         own(b, opts, _, absolute)
     elif net.kind == "fediverse":  # the server picker, then /share/<name> finds its page
-        b.kind, b.href = "mastodon", absolute + share_path(net, opts)
+        b.kind, b.href = "mastodon", href(net, opts, absolute)
     elif opts.mode == "twoclick" and net.widget is not None:
         if net.name in opts.activate:
             # The network's button, and until it shows (or if it never does: a content
             # blocker, an unreachable network) the share link of share mode in its place.
             b.kind = "widget"
             b.widget, b.scripts = widget_parts(net, opts)
-            b.href, b.popup = absolute + share_path(net, opts), True
+            b.href, b.popup = href(net, opts, absolute), True
             b.extra = _("The %(network)s button did not load. This link shares without it.")
             b.extra %= {"network": net.label}
         else:
@@ -174,10 +200,8 @@ def button(net: Network, opts: RowOptions, _: Translate, absolute: str = "") -> 
                 "The first click loads the %(network)s button, which sends data to "
                 "%(network)s; the second click shares."
             ) % {"network": net.label}
-    elif net.via_shareproxy:
-        b.href, b.popup = absolute + share_path(net, opts), True
-    else:  # app schemes (sms:, threema://): straight to the app
-        b.href = net.share_link(opts.url, opts.title)
+    else:  # through shareproxy in a popup, or app schemes (sms:, threema://) straight
+        b.href, b.popup = href(net, opts, absolute), net.via_shareproxy
     return b
 
 
@@ -197,19 +221,31 @@ class Counted:
     pending: list[str] = field(default_factory=list)
 
 
-def add_counts(counts: Counts, opts: RowOptions, buttons: list[Button]) -> Counted:
-    """Put in the counts known now, as /api/counts answers them (click counts included);
-    ``pending`` in the answer: the networks the browser should ask /api/counts for."""
+def count_row(counts: Counts, opts: RowOptions, kinds: Iterable[tuple[str, str]]) -> Counted:
+    """The counts known now of a row of buttons, (name, kind) each, as /api/counts answers
+    them (click counts included); ``pending`` in the answer: the networks the browser
+    should ask /api/counts for."""
     if opts.counts != "on" or opts.style == "icon":
         return Counted()
-    wanted = [b.name for b in buttons if b.kind in COUNTED and counts.countable(b.name)]
+    wanted = [name for name, kind in kinds if kind in COUNTED and counts.countable(name)]
     if not wanted:
         return Counted()
     found, pending = counts.at_once(opts.url, wanted)
-    for b in buttons:
-        if b.name in found:
-            b.count = i18n.format_count(found[b.name])
     return Counted(tuple(wanted), found, pending)
+
+
+def add_counts(counts: Counts, opts: RowOptions, buttons: list[Button]) -> Counted:
+    """:func:`count_row`, and the counts found put beside their buttons."""
+    counted = count_row(counts, opts, ((b.name, b.kind) for b in buttons))
+    show_counts(buttons, counted)
+    return counted
+
+
+def show_counts(buttons: list[Button], counted: Counted) -> None:
+    """The counts ``counted`` found, beside their buttons."""
+    for b in buttons:
+        if b.name in counted.found:
+            b.count = i18n.format_count(counted.found[b.name])
 
 
 def widget_origins(activated: list[str]) -> list[str]:

@@ -44,6 +44,7 @@ from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from . import metrics
@@ -51,7 +52,7 @@ from .circuit import Circuit
 from .lru import SizedLRU
 from .networks.base import CountError
 from .settings import Settings, clamp_ttl
-from .store import Entry, Store, StoreError
+from .store import Entry, Put, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,11 @@ NEW_PAGES_SHARE = 80  # per cent of a budget that counts of pages not cached yet
 Key = tuple[str, str]  # (normalised URL, network)
 Fetch = Callable[[str, str], int]  # (network, normalised URL) -> count; raises CountError
 Listener = Callable[[str | None], None]  # a URL whose counts changed, None: any may have
+
+
+def lease_key(url: str, network: str) -> str:
+    """The store's lease of one (URL, network) refresh."""
+    return f"{network}|{url}"
 
 
 # A URL's record: the number of its entries, then per entry its network's index, flags,
@@ -264,26 +270,47 @@ class Refreshes(Generic[K, V]):
         already queued or running. The future gives its result: None when it failed
         (logged under ``label``) or when its queue was full (:meth:`full` says which)."""
         with self._lock:
-            future = self._inflight.get(key)
-            if future is not None:
-                return future
-            future = Future()
-            queue = self._queues[0 if first else 1]
-            if self._closed or len(queue) >= self.queue_max:
-                if not self._closed:
-                    metrics.upstream_skipped(label, "queue_full")
-                future.set_result(None)
-                return future
-            self._inflight[key] = future
-            queue.append((key, label, run, future))
-            if self._idle:
-                self._ready.notify()
-            elif len(self._threads) < self.workers:
-                thread = threading.Thread(
-                    target=self._work, name=f"{self.name}-{len(self._threads)}", daemon=True
-                )
-                self._threads.append(thread)
-                thread.start()
+            return self._start(key, label, run, first, None)
+
+    def start_many(
+        self, runs: list[tuple[K, str, Callable[[], V | None], Callable[[], None]]]
+    ) -> list[Future[V | None]]:
+        """:meth:`start` for each (key, label, run, queued) of ``runs`` at once: no thread
+        starts any of them before all are queued; ``queued()`` is called for each run
+        that was queued (not joined, not dropped)."""
+        with self._lock:
+            return [self._start(key, label, run, False, queued) for key, label, run, queued in runs]
+
+    def _start(
+        self,
+        key: K,
+        label: str,
+        run: Callable[[], V | None],
+        first: bool,
+        queued: Callable[[], None] | None,
+    ) -> Future[V | None]:
+        future = self._inflight.get(key)
+        if future is not None:
+            return future
+        future = Future()
+        queue = self._queues[0 if first else 1]
+        if self._closed or len(queue) >= self.queue_max:
+            if not self._closed:
+                metrics.upstream_skipped(label, "queue_full")
+            future.set_result(None)
+            return future
+        self._inflight[key] = future
+        if queued is not None:
+            queued()
+        queue.append((key, label, run, future))
+        if self._idle:
+            self._ready.notify()
+        elif len(self._threads) < self.workers:
+            thread = threading.Thread(
+                target=self._work, name=f"{self.name}-{len(self._threads)}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
         return future
 
     def full(self, first: bool = False) -> bool:
@@ -383,6 +410,91 @@ class Refreshes(Generic[K, V]):
             future.set_result(None)
 
 
+class PageLeases:
+    """The store leases of the fetches one lookup starts for a page, taken together.
+
+    The first of those fetches to need its lease takes the leases of every network queued
+    by then (:meth:`add`), with their entries, in one store round trip
+    (:meth:`Store.lease_entries`) instead of one per network; a network queued after that
+    round trip is taken by its own fetch, with whatever else waits then. A fetch that does
+    not call after all gives its lease back (:meth:`forgo`).
+    """
+
+    def __init__(self, store: Store, url: str, seconds: float) -> None:
+        self.store = store
+        self.url = url
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._waiting: list[str] = []  # queued, lease not asked for yet
+        self._taken: dict[str, tuple[bool, Entry | None]] = {}
+
+    def add(self, network: str) -> None:
+        with self._lock:
+            self._waiting.append(network)
+
+    def take(self, network: str) -> tuple[bool, Entry | None]:
+        """(lease taken, the store's entry) for ``network``; asked once for the batch, a
+        second call asks the store again (the lease was not free the first time)."""
+        with self._lock:
+            if network not in self._taken:
+                if network not in self._waiting:
+                    self._waiting.append(network)
+                asked, self._waiting = self._waiting, []
+                leases = {name: lease_key(self.url, name) for name in asked}
+                # a StoreError leaves nothing taken: each fetch asks again for itself
+                self._taken.update(self.store.lease_entries(self.url, leases, self.seconds))
+            return self._taken.pop(network)
+
+    def forgo(self, network: str) -> None:
+        """``network``'s fetch will not call: release its lease if the batch took it."""
+        with self._lock:
+            if network in self._waiting:
+                self._waiting.remove(network)
+                return
+            got, _ = self._taken.pop(network, (False, None))
+        if got:
+            try:
+                self.store.release_lease(lease_key(self.url, network))
+            except StoreError:
+                metrics.store_error("lease")
+
+
+T = TypeVar("T")
+
+
+class Batched(Generic[T]):
+    """Writes that arrive while another is written go together in the next one.
+
+    :meth:`put` returns once its item is written (or raises what the write raised): the
+    first caller writes its item alone; those arriving meanwhile wait their turn, and the
+    next of them writes every item waiting then in one call of ``write``.
+    """
+
+    def __init__(self, write: Callable[[list[T]], None]) -> None:
+        self._write = write
+        self._lock = threading.Lock()  # guards _waiting
+        self._turn = threading.Lock()  # one write at a time
+        self._waiting: list[list[object]] = []  # [item, done, error]
+
+    def put(self, item: T) -> None:
+        slot: list[object] = [item, False, None]
+        with self._lock:
+            self._waiting.append(slot)
+        with self._turn:
+            if not slot[1]:
+                with self._lock:
+                    batch, self._waiting = self._waiting, []
+                error: BaseException | None = None
+                try:
+                    self._write([s[0] for s in batch])  # type: ignore[misc]
+                except BaseException as exc:  # every waiter hears of it
+                    error = exc
+                for s in batch:
+                    s[1], s[2] = True, error
+        if isinstance(slot[2], BaseException):
+            raise slot[2]
+
+
 @dataclass(frozen=True)
 class Lookup:
     counts: dict[str, int]  # network -> count, only those known
@@ -416,6 +528,7 @@ class CountCache:
             lease_seconds=self.lease_seconds,
             patience=float(settings.upstream_timeout),
         )
+        self._writes: Batched[Put] = Batched(lambda puts: self.store.put_entries(puts))
         self._ttl_overrides: dict[str, int] = {}
         self._ttls: dict[str, int] = {}  # ttl() memo, emptied whenever overrides change
         self._listeners: list[Listener] = []
@@ -483,6 +596,7 @@ class CountCache:
         counts: dict[str, int] = {}
         max_age = int(self.ttl(names[0])) if names else 0
         pending: dict[str, Future[Entry | None]] = {}
+        misses: list[str] = []
         unanswered = False
         for name in names:
             entry = entries.get(name)
@@ -499,7 +613,17 @@ class CountCache:
                 self.refresh(url, name, first=True)
             else:
                 metrics.cache_result(name, "miss")
-                future = self.refresh(url, name)
+                misses.append(name)
+        if misses:  # their leases taken in one store round trip
+            leases = PageLeases(self.store, url, self.lease_seconds)
+            futures = self._refreshes.start_many(
+                [
+                    ((url, name), name, partial(self._refresh, url, name, leases),
+                     partial(leases.add, name))
+                    for name in misses
+                ]
+            )  # fmt: skip
+            for name, future in zip(misses, futures, strict=True):
                 if self.circuit.waits(name):
                     pending[name] = future
                 else:  # open, on probation or slow: its fetch goes on without us
@@ -581,11 +705,19 @@ class CountCache:
             (url, network), network, lambda: self._refresh(url, network), first=first
         )
 
-    def _refresh(self, url: str, network: str) -> Entry | None:
+    def _refresh(self, url: str, network: str, leases: PageLeases | None = None) -> Entry | None:
+        """Refresh one key; ``leases``: the page's leases, taken together with those of
+        the page's other refreshes that one lookup started."""
         if not self.circuit.ready(network, self.clock()):  # no call: no lease either
+            if leases is not None:
+                leases.forgo(network)
             metrics.cache_result(network, "circuit_open")
             return self._peek(url, network)
-        lease = f"{network}|{url}"
+        lease = lease_key(url, network)
+        if leases is not None:
+            claim = partial(leases.take, network)
+        else:
+            claim = partial(self.store.lease_entry, lease, self.lease_seconds, url, network)
         return self._refreshes.under_lease(
             lease,
             shared=lambda: self._shared(url, network),
@@ -593,7 +725,7 @@ class CountCache:
             fresh=lambda entry: self.clock() < self.fresh_until(network, entry),
             keep=lambda entry: self._remember(url, network, entry),
             fetch=lambda old, share: self._fetch(url, network, old, share=share),
-            claim=lambda: self.store.lease_entry(lease, self.lease_seconds, url, network),
+            claim=claim,
         )
 
     def _shared(self, url: str, network: str) -> Entry | None:
@@ -636,10 +768,10 @@ class CountCache:
             log.info("%s count failed: %s", network, error)
             entry = Entry(old.count if old else None, old.fetched_at if old else 0.0, now, error)
         entry = self._remember(url, network, entry)
-        if share:  # written, and the lease released, in one step
+        if share:  # written, and the lease released, in one step (with the others waiting)
             try:
-                lease = f"{network}|{url}"
-                self.store.put_entry(url, network, entry, self.keep_seconds(network), lease)
+                lease = lease_key(url, network)
+                self._writes.put(Put(url, network, entry, self.keep_seconds(network), lease))
             except StoreError:
                 metrics.store_error("put")
         return entry

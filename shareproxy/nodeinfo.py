@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from . import metrics
+from .failures import Failure
 from .guard import Guard, GuardError, Refused, Unresolvable, normal_name
 from .networks.fediverse import software_name
 from .store import Store, StoreError
@@ -36,10 +37,8 @@ _SCHEMA = re.compile(r"^https?://nodeinfo\.diaspora\.software/ns/schema/([12])\.
 ACCEPT = {"Accept": "application/json"}
 
 
-class LookupFailed(Exception):
+class LookupFailed(Failure, kind="nodeinfo"):
     """The server answered, but not with a NodeInfo document naming its software."""
-
-    kind = "nodeinfo"
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,21 @@ without Flask; otherwise Flask renders the page anew, which replaces the kept on
 Pages that cannot have buttons and every answer other than a 200 are not kept (the view
 marks none of them). What is kept is bounded in bytes, the page sent least recently
 dropped first.
+
+A page not kept may still be answered without Flask: the buttons face's :attr:`shortcut`
+renders a page whose shape it knows (shareproxy/pageshape.py: the same options, language
+and counts shown, another URL or title) from the request alone, and says its shape in
+its :class:`Shown`. Every page of a shape has the same headers but its length: this layer
+keeps the status and headers Flask sent for each shape and accepted encoding, and sends
+the shortcut's page with them, compressed as Flask would (:func:`compress.choose`). A
+request the shortcut does not answer, or whose shape and encoding Flask has not answered
+yet, goes to Flask.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +51,10 @@ StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 # (query string, Accept-Language or None when ``lang`` was given, encodings accepted)
 Key = tuple[str, str | None, tuple[str, ...]]
+# a page rendered without Flask from its request (WSGI environ), or None: what it shows, HTML
+Shortcut = Callable[[dict[str, Any]], "tuple[Shown, str] | None"]
+MAX_HEADS = 512  # shapes x Accept-Encoding values whose headers are kept
+MAX_ACCEPT = 200  # the longest Accept-Encoding a shape's headers are kept for
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +67,7 @@ class Shown:
     found: dict[str, int]
     pending: list[str]
     lang_given: bool  # the query named the language: Accept-Language changes nothing
+    shape: Hashable = None  # pages of one shape (not None) are sent with the same headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +86,10 @@ class PageMemo:
         # bounded by bytes alone: the entry bound is never the one reached
         self._pages: SizedLRU[Key, Kept] = SizedLRU(1 << 30, max_bytes, lambda _, kept: kept.size)
         self._lock = threading.Lock()
+        self.shortcut: Shortcut | None = None
+        # (shape, Accept-Encoding) -> status and headers Flask sent a page of that shape
+        self._heads: SizedLRU[tuple[Hashable, str], tuple[str, list[tuple[str, str]]]]
+        self._heads = SizedLRU(MAX_HEADS, 1 << 30, lambda *_: 1)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "GET":
@@ -92,7 +110,47 @@ class PageMemo:
             metrics.TALLY.add(ENDPOINT, ())
             start_response(kept.status, list(kept.headers))
             return [kept.body]
+        if self.shortcut is not None:
+            answer = self._shortcut(environ, query, language, encodings)
+            if answer is not None:
+                status, headers, body = answer
+                metrics.TALLY.add(ENDPOINT, ())
+                start_response(status, list(headers))
+                return [body]
         return self._render(environ, start_response, query, language, encodings)
+
+    def _shortcut(
+        self, environ: dict[str, Any], query: str, language: str, encodings: tuple[str, ...]
+    ) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        """The page the shortcut renders, with the headers Flask sent its shape, encoded as
+        Flask encodes it; kept as Flask's would be. None: Flask answers."""
+        accept = environ.get("HTTP_ACCEPT_ENCODING", "")
+        if len(accept) > MAX_ACCEPT:
+            return None
+        found = self.shortcut(environ) if self.shortcut is not None else None
+        if found is None:
+            return None
+        shown, html = found
+        head = self._heads.get((shown.shape, accept))
+        if head is None:
+            return None
+        with self._lock:
+            if (shown.shape, accept) in self._heads:
+                self._heads.touch((shown.shape, accept))
+        status, sent = head
+        body = html.encode()
+        if len(body) < compress.MIN_SIZE:  # Flask would send it otherwise (not compressed)
+            return None
+        encoding: str | None = None
+        if encodings:
+            encoding, body = compress.choose(body, accept)
+        if encoding != _value(sent, "Content-Encoding"):
+            return None
+        length = str(len(body))
+        headers = [(n, length if n == "Content-Length" else v) for n, v in sent]
+        key: Key = (query, None if shown.lang_given else language, encodings)
+        self._keep(key, Kept(shown, status, headers, body, self._size(key, headers, body)))
+        return status, headers, body
 
     def current(self, shown: Shown) -> bool:
         """Whether a page that showed ``shown`` shows the same counts now."""
@@ -133,6 +191,10 @@ class PageMemo:
             if close is not None:
                 close()
         status, headers = sent[-1]
+        accept = environ.get("HTTP_ACCEPT_ENCODING", "")
+        if shown.shape is not None and len(accept) <= MAX_ACCEPT and _compressed(headers):
+            with self._lock:
+                self._heads.put((shown.shape, accept), (status, headers))
         key: Key = (query, None if shown.lang_given else language, encodings)
         self._keep(key, Kept(shown, status, headers, body, self._size(key, headers, body)))
         return [body]
@@ -165,3 +227,14 @@ class PageMemo:
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
+            self._heads.clear()
+
+
+def _value(headers: list[tuple[str, str]], name: str) -> str | None:
+    return next((v for n, v in headers if n == name), None)
+
+
+def _compressed(headers: list[tuple[str, str]]) -> bool:
+    """Whether Flask's compression saw the page (``Vary: Accept-Encoding``): a page of the
+    same shape, as long, is sent the same way."""
+    return "Accept-Encoding" in (_value(headers, "Vary") or "")

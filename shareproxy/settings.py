@@ -353,8 +353,9 @@ def _base_settings() -> list[Setting]:
         Setting(
             "UPSTREAM_WORKERS",
             "threads",
-            16,
-            "Threads per worker process that fetch counts in parallel; each worker "
+            32,
+            "Threads per worker process that fetch counts in parallel (32: every fetch of two "
+            "new pages of 12 networks at once); each worker "
             "queues at most 8 fetches per thread (refreshes of counts it has first), and "
             "a page whose fetch finds the queue full gets no count for that network yet.",
             _int(1, 256),

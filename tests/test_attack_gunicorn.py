@@ -85,7 +85,7 @@ def test_an_over_long_query_gets_the_same_answer_as_from_flask(server: Server) -
     from_gunicorn = split_answer(raw("127.0.0.1", server.port, b"GET /" + b"a" * 60_000))
     assert from_flask[0] == from_gunicorn[0] == 414
     # two different places answered: the application (through gunicorn) and the worker
-    assert "server" in from_flask[1] and "server" not in from_gunicorn[1]
+    assert "date" in from_flask[1] and "date" not in from_gunicorn[1]
     assert json.loads(from_flask[2]) == json.loads(from_gunicorn[2])
 
 
@@ -194,6 +194,25 @@ def test_kept_alive_connections_still_work(server: Server) -> None:
     )
     answer = raw("127.0.0.1", server.port, data)
     assert answer.count(b"HTTP/1.1 200") == 2
+
+
+def test_answers_say_no_more_than_http_needs(server: Server) -> None:
+    """No Server line, and no Connection line where HTTP/1.1 implies keep-alive; a close,
+    and keep-alive to an HTTP/1.0 client, are still said."""
+    data = (
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /healthz HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n"
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    answer = raw("127.0.0.1", server.port, data)
+    heads = [part.split(b"\r\n\r\n")[0] for part in answer.split(b"HTTP/1.")[1:]]
+    assert len(heads) == 3, answer
+    for head in heads:
+        assert b"\r\nserver:" not in head.lower(), head
+    kept, old, closed = (dict(split_answer(b"HTTP/1." + h + b"\r\n\r\n")[1]) for h in heads)
+    assert "connection" not in kept, kept
+    assert old["connection"] == "keep-alive", old
+    assert closed["connection"] == "close", closed
 
 
 def test_loopback_is_the_default_bind(tmp_path: Path) -> None:

@@ -183,6 +183,114 @@ def test_the_cache_asks_its_fetch_function_once_per_ttl(store: SQLiteStore) -> N
         cache.close()
 
 
+class Counting:
+    """A store whose calls of some methods are recorded."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store = store
+        self.calls: list[tuple[str, object]] = []
+
+    def __getattr__(self, name: str) -> object:
+        value = getattr(self.store, name)
+        if name not in ("lease_entries", "lease_entry", "put_entries", "put_entry"):
+            return value
+
+        def recorded(*args: object) -> object:
+            self.calls.append((name, args))
+            return value(*args)
+
+        return recorded
+
+
+def test_a_new_pages_leases_are_taken_in_one_round_trip(store: SQLiteStore, tmp_path: Path) -> None:
+    upstream = Upstream()
+    counting = Counting(store)
+    cache = make_cache(counting, upstream)  # type: ignore[arg-type]
+    networks = ["buffer", "vk", "tumblr", "reddit"]
+    try:
+        upstream.gate.clear()  # the answers come together: their writes may go together
+        threading.Timer(0.2, upstream.gate.set).start()
+        assert cache.lookup(PAGE, networks, 10).counts == {n: 5 for n in networks}
+        leases = [args for name, args in counting.calls if name.startswith("lease")]
+        assert len(leases) == 1
+        assert leases[0][:2] == (PAGE, {n: f"{n}|{PAGE}" for n in networks})
+        writes = [args[0] for name, args in counting.calls if name == "put_entries"]
+        assert sorted(put.network for batch in writes for put in batch) == sorted(networks)
+        assert len(writes) <= len(networks)
+        # every lease was released with its write: another process may take each now
+        other = SQLiteStore(str(tmp_path / "pieces.db"))
+        assert all(other.acquire_lease(f"{n}|{PAGE}", 30) for n in networks)
+        other.close()
+        assert store.get_entries(PAGE, networks).keys() == set(networks)
+    finally:
+        cache.close()
+
+
+def test_a_lease_taken_for_a_fetch_that_does_not_call_is_given_back(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    from shareproxy.cache import PageLeases
+
+    other = SQLiteStore(str(tmp_path / "pieces.db"))  # another process
+    try:
+        leases = PageLeases(store, PAGE, 30)
+        for network in ("buffer", "vk", "line"):
+            leases.add(network)
+        leases.forgo("line")  # before the round trip: never taken
+        assert leases.take("buffer") == (True, None)
+        assert not other.acquire_lease(f"vk|{PAGE}", 30)  # taken with buffer's
+        leases.forgo("vk")  # its circuit opened meanwhile: released at once
+        assert other.acquire_lease(f"vk|{PAGE}", 30)
+        assert other.acquire_lease(f"line|{PAGE}", 30)
+        # a second take asks the store again: the lease is not free now
+        assert leases.take("vk") == (False, None)
+    finally:
+        other.close()
+
+
+def test_writes_arriving_together_go_in_one_call_and_share_its_failure() -> None:
+    from shareproxy.cache import Batched
+    from shareproxy.store import StoreError
+
+    written: list[list[int]] = []
+    first_in = threading.Event()
+    go_on = threading.Event()
+
+    def write(items: list[int]) -> None:
+        written.append(items)
+        if items == [0]:
+            first_in.set()
+            go_on.wait(10)
+        if 13 in items:
+            raise StoreError("down")
+
+    batched: Batched[int] = Batched(write)
+    errors: dict[int, BaseException] = {}
+
+    def put(i: int) -> None:
+        try:
+            batched.put(i)
+        except StoreError as exc:
+            errors[i] = exc
+
+    first = threading.Thread(target=put, args=(0,))
+    first.start()
+    assert first_in.wait(10)
+    rest = [threading.Thread(target=put, args=(i,)) for i in (11, 12, 13)]
+    for t in rest:
+        t.start()
+    deadline = time.monotonic() + 10
+    while len(batched._waiting) < 3:  # all three wait for the first write
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    go_on.set()
+    for t in [first, *rest]:
+        t.join(10)
+    assert written[0] == [0]
+    assert sorted(written[1]) == [11, 12, 13] and len(written) == 2
+    assert sorted(errors) == [11, 12, 13]  # each of the batch hears of its failure
+
+
 def test_an_open_circuit_keeps_the_fetch_function_uncalled(store: SQLiteStore) -> None:
     upstream = Upstream()
     upstream.answers["buffer"] = RateLimited(300)

@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "fetch", "circuit", "cache", "clicks", "counts", "fastpath", "badges", "assets",
             "embeds/service", "presence", "startup", "errors", "charts", "admin_access",
-            "nodeinfo", "buttonrow", "pagememo",
+            "nodeinfo", "buttonrow", "pagememo", "pageshape",
         ),
     ),
     ("container", ("container",)),

@@ -310,3 +310,207 @@ def test_a_refused_token_is_fetched_again(
     fake.set(network, value=3)
     assert fetcher.count(NETWORKS[network], PAGE) == 3
     assert fake.auth_hits[network] == 2
+
+
+# --- the HTTP layer against a server that answers what each test scripts
+
+
+class Scripted:
+    """A raw HTTP server on 127.0.0.1: each request read gets the next scripted answer
+    (bytes sent as they are); after an answer marked ``close`` the connection is closed."""
+
+    def __init__(self, answers: list[tuple[bytes, bool]]) -> None:
+        import socket
+        import threading
+
+        self.answers = list(answers)
+        self.connections = 0
+        self.requests: list[bytes] = []
+        self.closed = threading.Event()  # a connection was closed by the server
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.base = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while self.answers:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                while self.answers:
+                    head = b""
+                    while b"\r\n\r\n" not in head:
+                        got = conn.recv(4096)
+                        if not got:
+                            break
+                        head += got
+                    if not head:
+                        break
+                    self.requests.append(head)
+                    reply, close = self.answers.pop(0)
+                    conn.sendall(reply)
+                    if close:
+                        break
+            self.closed.set()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def http_answer(body: bytes, *headers: str) -> bytes:
+    lines = ["HTTP/1.1 200 OK", f"Content-Length: {len(body)}", *headers, "", ""]
+    return "\r\n".join(lines).encode() + body
+
+
+def send(fetcher: Fetcher, base: str) -> UpstreamResponse:
+    from types import SimpleNamespace
+
+    from shareproxy.networks.base import UpstreamRequest
+
+    return fetcher.send(SimpleNamespace(name="scripted"), UpstreamRequest(f"{base}/count"))
+
+
+def test_a_kept_alive_connection_serves_the_next_call_and_one_the_server_closed_does_not() -> None:
+    server = Scripted(
+        [(http_answer(b"1"), False), (http_answer(b"2"), True), (http_answer(b"3"), False)]
+    )
+    f = fetcher_for(server.base)
+    try:
+        assert send(f, server.base).body == b"1"
+        assert send(f, server.base).body == b"2"  # the same connection, then closed
+        assert server.connections == 1
+        assert server.closed.wait(5)
+        assert send(f, server.base).body == b"3"  # not the closed one: a new connection
+        assert server.connections == 2
+        assert b"accept-encoding: gzip, deflate" in server.requests[0].lower()
+    finally:
+        f.close()
+        server.close()
+
+
+def test_compressed_answers_are_decoded_within_the_body_cap() -> None:
+    import gzip
+    import zlib
+
+    bomb = gzip.compress(b"0" * 1_000_000)
+    assert len(bomb) < 2048
+    server = Scripted(
+        [
+            (http_answer(gzip.compress(b'{"n": 1}'), "Content-Encoding: gzip"), False),
+            (http_answer(zlib.compress(b'{"n": 2}'), "Content-Encoding: deflate"), False),
+            (http_answer(bomb, "Content-Encoding: gzip"), True),
+            (http_answer(b"x", "Content-Encoding: zstd"), True),
+        ]
+    )
+    f = fetcher_for(server.base, UPSTREAM_MAX_BYTES=2048)
+    try:
+        assert send(f, server.base).body == b'{"n": 1}'
+        assert send(f, server.base).body == b'{"n": 2}'
+        with pytest.raises(UpstreamFailure) as info:
+            send(f, server.base)
+        assert info.value.kind == "too_large"
+        with pytest.raises(UpstreamFailure) as info:
+            send(f, server.base)
+        assert info.value.kind == "transport"
+    finally:
+        f.close()
+        server.close()
+
+
+def test_an_answer_shorter_than_its_length_is_a_failure() -> None:
+    server = Scripted([(http_answer(b"12345")[:-3], True)])
+    f = fetcher_for(server.base)
+    try:
+        with pytest.raises(UpstreamFailure) as info:
+            send(f, server.base)
+        assert info.value.kind == "connection"
+    finally:
+        f.close()
+        server.close()
+
+
+def test_answers_in_chunks_after_an_interim_answer_are_read_whole() -> None:
+    chunked = (
+        b"HTTP/1.1 100 Continue\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b'4;ext=1\r\n{"n"\r\n5\r\n: 42}\r\n0\r\nX-Trailer: t\r\n\r\n'
+    )
+    big = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"800\r\n" + b"x" * 2048
+    server = Scripted([(chunked, False), (http_answer(b"after"), False), (big, True)])
+    f = fetcher_for(server.base, UPSTREAM_MAX_BYTES=1024)
+    try:
+        assert send(f, server.base).body == b'{"n": 42}'
+        assert send(f, server.base).body == b"after"  # the connection read to its end
+        assert server.connections == 1
+        with pytest.raises(UpstreamFailure) as info:
+            send(f, server.base)
+        assert info.value.kind == "too_large"
+    finally:
+        f.close()
+        server.close()
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        b"SSH-2.0-OpenSSH\r\n\r\n",
+        b"HTTP/1.1 2000 OK\r\nContent-Length: 1\r\n\r\nx",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\nxx",
+        b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nx",
+        b"HTTP/1.1 200 OK\r\n folded: header\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\n" + b"X-Many: 1\r\n" * 101 + b"\r\n",
+    ],
+)
+def test_an_answer_that_is_not_http_is_a_connection_failure(reply: bytes) -> None:
+    server = Scripted([(reply, True)])
+    f = fetcher_for(server.base)
+    try:
+        with pytest.raises(UpstreamFailure) as info:
+            send(f, server.base)
+        assert info.value.kind == "connection"
+    finally:
+        f.close()
+        server.close()
+
+
+def test_no_header_can_be_smuggled_into_a_request() -> None:
+    from types import SimpleNamespace
+
+    from shareproxy.networks.base import UpstreamRequest
+
+    server = Scripted([(http_answer(b"1"), True)])
+    f = fetcher_for(server.base)
+    try:
+        for req in (
+            UpstreamRequest(f"{server.base}/count", headers={"X-A": "1\r\nX-Injected: 1"}),
+            UpstreamRequest(f"{server.base}/count", headers={"X-A\r\nX-B": "1"}),
+            UpstreamRequest(f"{server.base}/count x HTTP/1.1\r\nX-Injected: 1\r\n\r\n"),
+        ):
+            with pytest.raises(UpstreamFailure) as info:
+                f.send(SimpleNamespace(name="scripted"), req)
+            assert info.value.kind == "transport"
+        assert server.requests == []
+    finally:
+        f.close()
+        server.close()
+
+
+def test_an_http_1_0_answer_closes_its_connection() -> None:
+    server = Scripted(
+        [
+            (b"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\na", False),
+            (http_answer(b"b"), False),
+        ]
+    )
+    f = fetcher_for(server.base)
+    try:
+        assert send(f, server.base).body == b"a"
+        assert send(f, server.base).body == b"b"
+        assert server.connections == 2  # the first was not used again
+    finally:
+        f.close()
+        server.close()

@@ -68,6 +68,40 @@ def test_a_lease_taken_with_its_entry(store: Any) -> None:
     assert store.lease_entry("vk|" + PAGE, 30, PAGE, "vk") == (True, None)
 
 
+def test_a_pages_leases_taken_together_and_written_together(
+    store: Any, store_url: str, tmp_path: Path
+) -> None:
+    from shareproxy.store import Put
+
+    old = Entry(3, 900.0, 900.0)
+    store.put_entry(PAGE, "vk", old, 60)
+    other = open_store(store_url, str(tmp_path))  # another process's store
+    try:
+        assert other.acquire_lease("line|" + PAGE, 30)
+        leases = {n: f"{n}|{PAGE}" for n in ("buffer", "vk", "line")}
+        assert store.lease_entries(PAGE, leases, 30) == {
+            "buffer": (True, None),
+            "vk": (True, old),
+            "line": (False, None),  # held elsewhere: not taken, not read
+        }
+        assert not other.acquire_lease("buffer|" + PAGE, 30)
+        assert not other.acquire_lease("vk|" + PAGE, 30)
+        new = {"buffer": Entry(5, 1000.0, 1000.0), "vk": Entry(3, 900.0, 1000.0, "timeout")}
+        store.put_entries(
+            [Put(PAGE, n, e, 60, leases[n]) for n, e in new.items()]
+            + [Put(PAGE + "/b", "line", Entry(1, 1.0, 1.0), 60, leases["line"])]
+        )
+        assert store.get_entries(PAGE, ["buffer", "vk", "line"]) == new
+        assert store.get_entries(PAGE + "/b", ["line"]) == {"line": Entry(1, 1.0, 1.0)}
+        # the leases this process held are released with the write, the other's stays
+        assert other.acquire_lease("buffer|" + PAGE, 30)
+        assert other.acquire_lease("vk|" + PAGE, 30)
+        assert not store.acquire_lease("line|" + PAGE, 30)
+        store.put_entries([])
+    finally:
+        other.close()
+
+
 def test_only_the_holder_releases_a_lease(store: Any, store_url: str, tmp_path: Path) -> None:
     other = open_store(store_url, str(tmp_path))  # another process's store
     try:

@@ -2,7 +2,7 @@
 
 from .base import Network, json_count
 
-ICON = "M12 2l10 4.8-10 4.8L2 6.8zM4.6 10.7l7.4 3.5 7.4-3.5L22 12l-10 4.8L2 12zM4.6 15.9l7.4 3.5 7.4-3.5 2.6 1.3L12 22l-10-4.8z"  # noqa: E501
+ICON = "M12 2 22 6.8 12 11.6 2 6.8zM4.6 10.7 12 14.2l7.4-3.5L22 12 12 16.8 2 12zm0 5.2L12 19.4l7.4-3.5L22 17.2 12 22 2 17.2z"  # noqa: E501
 
 NETWORK = Network(
     name="buffer", label="Buffer", color="#231f20", icon=ICON,

@@ -2,7 +2,7 @@
 
 from .base import Network
 
-ICON = "M13.7 2L10.3 2L10.3 9.1L4.2 5.5L2.5 8.5L8.6 12L2.5 15.5L4.2 18.5L10.3 14.9L10.3 22L13.7 22L13.7 14.9L19.8 18.5L21.5 15.5L15.4 12L21.5 8.5L19.8 5.5L13.7 9.1z"  # noqa: E501
+ICON = "M13.7 2 10.3 2l0 7.1L4.2 5.5l-1.7 3L8.6 12 2.5 15.5l1.7 3 6.1-3.6 0 7.1 3.4 0 0-7.1 6.1 3.6 1.7-3L15.4 12l6.1-3.5-1.7-3-6.1 3.6z"  # noqa: E501
 
 NETWORK = Network(
     name="diaspora", label="diaspora*", color="#1e1e1e", icon=ICON,

@@ -45,7 +45,7 @@ def element(net: Network, page: Page) -> str:
     return f'<a data-pin-do="buttonPin" data-pin-count="beside" href="{href}">{title}</a>'
 
 
-ICON = "M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zM9.6 6.5H13a3.7 3.7 0 0 1 0 7.4h-1.6L10.2 19H8.3zM11.7 8.6l-.7 3.3h1.9a1.65 1.65 0 0 0 0-3.3z"  # noqa: E501
+ICON = "M12 2a10 10 0 1 1 0 20A10 10 0 0 1 12 2zM9.6 6.5H13a3.7 3.7 0 0 1 0 7.4H11.4L10.2 19H8.3zm2.1 2.1-.7 3.3h1.9a1.65 1.65 0 0 0 0-3.3z"  # noqa: E501
 
 NETWORK = Network(
     name="pinterest", label="Pinterest", color="#bd081c", icon=ICON,

@@ -2,6 +2,6 @@
 
 from .base import action
 
-ICON = "M6 2h12v5H6zM2 8h20v9h-4v-3H6v3H2zM7 15h10v7H7zM18 10a1 1 0 1 0 0 2 1 1 0 0 0 0-2z"
+ICON = "M6 2H18V7H6zM2 8H22v9H18V14H6v3H2zm5 7H17v7H7zm11-5a1 1 0 1 0 0 2 1 1 0 0 0 0-2z"
 
 NETWORK = action("print", "Print", ICON, "prints the embedding page (through the loader)")

@@ -10,7 +10,7 @@ def element(net: Network, page: Page) -> str:
     return f'<a class="twitter-share-button" href="{href}" data-lang="{page.lang}">X</a>'
 
 
-ICON = "M3 3h5.5l4.1 5.6L17.8 3h2.7l-6.5 7.5L21 21h-5.5l-4.3-5.8L5.6 21H2.9l7-8z"
+ICON = "M3 3H8.5l4.1 5.6L17.8 3h2.7L14 10.5 21 21H15.5l-4.3-5.8L5.6 21H2.9l7-8z"
 
 NETWORK = Network(
     name="twitter", label="X", color="#000000", icon=ICON,

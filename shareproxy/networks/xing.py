@@ -2,7 +2,7 @@
 
 from .base import Network, json_count
 
-ICON = "M5.5 7h3.3l2 3.5-2.6 4.5H4.9l2.6-4.5zM15.2 2h3.4l-6.3 11.2 4.1 7.8H13l-4.1-7.8z"
+ICON = "M5.5 7H8.8l2 3.5L8.2 15H4.9l2.6-4.5zm9.7-5h3.4L12.3 13.2 16.4 21H13L8.9 13.2z"
 
 NETWORK = Network(
     name="xing", label="XING", color="#006567", icon=ICON,

@@ -6,7 +6,7 @@ import os
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .base import Entry, Store, StoreError
+from .base import Entry, Put, Store, StoreError
 
 _PREFIX = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
@@ -98,7 +98,7 @@ def open_store(url: str, instance_path: str, max_pages: int = 0) -> Store:
 
 
 __all__ = [
-    "Entry", "Store", "StoreError", "describe", "open_store", "public_url", "sqlite_path",
+    "Entry", "Put", "Store", "StoreError", "describe", "open_store", "public_url", "sqlite_path",
     "sqlite_problem",
     "split_redis_url",
 ]  # fmt: skip

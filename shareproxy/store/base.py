@@ -89,6 +89,16 @@ class Entry:
         return out
 
 
+class Put(NamedTuple):
+    """One entry to write (see :meth:`Store.put_entry`)."""
+
+    url: str
+    network: str
+    entry: Entry
+    keep: float
+    lease: str | None = None
+
+
 class Click(NamedTuple):
     """One share click to count (see :meth:`Store.record_click`)."""
 
@@ -115,6 +125,10 @@ class Store(Protocol):
     ) -> None:
         """Keep ``entry`` for ``keep`` seconds; with ``lease`` (one this process holds),
         release that lease in the same step."""
+        self.put_entries([Put(url, network, entry, keep, lease)])
+
+    def put_entries(self, puts: list[Put]) -> None:
+        """:meth:`put_entry` for each of ``puts``, all in one step (one round trip)."""
         ...
 
     def purge(self, url: str | None = None) -> int: ...
@@ -129,6 +143,13 @@ class Store(Protocol):
     ) -> tuple[bool, Entry | None]:
         """:meth:`acquire_lease`, and when it was taken, the entry of (``url``,
         ``network``) as it is now, in one step (one round trip)."""
+        return self.lease_entries(url, {network: key}, seconds)[network]
+
+    def lease_entries(
+        self, url: str, leases: dict[str, str], seconds: float
+    ) -> dict[str, tuple[bool, Entry | None]]:
+        """:meth:`lease_entry` for several networks of one page (``leases``: network ->
+        lease key), all in one step (one round trip): network -> (taken, entry)."""
         ...
 
     def release_lease(self, key: str) -> None:

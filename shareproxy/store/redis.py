@@ -10,7 +10,7 @@ from typing import Any
 
 import redis
 
-from .base import Click, Entry, Forgotten, Store, StoreError, check_every
+from .base import Click, Entry, Forgotten, Put, Store, StoreError, check_every
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +56,24 @@ redis.call('zadd', KEYS[n + 4], shares + tonumber(ARGV[5]) / 1e10, ARGV[2])
 return 'counted'
 """
 
-# A page's rank in KEYS[3] (the pages): its shares (KEYS[2]), then when it was last used,
+# A page's rank in KEYS[2] (the pages): its shares (KEYS[1]), then when it was last used,
 # in one score: shares + seconds / 1e10 (sorted by shares first, then by age).
-# KEYS: the page's counts hash, the shares per page, the pages[, a lease to release].
-# ARGV: network, packed entry, keep (seconds), URL, now (seconds)[, the lease's token].
+# KEYS: the shares per page, the pages, then for each entry its page's counts hash and the
+# lease to release (any key when there is none).
+# ARGV: now (seconds), then for each entry: network, packed entry, keep (seconds), URL,
+# the lease's token ('' when there is none).
 _PUT = """
-redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
-redis.call('expire', KEYS[1], ARGV[3])
-local shares = tonumber(redis.call('zscore', KEYS[2], ARGV[4]) or '0')
-redis.call('zadd', KEYS[3], shares + tonumber(ARGV[5]) / 1e10, ARGV[4])
-if KEYS[4] and redis.call('get', KEYS[4]) == ARGV[6] then redis.call('del', KEYS[4]) end
+local now = tonumber(ARGV[1])
+for i = 0, (#KEYS - 2) / 2 - 1 do
+  local k, a = 3 + 2 * i, 2 + 5 * i
+  redis.call('hset', KEYS[k], ARGV[a], ARGV[a + 1])
+  redis.call('expire', KEYS[k], ARGV[a + 2])
+  local shares = tonumber(redis.call('zscore', KEYS[1], ARGV[a + 3]) or '0')
+  redis.call('zadd', KEYS[2], shares + now / 1e10, ARGV[a + 3])
+  if ARGV[a + 4] ~= '' and redis.call('get', KEYS[k + 1]) == ARGV[a + 4] then
+    redis.call('del', KEYS[k + 1])
+  end
+end
 return 0
 """
 
@@ -213,19 +221,22 @@ class RedisStore(Store):
         values = self._call(self._client.hmget, self._key(url), networks)
         return Entry.unpack_all(zip(networks, values, strict=True))
 
-    def put_entry(
-        self, url: str, network: str, entry: Entry, keep: float, lease: str | None = None
-    ) -> None:
-        keys = [self._key(url), f"{self.prefix}ku", f"{self.prefix}pages"]
-        args = [network, entry.pack(), max(1, int(keep)), url, f"{time.time():.3f}"]
-        token = None if lease is None else self._tokens.get(lease)
-        if token is not None:
-            keys.append(f"{self.prefix}l:{lease}")
-            args.append(token)
+    def put_entries(self, puts: list[Put]) -> None:
+        if not puts:
+            return
+        now = time.time()
+        keys = [f"{self.prefix}ku", f"{self.prefix}pages"]
+        args: list[Any] = [f"{now:.3f}"]
+        for url, network, entry, keep, lease in puts:
+            token = None if lease is None else self._tokens.get(lease)
+            keys += [self._key(url), f"{self.prefix}l:{lease}" if token else self._key(url)]
+            args += [network, entry.pack(), max(1, int(keep)), url, token or ""]
         self._call(self._put, keys=keys, args=args)
-        if lease is not None:
-            self._tokens.pop(lease, None)
-        self._wrote_page(time.time())
+        for put in puts:
+            if put.lease is not None:
+                self._tokens.pop(put.lease, None)
+        for _ in puts:
+            self._wrote_page(now)
 
     # --- the bound on stored pages
 
@@ -281,18 +292,24 @@ class RedisStore(Store):
             self._tokens[key] = token
         return bool(ok)
 
-    def lease_entry(
-        self, key: str, seconds: float, url: str, network: str
-    ) -> tuple[bool, Entry | None]:
-        token = uuid.uuid4().hex
+    def lease_entries(
+        self, url: str, leases: dict[str, str], seconds: float
+    ) -> dict[str, tuple[bool, Entry | None]]:
+        tokens = {network: uuid.uuid4().hex for network in leases}
         pipe = self._client.pipeline(transaction=False)
-        pipe.set(f"{self.prefix}l:{key}", token, nx=True, px=int(seconds * 1000))
-        pipe.hget(self._key(url), network)
-        ok, packed = self._call(pipe.execute)
-        if not ok:
-            return False, None
-        self._tokens[key] = token
-        return True, Entry.unpack_all([(network, packed)]).get(network)
+        for network, key in leases.items():
+            pipe.set(f"{self.prefix}l:{key}", tokens[network], nx=True, px=int(seconds * 1000))
+        pipe.hmget(self._key(url), list(leases))
+        *taken, values = self._call(pipe.execute)
+        entries = Entry.unpack_all(zip(leases, values, strict=True))
+        out: dict[str, tuple[bool, Entry | None]] = {}
+        for (network, key), ok in zip(leases.items(), taken, strict=True):
+            if ok:
+                self._tokens[key] = tokens[network]
+                out[network] = (True, entries.get(network))
+            else:
+                out[network] = (False, None)
+        return out
 
     def release_lease(self, key: str) -> None:
         token = self._tokens.pop(key, None)

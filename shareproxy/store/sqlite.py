@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .base import Click, Entry, Forgotten, Store, StoreError, check_every
+from .base import Click, Entry, Forgotten, Put, Store, StoreError, check_every
 
 log = logging.getLogger(__name__)
 
@@ -192,37 +192,39 @@ class SQLiteStore(Store):
         rows = self._per_network("SELECT network, entry FROM counts", url, networks)
         return Entry.unpack_all(rows)
 
-    def put_entry(
-        self, url: str, network: str, entry: Entry, keep: float, lease: str | None = None
-    ) -> None:
+    def put_entries(self, puts: list[Put]) -> None:
+        if not puts:
+            return
         now = time.time()
-        until = None if lease is None else self._leases.get(lease)
+        held = [(p.lease, self._leases.get(p.lease)) for p in puts if p.lease is not None]
         with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.execute(
+                db.executemany(
                     "INSERT OR REPLACE INTO counts (url, network, entry, expires) VALUES (?,?,?,?)",
-                    (url, network, entry.pack(), now + keep),
+                    [(p.url, p.network, p.entry.pack(), now + p.keep) for p in puts],
                 )
-                db.execute(
+                db.executemany(
                     "INSERT INTO pages (url, shares, used) VALUES (?, 0, ?) "
                     "ON CONFLICT(url) DO UPDATE SET used = excluded.used",
-                    (url, now),
+                    [(url, now) for url in dict.fromkeys(p.url for p in puts)],
                 )
-                if until is not None:
-                    db.execute("DELETE FROM leases WHERE key = ? AND until = ?", (lease, until))
+                mine = [(key, until) for key, until in held if until is not None]
+                if mine:
+                    db.executemany("DELETE FROM leases WHERE key = ? AND until = ?", mine)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-            if lease is not None:
-                self._leases.pop(lease, None)
+            for key, _ in held:
+                self._leases.pop(key, None)
             if now - self._purged_at > 600:  # forget entries past their useful life
                 self._purged_at = now
                 db.execute("DELETE FROM counts WHERE expires < ?", (now,))
                 db.execute("DELETE FROM leases WHERE until < ?", (now,))
                 self._forget_empty_pages(db)
-        self._wrote_page(now)
+        for _ in puts:
+            self._wrote_page(now)
 
     # --- the bound on stored pages
 
@@ -288,39 +290,47 @@ class SQLiteStore(Store):
             return int(db.execute("SELECT count(*) FROM counts").fetchone()[0])
 
     def acquire_lease(self, key: str, seconds: float) -> bool:
-        return self._lease(key, seconds, None)[0]
+        return self._leases_with_entries(None, {"": key}, seconds)[""][0]
 
-    def lease_entry(
-        self, key: str, seconds: float, url: str, network: str
-    ) -> tuple[bool, Entry | None]:
-        return self._lease(key, seconds, (url, network))
+    def lease_entries(
+        self, url: str, leases: dict[str, str], seconds: float
+    ) -> dict[str, tuple[bool, Entry | None]]:
+        return self._leases_with_entries(url, leases, seconds)
 
-    def _lease(
-        self, key: str, seconds: float, read: tuple[str, str] | None
-    ) -> tuple[bool, Entry | None]:
+    def _leases_with_entries(
+        self, url: str | None, leases: dict[str, str], seconds: float
+    ) -> dict[str, tuple[bool, Entry | None]]:
         now = time.time()
         until = now + seconds
-        row = None
+        got: list[str] = []
+        rows: list[Any] = []
         with self._write() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.execute("DELETE FROM leases WHERE key = ? AND until < ?", (key, now))
-                cur = db.execute(
-                    "INSERT OR IGNORE INTO leases (key, until) VALUES (?, ?)", (key, until)
-                )
-                got = cur.rowcount == 1
-                if got and read is not None:
-                    row = db.execute(
-                        "SELECT network, entry FROM counts WHERE url = ? AND network = ?", read
-                    ).fetchone()
+                for network, key in leases.items():
+                    db.execute("DELETE FROM leases WHERE key = ? AND until < ?", (key, now))
+                    cur = db.execute(
+                        "INSERT OR IGNORE INTO leases (key, until) VALUES (?, ?)", (key, until)
+                    )
+                    if cur.rowcount == 1:
+                        got.append(network)
+                if got and url is not None:
+                    marks = ",".join("?" * len(got))
+                    rows = db.execute(
+                        f"SELECT network, entry FROM counts WHERE url = ? AND network IN ({marks})",
+                        (url, *got),
+                    ).fetchall()
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-        if not got:
-            return False, None
-        self._leases[key] = until
-        return True, None if row is None else Entry.unpack_all([row]).get(row[0])
+        for network in got:
+            self._leases[leases[network]] = until
+        entries = Entry.unpack_all(rows)
+        return {
+            network: (True, entries.get(network)) if network in got else (False, None)
+            for network in leases
+        }
 
     def release_lease(self, key: str) -> None:
         until = self._leases.get(key)

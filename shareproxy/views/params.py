@@ -19,17 +19,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import request
 from werkzeug.datastructures import MultiDict
 
-from .. import arrival, i18n, wordpress
+from .. import arrival, i18n, pageshape, wordpress
 from ..errors import ApiError
 from ..networks import NETWORKS, fediverse
 from ..refusals import REFUSED
+from ..settings import Settings
 from ..urls import MAX_URL_LENGTH, BadURL, host_allowed, normalise, origin_allowed
 from ..urls import page_url as check_page_url
 from .context import settings
@@ -91,12 +92,15 @@ def optional_page_url() -> str | None:
     return None if raw is None else _page_url(raw)
 
 
-def _page_url(raw: str) -> str:
-    config = settings()
+def checked_url(raw: str, config: Settings) -> str | BadURL:
+    """``raw`` as :func:`page_url` checks it: the page URL, or why it is refused."""
     if len(raw) > 4 * MAX_URL_LENGTH:  # refused anyway; not worth remembering
-        found: str | BadURL = BadURL(f"url is longer than {MAX_URL_LENGTH} characters")
-    else:
-        found = _checked_url(raw, config.allowed_domains, config.tracking_params)
+        return BadURL(f"url is longer than {MAX_URL_LENGTH} characters")
+    return _checked_url(raw, config.allowed_domains, config.tracking_params)
+
+
+def _page_url(raw: str) -> str:
+    found = checked_url(raw, settings())
     if isinstance(found, BadURL):
         if found.host:
             REFUSED.refused(found.host)
@@ -226,7 +230,11 @@ def lang_given() -> bool:
 def lang_fixed() -> bool:
     """Whether the query alone decides the language: ``lang`` names one the buttons speak
     (a ``lang`` they lack, or none, leaves it to the visitor's Accept-Language)."""
-    raw = request.args.get("lang")
+    return lang_fixed_of(request.args.get("lang"))
+
+
+def lang_fixed_of(raw: str | None) -> bool:
+    """:func:`lang_fixed` for the first ``lang`` given (None: none)."""
     if raw is None:
         return False
     raw = raw.strip()
@@ -454,9 +462,75 @@ def options(*, framed: bool = True) -> Options:
     """Every parameter of a page of buttons, read leniently: a value that cannot be used
     is left out or replaced by its default, with a :class:`Notice` saying so, and
     ``refused`` is set when the page URL cannot have buttons. ``framed``: the buttons
-    are an iframe, whose ``origin`` (the embedding page) must be an allowed site."""
-    notices: list[Notice] = []
+    are an iframe, whose ``origin`` (the embedding page) must be an allowed site.
+
+    Pages of one site ask the same parameters but for their URL and title: what the rest
+    reads as is remembered per process (:data:`SHAPES`), keyed by every other parameter
+    as given and whatever else the reading depends on, so another page reads only its
+    URL and title. A request the memo cannot answer the same way (``url`` missing or
+    repeated, ``title`` repeated or cut, a page refused) is read in full every time."""
     args = request.args
+    language = request.headers.get("Accept-Language", "")
+    key = shape_key(args, language, settings(), framed)
+    if key is None:
+        return _read_options(args, framed)
+    shape = SHAPES.get(key)
+    if shape is None:
+        opts = _read_options(args, framed)
+        if not opts.refused:
+            SHAPES.put(key, replace(opts, url="", title=""))
+        return opts
+    opts = of_shape(shape, args)
+    _read_url(opts, args["url"])
+    return opts
+
+
+def shape_key(
+    args: MultiDict[str, str], language: str, config: Settings, framed: bool
+) -> ShapeKey | None:
+    """What :func:`options` remembers a request's parameters but URL and title under, or
+    None for a request read in full every time."""
+    urls, titles = args.getlist("url"), args.getlist("title")
+    if len(urls) != 1 or len(titles) > 1 or (titles and len(titles[0]) > MAX_TITLE):
+        return None
+    rest = tuple(item for item in args.items(multi=True) if item[0] not in _PAGE_KEYS)
+    if sum(len(k) + len(v) for k, v in rest) > MAX_SHAPE:
+        return None
+    decides = not lang_fixed_of(args.get("lang"))
+    return (rest, framed, language if decides else None, tuple(config.allowed_domains))
+
+
+def of_shape(shape: Options, args: MultiDict[str, str]) -> Options:
+    """The options remembered for a shape, with the request's own title (its URL is
+    left for the caller to read)."""
+    opts = replace(
+        shape,
+        networks=list(shape.networks),
+        activate=list(shape.activate),
+        notices=list(shape.notices),
+    )
+    opts.title = title_of(args.get("title", ""))
+    return opts
+
+
+# Parameters of a page read apart from the rest (:func:`options`), and the most text the
+# rest may have to be remembered; the memo's bounds (a shape costs about 2 KB).
+_PAGE_KEYS = frozenset(("url", "title"))
+MAX_SHAPE = 2000
+# (the other parameters as given, framed, Accept-Language when it decides, allowed sites)
+ShapeKey = tuple[tuple[tuple[str, str], ...], bool, str | None, tuple[str, ...]]
+
+
+def _weigh(key: ShapeKey, _: Options) -> int:
+    return pageshape.OVERHEAD + 2 * sum(len(k) + len(v) for k, v in key[0]) + len(key[2] or "")
+
+
+SHAPES: pageshape.Shapes[ShapeKey, Options] = pageshape.Shapes(1024, 4 * 1024 * 1024, _weigh)
+
+
+def _read_options(args: MultiDict[str, str], framed: bool) -> Options:
+    """:func:`options`, every parameter read."""
+    notices: list[Notice] = []
     raw = {n: _first(n, notices, args) for n in ("url", "networks", "activate", *PAGE_PARAMS)}
     for theirs, name in SHARIFF_NAMES.items():
         given = _first(theirs, notices, args)
@@ -521,8 +595,14 @@ def options(*, framed: bool = True) -> Options:
             REFUSED.refused(host)
         else:
             notices.append(Notice("warn", "'origin' is not a scheme://host[:port]: left out"))
+    _read_url(opts, raw["url"] or "")
+    return opts
+
+
+def _read_url(opts: Options, raw: str) -> None:
+    """``url`` into ``opts``: the page URL, or why it cannot have buttons."""
     try:
-        opts.url = _page_url(raw["url"] or "")
+        opts.url = _page_url(raw)
     except PageRefused as exc:
         if opts.refused:
             pass
@@ -535,7 +615,6 @@ def options(*, framed: bool = True) -> Options:
             )
         else:
             opts.refused = exc.message
-    return opts
 
 
 def _origin_host(raw: str) -> str:

@@ -81,18 +81,10 @@ def transferred(v: Any, env: Env, base: str, page: str) -> dict[str, tuple[int, 
 @pytest.mark.parametrize("accept", ["br", "gzip"])
 @pytest.mark.parametrize("through", ["gunicorn", "nginx"])
 def test_the_iframe_for_seven_networks_transfers_at_most_8_kb(
-    visit: Any, env: Env, served: dict[str, str], through: str, accept: str, request: Any
+    visit: Any, env: Env, served: dict[str, str], through: str, accept: str
 ) -> None:
     """Chromium asks for brotli; ``gzip`` stands for a client that accepts gzip alone (an
     older one, or Chromium over plain HTTP to another host than localhost)."""
-    if (through, accept) == ("gunicorn", "gzip"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="gzip alone straight from gunicorn: 8428 bytes (HTTP/1.1 headers are "
-                "sent as they are; through nginx HTTP/2 compresses them), see bench/RESULTS.md",
-            )
-        )
     v = visit() if accept == "br" else visit(extra_http_headers={"Accept-Encoding": "gzip"})
     page = f"https://site.test/2026/11/weight-{through}-{accept}-{os.getpid()}"
     seen = transferred(v, env, served[through], page)

@@ -8,8 +8,8 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, request, session
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from ... import admin_access
 from ...container import Services
@@ -22,6 +22,13 @@ class AdminSessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(request.is_secure)
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """What Flask opens, but for a request without the cookie (every one outside the
+        console) an empty session at once, without a signing serializer made for it."""
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def init_app(app: Flask, svc: Services) -> None:
