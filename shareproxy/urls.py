@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
+import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -23,6 +24,10 @@ class BadURL(ValueError):
         self.host = host
 
 
+_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+_HOST_CHARS = re.compile(r"[A-Za-z0-9._-]*")  # of a host in ASCII (IDNA applied)
+
+
 def normalise(raw: str, tracking: Iterable[str] = ()) -> str:
     """The canonical form of an absolute http(s) URL, used as the cache key.
 
@@ -34,7 +39,7 @@ def normalise(raw: str, tracking: Iterable[str] = ()) -> str:
         raise BadURL("url is missing")
     if len(raw) > MAX_URL_LENGTH:
         raise BadURL(f"url is longer than {MAX_URL_LENGTH} characters")
-    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in raw):
+    if _SPACE_OR_CONTROL.search(raw):
         raise BadURL("url contains spaces or control characters")
     try:
         parts = urlsplit(raw)
@@ -71,7 +76,7 @@ def _host(host: str) -> str:
         ascii_host = host.encode("idna").decode("ascii")
     except UnicodeError:
         raise BadURL("url has a malformed host") from None
-    if not all(c.isalnum() or c in "-._" for c in ascii_host) or len(ascii_host) > 253:
+    if not _HOST_CHARS.fullmatch(ascii_host) or len(ascii_host) > 253:
         raise BadURL("url has a malformed host")
     if any(not label or len(label) > 63 for label in ascii_host.split(".")):
         raise BadURL("url has a malformed host")

@@ -163,6 +163,21 @@ PAGES: pageshape.Shapes[PageKey, pageshape.Cut | bool] = pageshape.Shapes(
 )
 
 
+# Rows asked once (their keys' hashes): a row is kept and its pages cut when its options
+# are asked again, so that requests each with other options (as no site asks) cost one
+# rendering each, not three.
+SEEN: pageshape.Shapes[int, bool] = pageshape.Shapes(4096, 1 << 30, lambda *_: 1)
+
+
+def seen_before(key: RowKey) -> bool:
+    """Whether ``key`` was asked before (now it has been)."""
+    mark = hash(key)
+    if SEEN.get(mark):
+        return True
+    SEEN.put(mark, True)
+    return False
+
+
 def row_key(opts: Options) -> RowKey:
     """Every option the page depends on but its URL and title (and refusal)."""
     return (
@@ -178,10 +193,13 @@ LINKED = ("link", "info", "mastodon")  # the kinds of button the template gives 
 def shaped_page(opts: Options) -> tuple[str, buttonrow.Counted, PageKey | None]:
     """The page as :func:`full_page` renders it, from the cut page of its shape: only the
     page's URL, title, links and counts are escaped into it. Its shape, unless it was
-    rendered in full (the shape's cut page differed)."""
+    rendered in full (options asked for the first time, or the shape's cut page
+    differed)."""
     key = row_key(opts)
     row = ROWS.get(key)
     if row is None:
+        if not seen_before(key):
+            return (*full_page(opts), None)
         buttons = buttonrow.row(opts, i18n.translator(opts.lang).gettext)
         kinds = tuple((b.name, b.kind) for b in buttons)
         links = tuple((i, NETWORKS[b.name]) for i, b in enumerate(buttons) if b.kind in LINKED)
