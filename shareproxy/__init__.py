@@ -9,7 +9,18 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, compress, container, errors, headers, icons, metrics, presence, startup
+from . import (
+    allocator,
+    assets,
+    compress,
+    container,
+    errors,
+    headers,
+    icons,
+    metrics,
+    presence,
+    startup,
+)
 from ._version import __version__
 from .fastpath import FastPath
 from .pagememo import PageMemo
@@ -38,6 +49,7 @@ def create_app(
     Raises ConfigError, naming the setting, when a value cannot be used.
     """
     settings = load(overrides=overrides)
+    allocator.fix_mmap_threshold()  # large blocks given back when freed (allocator.py)
     app = Flask(
         __name__,
         static_folder=data_dir("static"),

@@ -39,16 +39,17 @@ import struct
 import sys
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 from functools import partial
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from . import metrics
 from .circuit import Circuit
+from .lru import SizedLRU
 from .networks.base import CountError
 from .settings import Settings, clamp_ttl
 from .store import Entry, Put, Store, StoreError
@@ -69,34 +70,65 @@ def lease_key(url: str, network: str) -> str:
     return f"{network}|{url}"
 
 
-_RECORD = struct.Struct("<HHBqdd")  # network, error, has count, count, fetched_at, checked_at
+# A URL's record: the number of its entries, then per entry its network's index, flags,
+# the count (4 bytes, 8 when it needs them), when it was fetched, when it was last checked
+# (only when that differs) and the error kind's index (only after a failure). Times stay
+# exact doubles. Six counts fetched without error take 85 bytes (were 6 x 29).
+HAS_COUNT, WIDE, CHECKED, ERROR = 1, 2, 4, 8
+_FIELDS = [
+    struct.Struct(
+        "<"
+        + ("q" if flags & WIDE else "I" if flags & HAS_COUNT else "")
+        + "d"
+        + ("d" if flags & CHECKED else "")
+        + ("B" if flags & ERROR else "")
+    )
+    for flags in range(16)
+]
+_HEAD = struct.Struct("<BB")  # network index, flags
+_MOST_NAMES = 255  # indices fit in a byte (networks and error kinds: a few dozen)
+
+# What one URL costs besides its text and record: its slot in a generation's dict and in
+# the old generation's queue, with the tables' spare room (~40 bytes by tracemalloc on
+# CPython 3.11), rounded up.
+URL_OVERHEAD = 64
 
 
-# What one URL costs in memory besides its text and record (sys.getsizeof of each, headers
-# included): its ordered-dict slot and links, ~90 bytes by tracemalloc on CPython 3.11.
-URL_OVERHEAD = 128
+def _chunks(record: bytes) -> Iterable[tuple[int, int, int]]:
+    """(network index, flags, offset of the fields) of each entry of a record."""
+    at = 1
+    for _ in range(record[0]):
+        net, flags = record[at], record[at + 1]
+        yield net, flags, at + 2
+        at += 2 + _FIELDS[flags].size
 
 
 class LocalEntries:
-    """The in-memory level: an LRU of URLs, each holding its entries packed in one ``bytes``.
+    """The in-memory level: URLs, each holding its entries packed in one ``bytes``, least
+    recently used URLs forgotten first (:class:`lru.SizedLRU`).
 
-    One record per URL (``_RECORD.size`` bytes per network, plus the URL and one
-    ordered-dict slot) instead of a key tuple, an ``Entry`` and three dict slots per (URL, network).
-    Two bounds: ``maxsize`` (URL, network) entries, and ``max_bytes`` of memory, the URLs'
-    text included (0: no byte bound), so long URLs cannot grow it past its budget. A URL's
-    entries are kept and forgotten together, least recently used URL first (the URL just
-    written stays even if it alone is over a bound). Not thread-safe: the cache's lock
-    guards it.
+    One record per URL (~14 bytes per network, plus the URL and one dict slot) instead of
+    a key tuple, an ``Entry`` and three dict slots per (URL, network). Two bounds:
+    ``maxsize`` (URL, network) entries, and ``max_bytes`` of memory, the URLs' text
+    included (0: no byte bound), so long URLs cannot grow it past its budget. A URL's
+    entries are kept and forgotten together (the URL just written stays even if it alone
+    is over a bound). Not thread-safe: the cache's lock guards it.
     """
 
     def __init__(self, maxsize: int, max_bytes: int = 0):
-        self.maxsize = maxsize
-        self.max_bytes = max_bytes
-        self._urls: OrderedDict[str, bytes] = OrderedDict()
-        self._size = 0
-        self._bytes = 0
+        self._urls: SizedLRU[str, bytes] = SizedLRU(
+            maxsize, max_bytes, self.cost, lambda _url, record: record[0]
+        )
         self._names: list[str] = []  # network and error names, by the index records hold
         self._index: dict[str, int] = {}
+
+    @property
+    def maxsize(self) -> int:
+        return self._urls.most
+
+    @property
+    def max_bytes(self) -> int:
+        return self._urls.max_bytes
 
     @staticmethod
     def cost(url: str, record: bytes) -> int:
@@ -108,78 +140,79 @@ class LocalEntries:
             return 0
         code = self._index.get(name)
         if code is None:
+            if len(self._names) >= _MOST_NAMES:
+                raise ValueError("too many names")
             self._names.append(name)
             code = self._index[name] = len(self._names)
         return code
 
     def get(self, url: str, network: str) -> Entry | None:
-        record = self._urls.get(url)
+        record = self._urls.use(url)
         code = self._index.get(network)
         if record is None or code is None:
             return None
-        self._urls.move_to_end(url)
-        for net, error, has_count, count, fetched_at, checked_at in _RECORD.iter_unpack(record):
+        for net, flags, at in _chunks(record):
             if net == code:
-                return Entry(
-                    count if has_count else None,
-                    fetched_at,
-                    checked_at,
-                    self._names[error - 1] if error else None,
-                )
+                return self._entry(flags, _FIELDS[flags].unpack_from(record, at))
         return None
 
+    def _entry(self, flags: int, fields: tuple[Any, ...]) -> Entry:
+        i = 0
+        count: int | None = None
+        if flags & HAS_COUNT:
+            count = fields[0]
+            i = 1
+        fetched_at = fields[i]
+        checked_at = fields[i + 1] if flags & CHECKED else fetched_at
+        error = self._names[fields[-1] - 1] if flags & ERROR else None
+        return Entry(count, fetched_at, checked_at, error)
+
+    def _pack(self, code: int, entry: Entry) -> bytes:
+        flags = 0
+        fields: list[Any] = []
+        if entry.count is not None:
+            flags |= HAS_COUNT
+            if not 0 <= entry.count < 2**32:
+                flags |= WIDE
+            fields.append(entry.count)
+        fields.append(entry.fetched_at)
+        if entry.checked_at != entry.fetched_at:
+            flags |= CHECKED
+            fields.append(entry.checked_at)
+        if entry.error is not None:
+            flags |= ERROR
+            fields.append(self._code(entry.error))
+        return _HEAD.pack(code, flags) + _FIELDS[flags].pack(*fields)
+
     def set(self, url: str, network: str, entry: Entry) -> None:
-        code = self._code(network)
-        try:
-            packed = _RECORD.pack(
-                code,
-                self._code(entry.error),
-                entry.count is not None,
-                entry.count or 0,
-                entry.fetched_at,
-                entry.checked_at,
-            )
-        except struct.error:  # a count beyond 64 bits: not kept in memory (the store decides)
-            packed = b""
         old = self._urls.get(url)
-        step = _RECORD.size
+        replaced = self._index.get(network)
         kept = []
         if old is not None:
-            kept = [old[i : i + step] for i in range(0, len(old), step)]
-            kept = [r for r in kept if _RECORD.unpack_from(r)[0] != code]
-            self._size -= len(old) // step
-            self._bytes -= self.cost(url, old)
-        kept.append(packed)
-        record = b"".join(kept)
-        self._size += len(record) // step
-        self._bytes += self.cost(url, record)
-        self._urls[url] = record
-        self._urls.move_to_end(url)
-        while len(self._urls) > 1 and (
-            self._size > self.maxsize or (self.max_bytes and self._bytes > self.max_bytes)
-        ):
-            dropped_url, dropped = self._urls.popitem(last=False)
-            self._size -= len(dropped) // step
-            self._bytes -= self.cost(dropped_url, dropped)
+            kept = [
+                old[at - 2 : at + _FIELDS[flags].size]
+                for net, flags, at in _chunks(old)
+                if net != replaced
+            ]
+        try:
+            kept.append(self._pack(self._code(network), entry))
+        except (ValueError, struct.error):  # a count beyond 64 bits: not kept in memory
+            pass  # (the store decides)
+        self._urls.put(url, bytes([len(kept)]) + b"".join(kept))
 
     def forget(self, url: str) -> None:
-        dropped = self._urls.pop(url, None)
-        if dropped is not None:
-            self._size -= len(dropped) // _RECORD.size
-            self._bytes -= self.cost(url, dropped)
+        self._urls.pop(url)
 
     def clear(self) -> None:
         self._urls.clear()
-        self._size = 0
-        self._bytes = 0
 
     def __len__(self) -> int:
-        return self._size
+        return self._urls.nunits
 
     @property
     def nbytes(self) -> int:
         """The bytes held, as the byte bound counts them."""
-        return self._bytes
+        return self._urls.nbytes
 
 
 K = TypeVar("K", bound=Hashable)
@@ -324,13 +357,15 @@ class Refreshes(Generic[K, V]):
         keep: Callable[[V], V],
         fetch: Callable[[V | None, bool], V | None],
         claim: Callable[[], tuple[bool, V | None]] | None = None,
+        release: Callable[[], None] | None = None,
     ) -> V | None:
         """Refresh one item, one process at a time: ``shared()`` reads the store's copy,
         ``local()`` this worker's, ``fresh(v)`` says whether a copy needs no call,
         ``keep(v)`` puts a copy in memory (returning the newer one), and ``fetch(old,
         share)`` calls upstream (writing to the store when ``share``). ``claim()``, when
         given, takes the lease and reads the store's copy in one step (else the lease is
-        taken, then ``shared()`` read)."""
+        taken, then ``shared()`` read); ``release()``, when given, gives the lease back
+        (else the store releases it)."""
         give_up = time.monotonic() + self.lease_seconds + self.patience
         delay = self.first_wait
         while True:
@@ -352,7 +387,10 @@ class Refreshes(Generic[K, V]):
                     return fetch(current or local(), True)
                 finally:
                     try:
-                        self.store.release_lease(lease)
+                        if release is not None:
+                            release()
+                        else:
+                            self.store.release_lease(lease)
                     except StoreError:
                         metrics.store_error("lease")
             # Another process is asking upstream: wait for its answer in the store.
@@ -378,22 +416,35 @@ class Refreshes(Generic[K, V]):
 
 
 class PageLeases:
-    """The store leases of the fetches one lookup starts for a page, taken together.
+    """The store leases of the fetches one lookup starts for a page, taken together, and
+    their counts, written together.
 
     The first of those fetches to need its lease takes the leases of every network queued
     by then (:meth:`add`), with their entries, in one store round trip
     (:meth:`Store.lease_entries`) instead of one per network; a network queued after that
     round trip is taken by its own fetch, with whatever else waits then. A fetch that does
-    not call after all gives its lease back (:meth:`forgo`).
+    not call after all gives its lease back (:meth:`forgo`, :meth:`release`).
+
+    A fetched count (:meth:`put`) is written, its lease released in the same step, with
+    those of the page's other fetches: by the last of them to finish, or by the lookup
+    once it stops waiting (:meth:`flush`: a network still out then must not hold back the
+    others' counts), and by each fetch at once after that. A lease whose count waits to
+    be written stays taken meanwhile, so no other process asks for the same count.
     """
 
-    def __init__(self, store: Store, url: str, seconds: float) -> None:
+    def __init__(
+        self, store: Store, url: str, seconds: float, write: Callable[[list[Put]], None]
+    ) -> None:
         self.store = store
         self.url = url
         self.seconds = seconds
+        self.write = write
         self._lock = threading.Lock()
         self._waiting: list[str] = []  # queued, lease not asked for yet
         self._taken: dict[str, tuple[bool, Entry | None]] = {}
+        self._fetching: set[str] = set()  # lease taken, count not put yet
+        self._puts: list[Put] = []  # counts put, not written yet
+        self._flushed = False
 
     def add(self, network: str) -> None:
         with self._lock:
@@ -409,7 +460,9 @@ class PageLeases:
                 asked, self._waiting = self._waiting, []
                 leases = {name: lease_key(self.url, name) for name in asked}
                 # a StoreError leaves nothing taken: each fetch asks again for itself
-                self._taken.update(self.store.lease_entries(self.url, leases, self.seconds))
+                taken = self.store.lease_entries(self.url, leases, self.seconds)
+                self._taken.update(taken)
+                self._fetching.update(name for name, (got, _) in taken.items() if got)
             return self._taken.pop(network)
 
     def forgo(self, network: str) -> None:
@@ -419,11 +472,58 @@ class PageLeases:
                 self._waiting.remove(network)
                 return
             got, _ = self._taken.pop(network, (False, None))
+            self._fetching.discard(network)
+            batch = self._ready()
+        self._write(batch)
         if got:
-            try:
-                self.store.release_lease(lease_key(self.url, network))
-            except StoreError:
-                metrics.store_error("lease")
+            self._release(network)
+
+    def put(self, put: Put) -> None:
+        """Write a fetched count (releasing its lease) with the page's others: now if no
+        other is still fetching or the lookup flushed, else with the last of them."""
+        with self._lock:
+            self._fetching.discard(put.network)
+            self._puts.append(put)
+            batch = self._ready()
+        self._write(batch)
+
+    def release(self, network: str) -> None:
+        """A fetch is done with its lease: released, unless its count waits to be
+        written (the write releases it)."""
+        with self._lock:
+            if any(put.network == network for put in self._puts):
+                return
+            self._fetching.discard(network)
+            batch = self._ready()
+        self._write(batch)
+        self._release(network)
+
+    def flush(self) -> None:
+        """The lookup stopped waiting: write what waits, and every count put later at once."""
+        with self._lock:
+            self._flushed = True
+            batch = self._ready()
+        self._write(batch)
+
+    def _ready(self) -> list[Put]:
+        if not self._puts or (self._fetching and not self._flushed):
+            return []
+        batch, self._puts = self._puts, []
+        return batch
+
+    def _write(self, batch: list[Put]) -> None:
+        if not batch:
+            return
+        try:
+            self.write(batch)
+        except StoreError:
+            metrics.store_error("put")
+
+    def _release(self, network: str) -> None:
+        try:
+            self.store.release_lease(lease_key(self.url, network))
+        except StoreError:
+            metrics.store_error("lease")
 
 
 T = TypeVar("T")
@@ -432,8 +532,8 @@ T = TypeVar("T")
 class Batched(Generic[T]):
     """Writes that arrive while another is written go together in the next one.
 
-    :meth:`put` returns once its item is written (or raises what the write raised): the
-    first caller writes its item alone; those arriving meanwhile wait their turn, and the
+    :meth:`put` returns once its items are written (or raises what the write raised): the
+    first caller writes its items alone; those arriving meanwhile wait their turn, and the
     next of them writes every item waiting then in one call of ``write``.
     """
 
@@ -443,8 +543,8 @@ class Batched(Generic[T]):
         self._turn = threading.Lock()  # one write at a time
         self._waiting: list[list[object]] = []  # [item, done, error]
 
-    def put(self, item: T) -> None:
-        slot: list[object] = [item, False, None]
+    def put(self, items: list[T]) -> None:
+        slot: list[object] = [items, False, None]
         with self._lock:
             self._waiting.append(slot)
         with self._turn:
@@ -453,7 +553,7 @@ class Batched(Generic[T]):
                     batch, self._waiting = self._waiting, []
                 error: BaseException | None = None
                 try:
-                    self._write([s[0] for s in batch])  # type: ignore[misc]
+                    self._write([item for s in batch for item in s[0]])  # type: ignore[attr-defined]
                 except BaseException as exc:  # every waiter hears of it
                     error = exc
                 for s in batch:
@@ -581,8 +681,9 @@ class CountCache:
             else:
                 metrics.cache_result(name, "miss")
                 misses.append(name)
-        if misses:  # their leases taken in one store round trip
-            leases = PageLeases(self.store, url, self.lease_seconds)
+        leases = None
+        if misses:  # their leases taken in one store round trip, their counts written in one
+            leases = PageLeases(self.store, url, self.lease_seconds, self._writes.put)
             futures = self._refreshes.start_many(
                 [
                     ((url, name), name, partial(self._refresh, url, name, leases),
@@ -595,12 +696,18 @@ class CountCache:
                     pending[name] = future
                 else:  # open, on probation or slow: its fetch goes on without us
                     unanswered = True
+        if leases is not None and not pending:  # nobody waits: each count written at once
+            leases.flush()
         complete = not unanswered
         if unanswered:
             max_age = 0
         if pending:
             remaining = max(0.0, timeout - (time.monotonic() - start))
-            wait_futures(pending.values(), timeout=remaining)
+            try:
+                wait_futures(pending.values(), timeout=remaining)
+            finally:
+                if leases is not None:  # what is fetched is written now
+                    leases.flush()
             # not when the request came with little of its deadline left (it waited for a
             # thread): the network had no fair chance
             waited = remaining >= (timeout if whole is None else whole) / 2
@@ -681,8 +788,10 @@ class CountCache:
             metrics.cache_result(network, "circuit_open")
             return self._peek(url, network)
         lease = lease_key(url, network)
+        release: Callable[[], None] | None = None
         if leases is not None:
             claim = partial(leases.take, network)
+            release = partial(leases.release, network)
         else:
             claim = partial(self.store.lease_entry, lease, self.lease_seconds, url, network)
         return self._refreshes.under_lease(
@@ -691,8 +800,9 @@ class CountCache:
             local=lambda: self._peek(url, network),
             fresh=lambda entry: self.clock() < self.fresh_until(network, entry),
             keep=lambda entry: self._remember(url, network, entry),
-            fetch=lambda old, share: self._fetch(url, network, old, share=share),
+            fetch=lambda old, share: self._fetch(url, network, old, share=share, leases=leases),
             claim=claim,
+            release=release,
         )
 
     def _shared(self, url: str, network: str) -> Entry | None:
@@ -706,7 +816,15 @@ class CountCache:
         with self._lock:
             return self._local.get(url, network)
 
-    def _fetch(self, url: str, network: str, old: Entry | None, *, share: bool) -> Entry | None:
+    def _fetch(
+        self,
+        url: str,
+        network: str,
+        old: Entry | None,
+        *,
+        share: bool,
+        leases: PageLeases | None = None,
+    ) -> Entry | None:
         now = self.clock()
         if not self.circuit.begin(network, now):
             metrics.cache_result(network, "circuit_open")
@@ -736,11 +854,14 @@ class CountCache:
             entry = Entry(old.count if old else None, old.fetched_at if old else 0.0, now, error)
         entry = self._remember(url, network, entry)
         if share:  # written, and the lease released, in one step (with the others waiting)
-            try:
-                lease = lease_key(url, network)
-                self._writes.put(Put(url, network, entry, self.keep_seconds(network), lease))
-            except StoreError:
-                metrics.store_error("put")
+            put = Put(url, network, entry, self.keep_seconds(network), lease_key(url, network))
+            if leases is not None:  # with the page's others
+                leases.put(put)
+            else:
+                try:
+                    self._writes.put([put])
+                except StoreError:
+                    metrics.store_error("put")
         return entry
 
     def _spend(self, network: str, cached: bool, now: float) -> bool:

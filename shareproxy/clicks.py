@@ -51,7 +51,7 @@ DAY = 24 * 3600
 HOUR = 3600
 READ_CACHE_SECONDS = 10.0  # how long a worker reuses the click counts of a URL it read...
 READ_KEEP_SECONDS = 60.0  # ...or this long, while no click was counted anywhere since
-READ_CACHE_SIZE = 20_000  # pages; as many as answers the count memo keeps (counts.MAX_ANSWERS)
+READ_CACHE_SIZE = 12_000  # pages; as many as answers the count memo keeps (counts.MAX_ANSWERS)
 # ...and at most a quarter of SHAREPROXY_CACHE_BYTES, as each memo of counts.py: a read
 # weighs its URL and counts, plus its tuple and dict slot (~200 bytes, rounded up)
 READ_SHARE = 4
@@ -81,8 +81,8 @@ class ClickCounter:
         self.store = store
         self.clock = clock
         self.monotonic = time.monotonic  # the age of reads (tests move it)
-        # URL -> its last read, oldest first: an ordered dict, as a lookup happens on every
-        # counts request (cachetools' TTLCache costs microseconds, a dict a tenth of one)
+        # URL -> its last read, oldest first: plain dicts (lru.SizedLRU), as a lookup happens on
+        # every counts request (cachetools' TTLCache costs microseconds, a dict a tenth of one)
         self._read: SizedLRU[str, Read] = SizedLRU(
             READ_CACHE_SIZE, int(settings.cache_bytes) // READ_SHARE, _read_weight
         )

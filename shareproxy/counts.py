@@ -17,6 +17,7 @@ count its answers' cache metrics the same way (``metrics.TALLY``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import threading
@@ -34,14 +35,17 @@ from .settings import Settings
 MAX_ORIGINS = 256  # Origin headers whose verdict is remembered
 MAX_SHARED = 4096  # distinct network lists and outcomes kept as one object each
 T = TypeVar("T", bound=tuple[Any, ...])
-MAX_ANSWERS = 20_000  # memoised answers at most (fewer with a small CACHE_SIZE)
+# Memoised answers at most (fewer with a small CACHE_SIZE): a hot set of 10 000 pages per
+# worker with room to spare, ~0.6 KB each besides the URL the count cache holds too.
+MAX_ANSWERS = 12_000
 # Each memo (answers, query strings) takes at most this share of SHAREPROXY_CACHE_BYTES:
-# an entry weighs its URL and body or query string, plus what its objects cost besides
-# (a Memo or Query, its key tuples and its ordered-dict slot: ~230 bytes by tracemalloc
-# on CPython 3.11, rounded up).
+# an entry weighs its URL and body (or query string digest), plus what its objects cost
+# besides (a Memo or Query, its key tuple, its dict slot: ~240 bytes by tracemalloc on
+# CPython 3.11, rounded up).
 MEMO_SHARE = 4  # a quarter
 ENTRY_OVERHEAD = 320
-MemoKey = tuple[str, tuple[str, ...], Hashable]  # (URL, networks asked, variant)
+# (URL, networks asked, variant, labels, total): one flat tuple, no tuple inside
+MemoKey = tuple[str, tuple[str, ...], Hashable, Hashable, bool]
 JSON_TYPE = ("Content-Type", "application/json")
 VARY_ORIGIN = ("Vary", "Origin")
 
@@ -62,7 +66,7 @@ class Query:
     key: MemoKey = field(init=False, repr=False, compare=False)  # the memo's key
 
     def __post_init__(self) -> None:
-        key = (self.url, self.asked, (self.variant, self.labels, self.total))
+        key = (self.url, self.asked, self.variant, self.labels, self.total)
         object.__setattr__(self, "key", key)
 
     def body(self, found: dict[str, int]) -> bytes:
@@ -89,8 +93,14 @@ def _answer_weight(key: MemoKey, memo: Memo) -> int:
     return sys.getsizeof(key[0]) + sys.getsizeof(memo.body) + ENTRY_OVERHEAD
 
 
-def _query_weight(raw: str, query: Query) -> int:
-    return sys.getsizeof(raw) + sys.getsizeof(query.url) + ENTRY_OVERHEAD
+def _query_weight(digest: bytes, query: Query) -> int:
+    return sys.getsizeof(digest) + sys.getsizeof(query.url) + ENTRY_OVERHEAD
+
+
+def _digest(raw_query: bytes) -> bytes:
+    """What the fast path keeps of a query string: 16 bytes instead of its text (a query
+    string holds the page URL percent-encoded, 250 bytes for a URL of 140 characters)."""
+    return hashlib.blake2b(raw_query, digest_size=16).digest()
 
 
 class Counts:
@@ -112,8 +122,8 @@ class Counts:
         most = max(1, min(int(settings.cache_size) // 4, MAX_ANSWERS))
         memo_bytes = int(settings.cache_bytes) // MEMO_SHARE
         self._answers: SizedLRU[MemoKey, Memo] = SizedLRU(most, memo_bytes, _answer_weight)
-        # raw query string -> what the view parsed it into, as many as answers are kept
-        self._queries: SizedLRU[str, Query] = SizedLRU(most, memo_bytes, _query_weight)
+        # digest of a raw query string -> what the view parsed it into, as many as answers
+        self._queries: SizedLRU[bytes, Query] = SizedLRU(most, memo_bytes, _query_weight)
         self._origins: dict[str, bool] = {}
         self._changes = 0  # purges and TTL changes heard so far
         self._tuples: dict[Any, Any] = {}  # see _shared
@@ -152,15 +162,20 @@ class Counts:
 
     def remember(self, raw_query: bytes, query: Query) -> None:
         """The view parsed ``raw_query`` into ``query``: the fast path may recognise it."""
-        raw = raw_query.decode("latin-1")
+        digest = _digest(raw_query)
         with self._lock:
-            if raw in self._queries:
+            if digest in self._queries:
                 return
-            self._queries.put(raw, query)  # the ones remembered longest ago go first
+            self._queries.put(digest, query)  # the ones remembered longest ago go first
 
     def recall(self, raw_query: str) -> Query | None:
-        """The query a query string was parsed into before, if this worker remembers it."""
-        return self._queries.get(raw_query)
+        """The query a query string (as WSGI gives it, latin-1) was parsed into before, if
+        this worker remembers it."""
+        try:
+            digest = _digest(raw_query.encode("latin-1"))
+        except UnicodeEncodeError:  # not from a WSGI server: Flask's to parse
+            return None
+        return self._queries.get(digest)
 
     # --- the answer
 

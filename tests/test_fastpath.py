@@ -334,9 +334,11 @@ def test_the_memos_are_bounded_by_bytes_with_long_urls_and_query_strings(
     for i in range(25):
         path = f"/api/counts?url={long_page}{i}&networks=buffer,twitter&x={junk}"
         assert server.get(path).status_code == 200
-    # each answer weighs its 2 KB URL, each query string its 10 KB: far fewer than 25
+    # each answer weighs its 2 KB URL, and so does each query string remembered (kept as
+    # a digest of its 10 KB, with the URL it asks): far fewer than 25
     assert 0 < len(counts._answers) <= 8 and counts._answers.nbytes <= cache_bytes // 4
-    assert 0 < len(counts._queries) <= 2 and counts._queries.nbytes <= cache_bytes // 4
+    assert 0 < len(counts._queries) <= 8 and counts._queries.nbytes <= cache_bytes // 4
+    assert all(len(digest) == 16 for digest in counts._queries)
     clicks_read = server.svc.clicks._read
     assert 0 < len(clicks_read) <= 8 and clicks_read.nbytes <= cache_bytes // 4
     # the newest is still answered by the fast path, the oldest by Flask again

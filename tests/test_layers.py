@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "i18n", "metrics", "imagework", "images", "guard", "accesslog", "compress", "headers",
             "icons", "wordpress", "refusals", "networks/", "embeds/__init__", "embeds/base",
             "embeds/youtube", "embeds/vimeo", "embeds/peertube", "embeds/fediverse",
-            "embeds/bluesky", "lru",
+            "embeds/bluesky", "lru", "allocator",
             "store/",
         ),
     ),

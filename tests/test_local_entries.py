@@ -91,3 +91,25 @@ def test_the_byte_count_follows_replacements_and_growth() -> None:
     assert local.nbytes > one
     local.forget("u")
     assert local.nbytes == 0
+
+
+def test_six_counts_fetched_without_error_take_14_bytes_each() -> None:
+    """A count under 2**32 takes 4 bytes, a check at the time of the fetch none; anything
+    else still comes back exactly."""
+    local = LocalEntries(100)
+    networks = ["buffer", "vk", "pinterest", "tumblr", "xing", "odnoklassniki"]
+    for i, name in enumerate(networks):
+        local.set("u", name, Entry(1000 + i, 1_700_000_000.123 + i, 1_700_000_000.123 + i))
+    record = local._urls.get("u")
+    assert record is not None and len(record) == 1 + 6 * 14
+    odd = {
+        "buffer": Entry(-1, 1.5, 1.5),  # a negative count: 8 bytes
+        "vk": Entry(2**40, 2.0, 3.0, "timeout"),  # wide, checked later, failed
+        "xing": Entry(2**63 - 1, 0.0, 0.0),
+    }
+    for name, entry in odd.items():
+        local.set("u", name, entry)
+    for i, name in enumerate(networks):
+        fresh = Entry(1000 + i, 1_700_000_000.123 + i, 1_700_000_000.123 + i)
+        assert local.get("u", name) == odd.get(name, fresh)
+    assert len(local) == 6
