@@ -357,13 +357,15 @@ class Refreshes(Generic[K, V]):
         keep: Callable[[V], V],
         fetch: Callable[[V | None, bool], V | None],
         claim: Callable[[], tuple[bool, V | None]] | None = None,
+        release: Callable[[], None] | None = None,
     ) -> V | None:
         """Refresh one item, one process at a time: ``shared()`` reads the store's copy,
         ``local()`` this worker's, ``fresh(v)`` says whether a copy needs no call,
         ``keep(v)`` puts a copy in memory (returning the newer one), and ``fetch(old,
         share)`` calls upstream (writing to the store when ``share``). ``claim()``, when
         given, takes the lease and reads the store's copy in one step (else the lease is
-        taken, then ``shared()`` read)."""
+        taken, then ``shared()`` read); ``release()``, when given, gives the lease back
+        (else the store releases it)."""
         give_up = time.monotonic() + self.lease_seconds + self.patience
         delay = self.first_wait
         while True:
@@ -385,7 +387,10 @@ class Refreshes(Generic[K, V]):
                     return fetch(current or local(), True)
                 finally:
                     try:
-                        self.store.release_lease(lease)
+                        if release is not None:
+                            release()
+                        else:
+                            self.store.release_lease(lease)
                     except StoreError:
                         metrics.store_error("lease")
             # Another process is asking upstream: wait for its answer in the store.
@@ -411,22 +416,35 @@ class Refreshes(Generic[K, V]):
 
 
 class PageLeases:
-    """The store leases of the fetches one lookup starts for a page, taken together.
+    """The store leases of the fetches one lookup starts for a page, taken together, and
+    their counts, written together.
 
     The first of those fetches to need its lease takes the leases of every network queued
     by then (:meth:`add`), with their entries, in one store round trip
     (:meth:`Store.lease_entries`) instead of one per network; a network queued after that
     round trip is taken by its own fetch, with whatever else waits then. A fetch that does
-    not call after all gives its lease back (:meth:`forgo`).
+    not call after all gives its lease back (:meth:`forgo`, :meth:`release`).
+
+    A fetched count (:meth:`put`) is written, its lease released in the same step, with
+    those of the page's other fetches: by the last of them to finish, or by the lookup
+    once it stops waiting (:meth:`flush`: a network still out then must not hold back the
+    others' counts), and by each fetch at once after that. A lease whose count waits to
+    be written stays taken meanwhile, so no other process asks for the same count.
     """
 
-    def __init__(self, store: Store, url: str, seconds: float) -> None:
+    def __init__(
+        self, store: Store, url: str, seconds: float, write: Callable[[list[Put]], None]
+    ) -> None:
         self.store = store
         self.url = url
         self.seconds = seconds
+        self.write = write
         self._lock = threading.Lock()
         self._waiting: list[str] = []  # queued, lease not asked for yet
         self._taken: dict[str, tuple[bool, Entry | None]] = {}
+        self._fetching: set[str] = set()  # lease taken, count not put yet
+        self._puts: list[Put] = []  # counts put, not written yet
+        self._flushed = False
 
     def add(self, network: str) -> None:
         with self._lock:
@@ -442,7 +460,9 @@ class PageLeases:
                 asked, self._waiting = self._waiting, []
                 leases = {name: lease_key(self.url, name) for name in asked}
                 # a StoreError leaves nothing taken: each fetch asks again for itself
-                self._taken.update(self.store.lease_entries(self.url, leases, self.seconds))
+                taken = self.store.lease_entries(self.url, leases, self.seconds)
+                self._taken.update(taken)
+                self._fetching.update(name for name, (got, _) in taken.items() if got)
             return self._taken.pop(network)
 
     def forgo(self, network: str) -> None:
@@ -452,11 +472,58 @@ class PageLeases:
                 self._waiting.remove(network)
                 return
             got, _ = self._taken.pop(network, (False, None))
+            self._fetching.discard(network)
+            batch = self._ready()
+        self._write(batch)
         if got:
-            try:
-                self.store.release_lease(lease_key(self.url, network))
-            except StoreError:
-                metrics.store_error("lease")
+            self._release(network)
+
+    def put(self, put: Put) -> None:
+        """Write a fetched count (releasing its lease) with the page's others: now if no
+        other is still fetching or the lookup flushed, else with the last of them."""
+        with self._lock:
+            self._fetching.discard(put.network)
+            self._puts.append(put)
+            batch = self._ready()
+        self._write(batch)
+
+    def release(self, network: str) -> None:
+        """A fetch is done with its lease: released, unless its count waits to be
+        written (the write releases it)."""
+        with self._lock:
+            if any(put.network == network for put in self._puts):
+                return
+            self._fetching.discard(network)
+            batch = self._ready()
+        self._write(batch)
+        self._release(network)
+
+    def flush(self) -> None:
+        """The lookup stopped waiting: write what waits, and every count put later at once."""
+        with self._lock:
+            self._flushed = True
+            batch = self._ready()
+        self._write(batch)
+
+    def _ready(self) -> list[Put]:
+        if not self._puts or (self._fetching and not self._flushed):
+            return []
+        batch, self._puts = self._puts, []
+        return batch
+
+    def _write(self, batch: list[Put]) -> None:
+        if not batch:
+            return
+        try:
+            self.write(batch)
+        except StoreError:
+            metrics.store_error("put")
+
+    def _release(self, network: str) -> None:
+        try:
+            self.store.release_lease(lease_key(self.url, network))
+        except StoreError:
+            metrics.store_error("lease")
 
 
 T = TypeVar("T")
@@ -465,8 +532,8 @@ T = TypeVar("T")
 class Batched(Generic[T]):
     """Writes that arrive while another is written go together in the next one.
 
-    :meth:`put` returns once its item is written (or raises what the write raised): the
-    first caller writes its item alone; those arriving meanwhile wait their turn, and the
+    :meth:`put` returns once its items are written (or raises what the write raised): the
+    first caller writes its items alone; those arriving meanwhile wait their turn, and the
     next of them writes every item waiting then in one call of ``write``.
     """
 
@@ -476,8 +543,8 @@ class Batched(Generic[T]):
         self._turn = threading.Lock()  # one write at a time
         self._waiting: list[list[object]] = []  # [item, done, error]
 
-    def put(self, item: T) -> None:
-        slot: list[object] = [item, False, None]
+    def put(self, items: list[T]) -> None:
+        slot: list[object] = [items, False, None]
         with self._lock:
             self._waiting.append(slot)
         with self._turn:
@@ -486,7 +553,7 @@ class Batched(Generic[T]):
                     batch, self._waiting = self._waiting, []
                 error: BaseException | None = None
                 try:
-                    self._write([s[0] for s in batch])  # type: ignore[misc]
+                    self._write([item for s in batch for item in s[0]])  # type: ignore[attr-defined]
                 except BaseException as exc:  # every waiter hears of it
                     error = exc
                 for s in batch:
@@ -614,8 +681,9 @@ class CountCache:
             else:
                 metrics.cache_result(name, "miss")
                 misses.append(name)
-        if misses:  # their leases taken in one store round trip
-            leases = PageLeases(self.store, url, self.lease_seconds)
+        leases = None
+        if misses:  # their leases taken in one store round trip, their counts written in one
+            leases = PageLeases(self.store, url, self.lease_seconds, self._writes.put)
             futures = self._refreshes.start_many(
                 [
                     ((url, name), name, partial(self._refresh, url, name, leases),
@@ -628,12 +696,18 @@ class CountCache:
                     pending[name] = future
                 else:  # open, on probation or slow: its fetch goes on without us
                     unanswered = True
+        if leases is not None and not pending:  # nobody waits: each count written at once
+            leases.flush()
         complete = not unanswered
         if unanswered:
             max_age = 0
         if pending:
             remaining = max(0.0, timeout - (time.monotonic() - start))
-            wait_futures(pending.values(), timeout=remaining)
+            try:
+                wait_futures(pending.values(), timeout=remaining)
+            finally:
+                if leases is not None:  # what is fetched is written now
+                    leases.flush()
             # not when the request came with little of its deadline left (it waited for a
             # thread): the network had no fair chance
             waited = remaining >= (timeout if whole is None else whole) / 2
@@ -714,8 +788,10 @@ class CountCache:
             metrics.cache_result(network, "circuit_open")
             return self._peek(url, network)
         lease = lease_key(url, network)
+        release: Callable[[], None] | None = None
         if leases is not None:
             claim = partial(leases.take, network)
+            release = partial(leases.release, network)
         else:
             claim = partial(self.store.lease_entry, lease, self.lease_seconds, url, network)
         return self._refreshes.under_lease(
@@ -724,8 +800,9 @@ class CountCache:
             local=lambda: self._peek(url, network),
             fresh=lambda entry: self.clock() < self.fresh_until(network, entry),
             keep=lambda entry: self._remember(url, network, entry),
-            fetch=lambda old, share: self._fetch(url, network, old, share=share),
+            fetch=lambda old, share: self._fetch(url, network, old, share=share, leases=leases),
             claim=claim,
+            release=release,
         )
 
     def _shared(self, url: str, network: str) -> Entry | None:
@@ -739,7 +816,15 @@ class CountCache:
         with self._lock:
             return self._local.get(url, network)
 
-    def _fetch(self, url: str, network: str, old: Entry | None, *, share: bool) -> Entry | None:
+    def _fetch(
+        self,
+        url: str,
+        network: str,
+        old: Entry | None,
+        *,
+        share: bool,
+        leases: PageLeases | None = None,
+    ) -> Entry | None:
         now = self.clock()
         if not self.circuit.begin(network, now):
             metrics.cache_result(network, "circuit_open")
@@ -769,11 +854,14 @@ class CountCache:
             entry = Entry(old.count if old else None, old.fetched_at if old else 0.0, now, error)
         entry = self._remember(url, network, entry)
         if share:  # written, and the lease released, in one step (with the others waiting)
-            try:
-                lease = lease_key(url, network)
-                self._writes.put(Put(url, network, entry, self.keep_seconds(network), lease))
-            except StoreError:
-                metrics.store_error("put")
+            put = Put(url, network, entry, self.keep_seconds(network), lease_key(url, network))
+            if leases is not None:  # with the page's others
+                leases.put(put)
+            else:
+                try:
+                    self._writes.put([put])
+                except StoreError:
+                    metrics.store_error("put")
         return entry
 
     def _spend(self, network: str, cached: bool, now: float) -> bool:

@@ -208,15 +208,13 @@ def test_a_new_pages_leases_are_taken_in_one_round_trip(store: SQLiteStore, tmp_
     cache = make_cache(counting, upstream)  # type: ignore[arg-type]
     networks = ["buffer", "vk", "tumblr", "reddit"]
     try:
-        upstream.gate.clear()  # the answers come together: their writes may go together
-        threading.Timer(0.2, upstream.gate.set).start()
         assert cache.lookup(PAGE, networks, 10).counts == {n: 5 for n in networks}
         leases = [args for name, args in counting.calls if name.startswith("lease")]
         assert len(leases) == 1
         assert leases[0][:2] == (PAGE, {n: f"{n}|{PAGE}" for n in networks})
         writes = [args[0] for name, args in counting.calls if name == "put_entries"]
-        assert sorted(put.network for batch in writes for put in batch) == sorted(networks)
-        assert len(writes) <= len(networks)
+        assert len(writes) == 1  # by the last of them to finish
+        assert sorted(put.network for put in writes[0]) == sorted(networks)
         # every lease was released with its write: another process may take each now
         other = SQLiteStore(str(tmp_path / "pieces.db"))
         assert all(other.acquire_lease(f"{n}|{PAGE}", 30) for n in networks)
@@ -233,7 +231,7 @@ def test_a_lease_taken_for_a_fetch_that_does_not_call_is_given_back(
 
     other = SQLiteStore(str(tmp_path / "pieces.db"))  # another process
     try:
-        leases = PageLeases(store, PAGE, 30)
+        leases = PageLeases(store, PAGE, 30, store.put_entries)
         for network in ("buffer", "vk", "line"):
             leases.add(network)
         leases.forgo("line")  # before the round trip: never taken
@@ -244,6 +242,55 @@ def test_a_lease_taken_for_a_fetch_that_does_not_call_is_given_back(
         assert other.acquire_lease(f"line|{PAGE}", 30)
         # a second take asks the store again: the lease is not free now
         assert leases.take("vk") == (False, None)
+    finally:
+        other.close()
+
+
+def test_a_pages_counts_are_written_together_and_their_leases_held_until_then(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    from shareproxy.cache import PageLeases
+    from shareproxy.store import Entry, Put
+
+    writes: list[list[str]] = []
+
+    def write(puts: list[Put]) -> None:
+        writes.append([put.network for put in puts])
+        store.put_entries(puts)
+
+    def put(network: str) -> Put:
+        return Put(PAGE, network, Entry(1, T0, T0), 60, f"{network}|{PAGE}")
+
+    other = SQLiteStore(str(tmp_path / "pieces.db"))  # another process
+    try:
+        two = PageLeases(store, PAGE + "/two", 30, write)
+        for network in ("buffer", "vk"):
+            two.add(network)
+        assert two.take("buffer")[0] and two.take("vk")[0]
+        two.put(put("buffer")._replace(url=PAGE + "/two", lease=f"buffer|{PAGE}/two"))
+        assert writes == []  # vk is still fetching
+        two.release("buffer")  # kept: its write releases it
+        assert not other.acquire_lease(f"buffer|{PAGE}/two", 30)
+        two.put(put("vk")._replace(url=PAGE + "/two", lease=f"vk|{PAGE}/two"))
+        assert writes == [["buffer", "vk"]]  # the last to finish writes both
+        assert other.acquire_lease(f"buffer|{PAGE}/two", 30)
+
+        writes.clear()
+        leases = PageLeases(store, PAGE, 30, write)
+        for network in ("buffer", "vk", "line"):
+            leases.add(network)
+        assert all(leases.take(n)[0] for n in ("buffer", "vk", "line"))
+        leases.put(put("buffer"))
+        leases.put(put("vk"))
+        assert writes == [] and store.get_entries(PAGE, ["buffer"]) == {}
+        leases.flush()  # the lookup stopped waiting: line must not hold the others back
+        assert writes == [["buffer", "vk"]]
+        assert other.acquire_lease(f"buffer|{PAGE}", 30)
+        assert other.acquire_lease(f"vk|{PAGE}", 30)
+        assert not other.acquire_lease(f"line|{PAGE}", 30)
+        leases.put(put("line"))  # after the flush: at once
+        assert writes == [["buffer", "vk"], ["line"]]
+        assert other.acquire_lease(f"line|{PAGE}", 30)
     finally:
         other.close()
 
@@ -269,7 +316,7 @@ def test_writes_arriving_together_go_in_one_call_and_share_its_failure() -> None
 
     def put(i: int) -> None:
         try:
-            batched.put(i)
+            batched.put([i])
         except StoreError as exc:
             errors[i] = exc
 
