@@ -5,9 +5,9 @@ freed, but raises that threshold to the size of each such block freed (up to 32 
 A worker frees them as its large dicts grow (the count cache's table, the memos'
 tables): after the first few, every table lands in the heap, and the holes the next
 resizes leave stay resident. A worker holding 100 000 pages x 6 networks kept ~10 MB
-more that way, more or less from one run to the next (bench/RESULTS.md). A fixed
-threshold keeps the large blocks in their own mappings. Elsewhere (musl, macOS) nothing
-is done.
+more that way, more or less from one run to the next (bench/RESULTS.md). With a fixed
+threshold, a large block the heap has no free room for gets a mapping of its own instead
+of growing the heap. Elsewhere (musl, macOS) nothing is done.
 """
 
 from __future__ import annotations
