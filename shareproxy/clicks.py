@@ -50,7 +50,10 @@ DEDUP_SECONDS = 24 * 3600
 DAY = 24 * 3600
 HOUR = 3600
 READ_CACHE_SECONDS = 10.0  # how long a worker reuses the click counts of a URL it read...
-READ_KEEP_SECONDS = 60.0  # ...or this long, while no click was counted anywhere since
+# ...or, while no click was counted anywhere since, between 3/4 of this and this long (a
+# page's own share of it, so that a worker's pages are not all read again at once: with
+# 10 000 pages in use that was a burst of 10 000 store reads per worker every minute)
+READ_KEEP_SECONDS = 600.0
 READ_CACHE_SIZE = 12_000  # pages; as many as answers the count memo keeps (counts.MAX_ANSWERS)
 # ...and at most a quarter of SHAREPROXY_CACHE_BYTES, as each memo of counts.py: a read
 # weighs its URL and counts, plus its tuple and dict slot (~200 bytes, rounded up)
@@ -67,6 +70,13 @@ class Read(NamedTuple):
     counts: dict[str, int]
     at: float  # monotonic time of the read
     version: str | None  # the click version known before the read (None: unknown)
+    keep: float  # seconds it is reused while the click version stays the same
+
+
+def _keep(url: str) -> float:
+    """How long a quiet page's read is reused: its own point in the last quarter of
+    ``READ_KEEP_SECONDS`` (by its hash, which differs from process to process)."""
+    return READ_KEEP_SECONDS * (0.75 + 0.25 * (hash(url) & 0xFFFF) / 0xFFFF)
 
 
 def _read_weight(url: str, read: Read) -> int:
@@ -166,7 +176,7 @@ class ClickCounter:
 
     def counts(self, url: str, networks: list[str]) -> dict[str, int]:
         """Click counts of ``url``, read from the store at most every 10 s per worker (or
-        60 s, while no click was counted anywhere: see :meth:`snapshot`)."""
+        7.5-10 minutes, while no click was counted anywhere: see :meth:`snapshot`)."""
         known = self.snapshot(url)
         return {n: known[n] for n in networks if n in known}
 
@@ -178,16 +188,17 @@ class ClickCounter:
         A read is reused for ``READ_CACHE_SECONDS``; after that, while the store's click
         version (counted clicks, by every worker and instance; read every
         ``VERSION_SECONDS``) is the one known before the read, nothing was counted since
-        and the read is reused until ``READ_KEEP_SECONDS``. This worker's own click drops
-        the read at once. A page another worker counts a click for shows it within
-        ``READ_CACHE_SECONDS``, as a wide set of pages costs no store read per request.
+        and the read is reused for up to ``READ_KEEP_SECONDS`` (:func:`_keep`). This
+        worker's own click drops the read at once. A page another worker counts a click
+        for shows it within ``READ_CACHE_SECONDS``, as a wide set of pages costs no store
+        read per request.
         """
         now = self.monotonic()
         found = self._read.get(url)
         if found is not None and (
             now - found.at < READ_CACHE_SECONDS
             or (
-                now - found.at < READ_KEEP_SECONDS
+                now - found.at < found.keep
                 and found.version is not None
                 and found.version == self.version(now)
             )
@@ -203,7 +214,7 @@ class ClickCounter:
         if found is not None and known == found.counts:
             known = found.counts  # unchanged: the same object
         with self._read_lock:
-            self._read.put(url, Read(known, now, version))  # the oldest reads go first
+            self._read.put(url, Read(known, now, version, _keep(url)))  # the oldest reads go first
         return known
 
     def version(self, now: float) -> str | None:

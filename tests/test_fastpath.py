@@ -210,13 +210,25 @@ def test_a_quiet_store_is_not_asked_for_clicks_per_request(
     store.get_clicks = counted
     server.get(path)
     assert reads == [1]
-    for _ in range(5):  # a minute of requests every 11 s: no click counted meanwhile
-        server.monotonic[0] += clicks.READ_CACHE_SECONDS + 1
+    step = clicks.READ_CACHE_SECONDS + 1
+    for _ in range(int(0.75 * clicks.READ_KEEP_SECONDS // step)):
+        server.monotonic[0] += step  # a request every 11 s, no click counted meanwhile
         server.get(path)
     assert reads == [1]
-    server.monotonic[0] += clicks.READ_CACHE_SECONDS + 1  # past READ_KEEP_SECONDS
+    server.monotonic[0] += 0.25 * clicks.READ_KEEP_SECONDS + 1  # past READ_KEEP_SECONDS
     server.get(path)
     assert reads == [2]
+
+
+def test_quiet_pages_are_read_again_at_points_spread_over_a_quarter_of_the_keep() -> None:
+    keeps = [clicks._keep(f"https://example.org/page/{i}") for i in range(2000)]
+    assert all(0.75 * clicks.READ_KEEP_SECONDS <= k <= clicks.READ_KEEP_SECONDS for k in keeps)
+    # not one burst: every tenth of that quarter holds some of the pages, none most of them
+    tenth = 0.025 * clicks.READ_KEEP_SECONDS
+    buckets = [0] * 10
+    for k in keeps:
+        buckets[min(9, int((k - 0.75 * clicks.READ_KEEP_SECONDS) // tenth))] += 1
+    assert min(buckets) > 100 and max(buckets) < 400, buckets
 
 
 @pytest.mark.parametrize("name", list(SHAPES))
