@@ -335,15 +335,20 @@ def bench_cached() -> None:
             summarise(f"cached {name} / bare req/s", values, ">= 1.00")
 
 
-def bench_inprocess() -> None:
-    print("\n## 1b. in-process cost of one cached request (bench/inprocess.py)")
+def run_script(name: str) -> None:
+    """Run ``bench/<name>`` in a process of its own and print what it printed."""
     out = subprocess.run(
-        [sys.executable, os.path.join(HERE, "inprocess.py")],
+        [sys.executable, os.path.join(HERE, name)],
         capture_output=True, text=True, cwd=ROOT, timeout=600,
     )  # fmt: skip
     print(out.stdout.rstrip())
     if out.returncode != 0:
         print(out.stderr[-3000:])
+
+
+def bench_inprocess() -> None:
+    print("\n## 1b. in-process cost of one cached request (bench/inprocess.py)")
+    run_script("inprocess.py")
 
 
 # --- 2. upstream amplification
@@ -748,13 +753,7 @@ def bench_pages() -> None:
                   "transferred, headers included (goal <= 8192; Chromium's own figure: "
                   "tests/browser/test_browser_weight.py)")  # fmt: skip
     print(f"  in process (bench/first_render.py), {load()}:")
-    out = subprocess.run(
-        [sys.executable, os.path.join(HERE, "first_render.py")],
-        capture_output=True, text=True, cwd=ROOT, timeout=600,
-    )  # fmt: skip
-    print(out.stdout.rstrip())
-    if out.returncode != 0:
-        print(out.stderr[-3000:])
+    run_script("first_render.py")
 
 
 DEFAULT_IFRAME = f"/buttons?url={quote(PAGE, safe='')}"
