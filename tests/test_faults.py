@@ -288,7 +288,8 @@ def test_sqlite_locked_by_another_writer(tmp_path: Any) -> None:
             # pages never asked before: their counts must be written while the file is
             # locked (the cold pages above may all be fetched and stored by now)
             fresh = [counts_path(f"https://example.org/lock/locked/{i}") for i in range(20)]
-            load.set_paths(warm + fresh)
+            # a warm page between every two fresh ones: each thread asks warm pages in the window
+            load.set_paths(p for i, path in enumerate(fresh) for p in (path, warm[i % len(warm)]))
             locked = run_for(load, 4.0)
             holder.execute("COMMIT")
             results = locked + run_for(load, 1.5)
@@ -297,7 +298,11 @@ def test_sqlite_locked_by_another_writer(tmp_path: Any) -> None:
             holder.close()
         everything = results + results_tail
         assert [r for r in everything if r.status != 200] == []
-        assert len(locked) >= 10
+        # every thread got answers while the file was locked: a fresh page waits at most the
+        # deadline (plus a margin on a busy box), so a count bound tied to the machine's speed
+        # would only measure the machine; what must hold is that nobody was stuck
+        assert len(locked) >= load.threads, locked
+        assert len([r for r in locked if r.url in warm]) >= load.threads // 2, locked
         assert len(late(everything)) <= max(2, len(everything) // 50), late(everything)[:3]
         assert all(r.body for r in locked if r.url in warm)
         assert server.metric("shareproxy_store_errors_total") > 0
