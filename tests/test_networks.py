@@ -4,6 +4,7 @@ answer and connection error; plus the pure build/extract functions and the HTTP 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from typing import Any
 
 import pytest
@@ -72,13 +73,10 @@ def test_malformed_answer_is_an_error_never_zero(
 
 @pytest.mark.parametrize("network", COUNTED)
 def test_connection_refused(network: str) -> None:
-    f = fetcher_for("http://127.0.0.1:9")
-    try:
+    with closing(fetcher_for("http://127.0.0.1:9")) as f:
         with pytest.raises(UpstreamFailure) as info:
             f.count(NETWORKS[network], PAGE)
         assert info.value.kind == "connection"
-    finally:
-        f.close()
 
 
 @pytest.mark.parametrize("network", ["buffer", "facebook", "reddit"])
@@ -105,13 +103,10 @@ def test_rate_limited_carries_retry_after(fake: FakeNetworks, fetcher: Fetcher) 
 
 def test_hang_times_out(fake: FakeNetworks) -> None:
     fake.set("line", "hang", hang=10)
-    f = fetcher_for(fake.base, UPSTREAM_TIMEOUT=0.3)
-    try:
+    with closing(fetcher_for(fake.base, UPSTREAM_TIMEOUT=0.3)) as f:
         with pytest.raises(UpstreamFailure) as info:
             f.count(NETWORKS["line"], PAGE)
         assert info.value.kind == "timeout"
-    finally:
-        f.close()
 
 
 @pytest.mark.parametrize("mode", ["oversized", "oversized_stream"])
@@ -124,13 +119,10 @@ def test_oversized_body_is_refused(fake: FakeNetworks, fetcher: Fetcher, mode: s
 
 def test_other_http_status_is_a_failure(fake: FakeNetworks, fetcher: Fetcher) -> None:
     # the fake answers 404 for a path it does not know: point facebook at another version
-    f = fetcher_for(fake.base, FACEBOOK_GRAPH_VERSION="v1.0")
-    try:
+    with closing(fetcher_for(fake.base, FACEBOOK_GRAPH_VERSION="v1.0")) as f:
         with pytest.raises(UpstreamFailure) as info:
             f.count(NETWORKS["facebook"], PAGE)
         assert info.value.kind == "http_404"
-    finally:
-        f.close()
 
 
 def test_requests_carry_the_page_url_credentials_and_an_honest_user_agent(
@@ -160,23 +152,17 @@ def test_requests_carry_the_page_url_credentials_and_an_honest_user_agent(
 
 
 def test_a_network_without_credentials_is_not_configured(fake: FakeNetworks) -> None:
-    f = fetcher_for(fake.base, FACEBOOK_APP_ID="")
-    try:
+    with closing(fetcher_for(fake.base, FACEBOOK_APP_ID="")) as f:
         assert f.missing_credentials(NETWORKS["facebook"]) == ["FACEBOOK_APP_ID"]
         with pytest.raises(NotConfigured):
             f.count(NETWORKS["facebook"], PAGE)
         assert fake.calls() == 0
-    finally:
-        f.close()
 
 
 def test_api_base_replaces_scheme_host_and_port_only() -> None:
-    f = fetcher_for("http://127.0.0.1:1234")
-    try:
+    with closing(fetcher_for("http://127.0.0.1:1234")) as f:
         target = f.target(NETWORKS["reddit"], "https://www.reddit.com/api/v1/access_token?x=1")
         assert target == "http://127.0.0.1:1234/api/v1/access_token?x=1"
-    finally:
-        f.close()
 
 
 # --- pure functions: build and extract, no server
@@ -359,6 +345,23 @@ class Scripted:
         self.sock.close()
 
 
+@contextmanager
+def scripted(
+    answers: list[tuple[bytes, bool]], **overrides: Any
+) -> Iterator[tuple[Scripted, Fetcher]]:
+    """A :class:`Scripted` server with these answers and a fetcher pointed at it; both are
+    closed afterwards."""
+    server = Scripted(answers)
+    try:
+        f = fetcher_for(server.base, **overrides)
+        try:
+            yield server, f
+        finally:
+            f.close()
+    finally:
+        server.close()
+
+
 def http_answer(body: bytes, *headers: str) -> bytes:
     lines = ["HTTP/1.1 200 OK", f"Content-Length: {len(body)}", *headers, "", ""]
     return "\r\n".join(lines).encode() + body
@@ -373,11 +376,9 @@ def send(fetcher: Fetcher, base: str) -> UpstreamResponse:
 
 
 def test_a_kept_alive_connection_serves_the_next_call_and_one_the_server_closed_does_not() -> None:
-    server = Scripted(
+    with scripted(
         [(http_answer(b"1"), False), (http_answer(b"2"), True), (http_answer(b"3"), False)]
-    )
-    f = fetcher_for(server.base)
-    try:
+    ) as (server, f):
         assert send(f, server.base).body == b"1"
         assert send(f, server.base).body == b"2"  # the same connection, then closed
         assert server.connections == 1
@@ -385,9 +386,6 @@ def test_a_kept_alive_connection_serves_the_next_call_and_one_the_server_closed_
         assert send(f, server.base).body == b"3"  # not the closed one: a new connection
         assert server.connections == 2
         assert b"accept-encoding: gzip, deflate" in server.requests[0].lower()
-    finally:
-        f.close()
-        server.close()
 
 
 def test_compressed_answers_are_decoded_within_the_body_cap() -> None:
@@ -396,16 +394,15 @@ def test_compressed_answers_are_decoded_within_the_body_cap() -> None:
 
     bomb = gzip.compress(b"0" * 1_000_000)
     assert len(bomb) < 2048
-    server = Scripted(
+    with scripted(
         [
             (http_answer(gzip.compress(b'{"n": 1}'), "Content-Encoding: gzip"), False),
             (http_answer(zlib.compress(b'{"n": 2}'), "Content-Encoding: deflate"), False),
             (http_answer(bomb, "Content-Encoding: gzip"), True),
             (http_answer(b"x", "Content-Encoding: zstd"), True),
-        ]
-    )
-    f = fetcher_for(server.base, UPSTREAM_MAX_BYTES=2048)
-    try:
+        ],
+        UPSTREAM_MAX_BYTES=2048,
+    ) as (server, f):
         assert send(f, server.base).body == b'{"n": 1}'
         assert send(f, server.base).body == b'{"n": 2}'
         with pytest.raises(UpstreamFailure) as info:
@@ -414,21 +411,13 @@ def test_compressed_answers_are_decoded_within_the_body_cap() -> None:
         with pytest.raises(UpstreamFailure) as info:
             send(f, server.base)
         assert info.value.kind == "transport"
-    finally:
-        f.close()
-        server.close()
 
 
 def test_an_answer_shorter_than_its_length_is_a_failure() -> None:
-    server = Scripted([(http_answer(b"12345")[:-3], True)])
-    f = fetcher_for(server.base)
-    try:
+    with scripted([(http_answer(b"12345")[:-3], True)]) as (server, f):
         with pytest.raises(UpstreamFailure) as info:
             send(f, server.base)
         assert info.value.kind == "connection"
-    finally:
-        f.close()
-        server.close()
 
 
 def test_answers_in_chunks_after_an_interim_answer_are_read_whole() -> None:
@@ -438,18 +427,15 @@ def test_answers_in_chunks_after_an_interim_answer_are_read_whole() -> None:
         b'4;ext=1\r\n{"n"\r\n5\r\n: 42}\r\n0\r\nX-Trailer: t\r\n\r\n'
     )
     big = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"800\r\n" + b"x" * 2048
-    server = Scripted([(chunked, False), (http_answer(b"after"), False), (big, True)])
-    f = fetcher_for(server.base, UPSTREAM_MAX_BYTES=1024)
-    try:
+    with scripted(
+        [(chunked, False), (http_answer(b"after"), False), (big, True)], UPSTREAM_MAX_BYTES=1024
+    ) as (server, f):
         assert send(f, server.base).body == b'{"n": 42}'
         assert send(f, server.base).body == b"after"  # the connection read to its end
         assert server.connections == 1
         with pytest.raises(UpstreamFailure) as info:
             send(f, server.base)
         assert info.value.kind == "too_large"
-    finally:
-        f.close()
-        server.close()
 
 
 @pytest.mark.parametrize(
@@ -463,15 +449,10 @@ def test_answers_in_chunks_after_an_interim_answer_are_read_whole() -> None:
     ],
 )
 def test_an_answer_that_is_not_http_is_a_connection_failure(reply: bytes) -> None:
-    server = Scripted([(reply, True)])
-    f = fetcher_for(server.base)
-    try:
+    with scripted([(reply, True)]) as (server, f):
         with pytest.raises(UpstreamFailure) as info:
             send(f, server.base)
         assert info.value.kind == "connection"
-    finally:
-        f.close()
-        server.close()
 
 
 def test_no_header_can_be_smuggled_into_a_request() -> None:
@@ -479,9 +460,7 @@ def test_no_header_can_be_smuggled_into_a_request() -> None:
 
     from shareproxy.networks.base import UpstreamRequest
 
-    server = Scripted([(http_answer(b"1"), True)])
-    f = fetcher_for(server.base)
-    try:
+    with scripted([(http_answer(b"1"), True)]) as (server, f):
         for req in (
             UpstreamRequest(f"{server.base}/count", headers={"X-A": "1\r\nX-Injected: 1"}),
             UpstreamRequest(f"{server.base}/count", headers={"X-A\r\nX-B": "1"}),
@@ -491,41 +470,28 @@ def test_no_header_can_be_smuggled_into_a_request() -> None:
                 f.send(SimpleNamespace(name="scripted"), req)
             assert info.value.kind == "transport"
         assert server.requests == []
-    finally:
-        f.close()
-        server.close()
 
 
 def test_an_http_1_0_answer_closes_its_connection() -> None:
-    server = Scripted(
+    with scripted(
         [
             (b"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\na", False),
             (http_answer(b"b"), False),
         ]
-    )
-    f = fetcher_for(server.base)
-    try:
+    ) as (server, f):
         assert send(f, server.base).body == b"a"
         assert send(f, server.base).body == b"b"
         assert server.connections == 2  # the first was not used again
-    finally:
-        f.close()
-        server.close()
 
 
 @pytest.mark.parametrize("length", [b"1, 2", b"-1"])
 def test_an_answer_without_one_valid_length_ends_its_connection(length: bytes) -> None:
-    server = Scripted(
+    with scripted(
         [
             (b"HTTP/1.1 200 OK\r\nContent-Length: " + length + b"\r\n\r\nxx", True),
             (http_answer(b"b"), False),
         ]
-    )
-    f = fetcher_for(server.base)
-    try:
+    ) as (server, f):
         assert send(f, server.base).body == b"xx"  # read up to the connection's end
         assert send(f, server.base).body == b"b"
         assert server.connections == 2  # the first was not used again
-    finally:
-        f.close()
-        server.close()
