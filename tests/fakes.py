@@ -22,6 +22,9 @@ reset          closes the connection with a TCP reset, answering nothing
 
 A ``gate`` (threading.Event) holds every answer of a network until the test sets it.
 Every call is counted per (path, page URL) so tests can assert "exactly one upstream call".
+
+:func:`serve_worker` builds a :class:`Worker`: an app on these fakes with its clocks held
+still, seen through the fast path or the page memo, and counting what reaches Flask.
 """
 
 from __future__ import annotations
@@ -31,12 +34,17 @@ import socket
 import struct
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from urllib.parse import parse_qs, quote, urlsplit
 
 from local_server import LocalServer
+
+if TYPE_CHECKING:  # the fakes alone (as the benchmarks use them) need no Flask
+    from flask import Flask
+    from werkzeug.test import Client
 
 # path of each network's count call -> (network, query parameter holding the page URL)
 COUNT_PATHS: dict[str, tuple[str, str]] = {
@@ -269,3 +277,64 @@ class FakeNetworks(LocalServer):
             h.wfile.write(data)
         except OSError:  # the client gave up (timeout tests)
             h.close_connection = True
+
+
+# --- one worker's app on the fakes, seen through a WSGI layer in front of its Flask app
+
+
+@dataclass
+class Worker:
+    """An app on the fake networks with its clocks held still, behind one WSGI layer in
+    front of Flask (the fast path or the page memo). A subclass names its :attr:`page`."""
+
+    page: ClassVar[str]  # the page URL its shares are for
+    app: Flask
+    client: Any  # through the layer, as under gunicorn
+    flask_only: Client  # the same app without the layer
+    clock: list[float]  # the count cache's clock
+    monotonic: list[float]  # the click counter's clock for the age of its reads
+    flask_calls: list[int]  # requests the layer handed on (those ``counted`` picks)
+
+    @property
+    def svc(self) -> Any:
+        return self.app.extensions["shareproxy"]
+
+    def share(self, network: str, visitor: str = "192.0.2.10") -> None:
+        """A share through this worker by a visitor on the client network ``visitor``."""
+        resp = self.flask_only.get(
+            f"/share/{network}?url={quote(self.page, safe='')}",
+            environ_base={"REMOTE_ADDR": visitor},
+        )
+        assert resp.status_code == 302
+
+
+W = TypeVar("W", bound=Worker)
+
+
+def serve_worker(
+    cls: type[W],
+    fake_app: Callable[..., Flask],
+    layer: str,
+    counted: Callable[[dict[str, Any]], bool] = lambda environ: True,
+    **overrides: Any,
+) -> W:
+    """A worker of class ``cls`` whose app ``fake_app`` builds with a long cache TTL and
+    ``overrides``; ``layer`` names the service's WSGI layer (``fastpath``, ``pagememo``)."""
+    from werkzeug.test import Client
+
+    app = fake_app(CACHE_TTL=1000, **overrides)
+    svc = app.extensions["shareproxy"]
+    clock = [1_800_000_000.0]
+    svc.cache.clock = lambda: clock[0]
+    monotonic = [1000.0]
+    svc.counts.clicks.monotonic = lambda: monotonic[0]
+    front = getattr(svc, layer)
+    inner = front.app
+    calls = [0]
+
+    def handed_on(environ: dict[str, Any], start_response: Any) -> Any:
+        calls[0] += counted(environ)
+        return inner(environ, start_response)
+
+    front.app = handed_on
+    return cls(app, app.test_client(), Client(inner), clock, monotonic, calls)

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from fakes import FakeNetworks
+from fakes import FakeNetworks, Worker, serve_worker
 from flask import Flask
-from werkzeug.test import Client
 
 from shareproxy import clicks, metrics
 
@@ -33,49 +31,17 @@ SHAPES = {
 }
 
 
-@dataclass
-class Server:
-    """An app on the fake networks, its clock, and how often its Flask part answered."""
+class Server(Worker):
+    """An app on the fake networks through its fast path, and how often Flask answered."""
 
-    app: Flask
-    client: Any  # through the fast path, as under gunicorn
-    flask_only: Client  # the same app without the fast path
-    clock: list[float]
-    monotonic: list[float]  # the click counter's clock for the age of its reads
-    flask_calls: list[int]
+    page = PAGE
 
     def get(self, path: str, origin: str | None = ALLOWED) -> Any:
         return self.client.get(path, headers={"Origin": origin} if origin is not None else {})
 
-    def share(self, network: str, visitor: str) -> None:
-        """A share through this worker by a visitor on the client network ``visitor``."""
-        resp = self.flask_only.get(
-            f"/share/{network}?url={PAGE_Q}", environ_base={"REMOTE_ADDR": visitor}
-        )
-        assert resp.status_code == 302
-
-    @property
-    def svc(self) -> Any:
-        return self.app.extensions["shareproxy"]
-
 
 def serve(fake_app: Callable[..., Flask], **overrides: Any) -> Server:
-    app = fake_app(CACHE_TTL=1000, **overrides)
-    svc = app.extensions["shareproxy"]
-    clock = [1_800_000_000.0]
-    svc.cache.clock = lambda: clock[0]
-    monotonic = [1000.0]
-    svc.counts.clicks.monotonic = lambda: monotonic[0]
-    fast = svc.fastpath
-    inner = fast.app
-    flask_calls = [0]
-
-    def counted(environ: Any, start_response: Any) -> Any:
-        flask_calls[0] += 1
-        return inner(environ, start_response)
-
-    fast.app = counted
-    return Server(app, app.test_client(), Client(inner), clock, monotonic, flask_calls)
+    return serve_worker(Server, fake_app, "fastpath", **overrides)
 
 
 def shape(resp: Any) -> tuple[str, list[tuple[str, str]], bytes]:

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from buttons_support import tags
-from fakes import FakeNetworks
+from fakes import FakeNetworks, Worker, serve_worker
 from flask import Flask
-from werkzeug.test import Client
 
 from shareproxy import clicks, metrics
 
@@ -26,14 +24,15 @@ PATH = f"/buttons?url={PAGE_Q}&networks={NETWORKS}"
 COUNTS = f"/api/counts?url={PAGE_Q}&networks=buffer,pinterest,xing"
 
 
-@dataclass
-class Server:
-    app: Flask
-    client: Any  # the whole app, as under gunicorn
-    flask_only: Client  # the same app without the page memo
-    clock: list[float]
-    monotonic: list[float]  # the click counter's clock for the age of its reads
-    renders: list[int]  # how often /buttons was rendered (by Flask, or its shortcut)
+class Server(Worker):
+    """An app on the fake networks through its page memo."""
+
+    page = PAGE
+
+    @property
+    def renders(self) -> list[int]:
+        """How often /buttons was rendered (by Flask, or its shortcut)."""
+        return self.flask_calls
 
     def get(self, path: str = PATH, **headers: str) -> Any:
         return self.client.get(path, headers=headers)
@@ -41,44 +40,24 @@ class Server:
     def plain(self, path: str = PATH, **headers: str) -> Any:
         return self.flask_only.get(path, headers=headers)
 
-    @property
-    def svc(self) -> Any:
-        return self.app.extensions["shareproxy"]
-
-    def share(self, network: str, visitor: str = "192.0.2.10") -> None:
-        """A share by a visitor on the client network ``visitor`` (one click each)."""
-        resp = self.flask_only.get(
-            f"/share/{network}?url={PAGE_Q}", environ_base={"REMOTE_ADDR": visitor}
-        )
-        assert resp.status_code == 302
-
 
 def serve(fake_app: Callable[..., Flask], **overrides: Any) -> Server:
-    app = fake_app(CACHE_TTL=1000, **overrides)
-    svc = app.extensions["shareproxy"]
-    clock = [1_800_000_000.0]
-    svc.cache.clock = lambda: clock[0]
-    monotonic = [1000.0]
-    svc.counts.clicks.monotonic = lambda: monotonic[0]
-    memo = svc.pagememo
-    inner = memo.app
-    renders = [0]
-
-    def counted(environ: Any, start_response: Any) -> Any:
-        if environ.get("PATH_INFO") == "/buttons":
-            renders[0] += 1
-        return inner(environ, start_response)
-
-    memo.app = counted
+    server = serve_worker(
+        Server,
+        fake_app,
+        "pagememo",
+        counted=lambda environ: environ.get("PATH_INFO") == "/buttons",
+        **overrides,
+    )
+    memo = server.svc.pagememo
     shortcut = memo._shortcut
 
     def rendered(*args: Any) -> Any:  # another page of a shape Flask rendered, without Flask
         found = shortcut(*args)
-        renders[0] += found is not None
+        server.renders[0] += found is not None
         return found
 
     memo._shortcut = rendered
-    server = Server(app, app.test_client(), Client(inner), clock, monotonic, renders)
     assert server.get(COUNTS).status_code == 200  # buffer and pinterest fresh, xing failed
     return server
 
