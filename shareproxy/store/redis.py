@@ -56,6 +56,29 @@ redis.call('zadd', KEYS[n + 4], shares + tonumber(ARGV[5]) / 1e10, ARGV[2])
 return 'counted'
 """
 
+# A page's leases with its entries: KEYS the leases, then the page's counts hash; ARGV the
+# lease time in ms, a token per lease, then the networks. Returns 1 or 0 per lease (taken
+# or not), then each network's packed entry (false where none).
+_LEASES = """
+local n = #KEYS - 1
+local out = {}
+for i = 1, n do
+  out[i] = redis.call('set', KEYS[i], ARGV[i + 1], 'NX', 'PX', ARGV[1]) and 1 or 0
+end
+local values = redis.call('hmget', KEYS[n + 1], unpack(ARGV, n + 2, n + n + 1))
+for i = 1, n do out[n + i] = values[i] end
+return out
+"""
+
+# A page's click counts: KEYS[1] the shares per page, then each network's ranking; ARGV[1]
+# the URL. A page without shares (most pages) costs one lookup; false where a network has none.
+_CLICKS = """
+local out = {}
+if not redis.call('zscore', KEYS[1], ARGV[1]) then return out end
+for i = 2, #KEYS do out[i - 1] = redis.call('zscore', KEYS[i], ARGV[1]) or false end
+return out
+"""
+
 # A page's rank in KEYS[2] (the pages): its shares (KEYS[1]), then when it was last used,
 # in one score: shares + seconds / 1e10 (sorted by shares first, then by age).
 # KEYS: the shares per page, the pages, then for each entry its page's counts hash and the
@@ -188,6 +211,8 @@ class RedisStore(Store):
         self._tokens: dict[str, str] = {}
         self._release = self._client.register_script(_RELEASE)
         self._click = self._client.register_script(_CLICK)
+        self._clicks = self._client.register_script(_CLICKS)
+        self._leases = self._client.register_script(_LEASES)
         self._put = self._client.register_script(_PUT)
         self._evict = self._client.register_script(_EVICT)
         self._claim = self._client.register_script(_CLAIM)
@@ -295,12 +320,13 @@ class RedisStore(Store):
     def lease_entries(
         self, url: str, leases: dict[str, str], seconds: float
     ) -> dict[str, tuple[bool, Entry | None]]:
+        if not leases:
+            return {}
         tokens = {network: uuid.uuid4().hex for network in leases}
-        pipe = self._client.pipeline(transaction=False)
-        for network, key in leases.items():
-            pipe.set(f"{self.prefix}l:{key}", tokens[network], nx=True, px=int(seconds * 1000))
-        pipe.hmget(self._key(url), list(leases))
-        *taken, values = self._call(pipe.execute)
+        keys = [f"{self.prefix}l:{key}" for key in leases.values()] + [self._key(url)]
+        args = [int(seconds * 1000), *tokens.values(), *leases]
+        got = self._call(self._leases, keys=keys, args=args)
+        taken, values = got[: len(leases)], got[len(leases) :]
         entries = Entry.unpack_all(zip(leases, values, strict=True))
         out: dict[str, tuple[bool, Entry | None]] = {}
         for (network, key), ok in zip(leases.items(), taken, strict=True):
@@ -347,11 +373,9 @@ class RedisStore(Store):
         return str(self._call(self._click, keys=keys, args=args))
 
     def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]:
-        pipe = self._client.pipeline(transaction=False)
-        for network in networks:
-            pipe.zscore(f"{self.prefix}k:{network}", url)
-        scores = self._call(pipe.execute)
-        return {n: int(s) for n, s in zip(networks, scores, strict=True) if s is not None}
+        keys = [f"{self.prefix}ku"] + [f"{self.prefix}k:{network}" for network in networks]
+        scores = self._call(self._clicks, keys=keys, args=[url])
+        return {n: int(float(s)) for n, s in zip(networks, scores, strict=False) if s is not None}
 
     def top_clicks(self, network: str, limit: int, offset: int = 0) -> list[tuple[str, int]]:
         rows = self._call(
