@@ -650,11 +650,17 @@ class CountCache:
     # --- the lookup a request makes
 
     def lookup(
-        self, url: str, networks: Iterable[str], timeout: float, whole: float | None = None
+        self,
+        url: str,
+        networks: Iterable[str],
+        timeout: float,
+        whole: float | None = None,
+        meanwhile: Callable[[], None] | None = None,
     ) -> Lookup:
         """Counts of ``url`` for ``networks``, waiting at most ``timeout`` seconds: what is
         left of the request's ``whole`` deadline (default: all of it). A network still
-        out after the lookup waited at least half the whole deadline for it is slow."""
+        out after the lookup waited at least half the whole deadline for it is slow.
+        ``meanwhile()`` is called once the fetches are started, before they are waited for."""
         start = time.monotonic()
         now = self.clock()
         self.sync(now)
@@ -698,6 +704,8 @@ class CountCache:
                     unanswered = True
         if leases is not None and not pending:  # nobody waits: each count written at once
             leases.flush()
+        if meanwhile is not None:
+            meanwhile()
         complete = not unanswered
         if unanswered:
             max_age = 0

@@ -185,13 +185,25 @@ class Counts:
         counts not in the cache."""
         now = self.cache.clock()
         self.cache.sync(now)
-        version = self.clicks.snapshot(query.url) if query.merges else None
-        hit = self._memo(query.key, version, now, None)
-        if hit is not None:
-            return hit
+        version: dict[str, int] | None = None
+        # The page's click counts decide whether a memoised answer holds; with none to
+        # check (a page's first request), they are read while its counts are fetched.
+        later = query.merges and not self._holds(query.key)
+        if not later:
+            version = self.clicks.snapshot(query.url) if query.merges else None
+            hit = self._memo(query.key, version, now, None)
+            if hit is not None:
+                return hit
+
+        def read_clicks() -> None:
+            nonlocal version
+            version = self.clicks.snapshot(query.url)
+
         changes = self._changes  # a purge or TTL change during the lookup voids it
         wait = self.deadline if wait is None else min(wait, self.deadline)
-        result = self.cache.lookup(query.url, query.asked, wait, self.deadline)
+        result = self.cache.lookup(
+            query.url, query.asked, wait, self.deadline, meanwhile=read_clicks if later else None
+        )
         found = result.counts
         if query.merges:
             chosen = list(query.chosen) if query.chosen is not None else None
@@ -239,6 +251,11 @@ class Counts:
         self.cache.sync(now)
         version = self.clicks.snapshot(query.url) if query.merges else None
         return self._memo(query.key, version, now, endpoint, below)
+
+    def _holds(self, key: MemoKey) -> bool:
+        """Whether the memo has an answer for ``key``, fresh or not."""
+        with self._lock:
+            return self._answers.get(key) is not None
 
     def _memo(
         self,

@@ -122,3 +122,33 @@ def test_an_answer_with_click_counts_is_rebuilt_after_a_click(
     assert after["twitter"] == 1
     assert after["buffer"] == 7
     assert fake.calls() == len(first.get_json())  # the counts themselves were not fetched again
+
+
+def test_a_first_request_reads_its_click_counts_while_its_counts_are_fetched(
+    fake_app: Callable[..., Flask], fake: FakeNetworks
+) -> None:
+    import time
+
+    app, cache, clock = make(fake_app)
+    store = app.extensions["shareproxy"].store
+    reads: list[int] = []  # at each click read: buffer's count calls the fake had received
+    get_clicks = store.get_clicks
+
+    def counted(*args: Any) -> Any:
+        # read after the fetches started: buffer's call arrives meanwhile (a read made
+        # before them would wait here in vain, and see none)
+        until = time.monotonic() + 5
+        while not fake.calls("buffer") and time.monotonic() < until:
+            time.sleep(0.01)
+        reads.append(fake.calls("buffer"))
+        return get_clicks(*args)
+
+    store.get_clicks = counted
+    client = app.test_client()
+    page = quote(PAGE, safe="")
+    first = client.get(f"/api/counts?url={page}")
+    assert first.get_json()["buffer"] == 7
+    assert reads == [1]
+    # the memo built from that read holds: the same answer again, with no store read
+    assert client.get(f"/api/counts?url={page}").get_data() == first.get_data()
+    assert reads == [1]
