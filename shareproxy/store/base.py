@@ -114,6 +114,8 @@ class Click(NamedTuple):
 
 class Store(Protocol):
     kind: str  # "sqlite" or "redis"
+    max_pages: int  # the bound on stored pages (0: none)
+    _page_writes: int  # page writes of this process since the bound was last checked
 
     def ping(self) -> bool: ...
 
@@ -197,8 +199,12 @@ class Store(Protocol):
         ...
 
     def _wrote_page(self, now: float) -> None:
-        """A page was written: every few writes, keep the pages within their bound."""
-        ...
+        """A page was written: every ``check_every(max_pages)`` writes, keep the pages
+        within their bound."""
+        self._page_writes += 1
+        if self.max_pages and self._page_writes >= check_every(self.max_pages):
+            self._page_writes = 0
+            self.bound_pages(self.max_pages, now)
 
     def get_clicks(self, url: str, networks: list[str]) -> dict[str, int]: ...
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import redis
 
-from .base import Click, Entry, Forgotten, Put, Store, StoreError, check_every
+from .base import Click, Entry, Forgotten, Put, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -264,12 +264,6 @@ class RedisStore(Store):
             self._wrote_page(now)
 
     # --- the bound on stored pages
-
-    def _wrote_page(self, now: float) -> None:
-        self._page_writes += 1
-        if self.max_pages and self._page_writes >= check_every(self.max_pages):
-            self._page_writes = 0
-            self.bound_pages(self.max_pages, now)
 
     def count_pages(self) -> int:
         return int(self._call(self._client.zcard, f"{self.prefix}pages"))

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .base import Click, Entry, Forgotten, Put, Store, StoreError, check_every
+from .base import Click, Entry, Forgotten, Put, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -227,12 +227,6 @@ class SQLiteStore(Store):
             self._wrote_page(now)
 
     # --- the bound on stored pages
-
-    def _wrote_page(self, now: float) -> None:
-        self._page_writes += 1
-        if self.max_pages and self._page_writes >= check_every(self.max_pages):
-            self._page_writes = 0
-            self.bound_pages(self.max_pages, now)
 
     @staticmethod
     def _forget_empty_pages(db: sqlite3.Connection) -> None:
