@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -167,8 +168,7 @@ def test_every_worker_learns_of_an_open_circuit_through_the_store(store: SQLiteS
 
 def test_the_cache_asks_its_fetch_function_once_per_ttl(store: SQLiteStore) -> None:
     upstream = Upstream()
-    cache = make_cache(store, upstream)
-    try:
+    with closing(make_cache(store, upstream)) as cache:
         upstream.gate.clear()
         waiting = [threading.Thread(target=cache.lookup, args=(PAGE, ["buffer"], 10))]
         waiting += [threading.Thread(target=cache.lookup, args=(PAGE, ["buffer"], 10))]
@@ -179,8 +179,6 @@ def test_the_cache_asks_its_fetch_function_once_per_ttl(store: SQLiteStore) -> N
             t.join(10)
         assert cache.lookup(PAGE, ["buffer"], 10).counts == {"buffer": 5}
         assert upstream.calls == [("buffer", PAGE)]
-    finally:
-        cache.close()
 
 
 class Counting:
@@ -341,20 +339,16 @@ def test_writes_arriving_together_go_in_one_call_and_share_its_failure() -> None
 def test_an_open_circuit_keeps_the_fetch_function_uncalled(store: SQLiteStore) -> None:
     upstream = Upstream()
     upstream.answers["buffer"] = RateLimited(300)
-    cache = make_cache(store, upstream)
-    try:
+    with closing(make_cache(store, upstream)) as cache:
         assert cache.lookup(PAGE, ["buffer"], 10).counts == {}
         assert cache.circuit.open_until("buffer") == T0 + 300
         assert cache.lookup(PAGE + "/other", ["buffer"], 10).counts == {}
         assert upstream.calls == [("buffer", PAGE)]
-    finally:
-        cache.close()
 
 
 def test_a_lookup_does_not_wait_for_a_slow_network_again(store: SQLiteStore) -> None:
     upstream = Upstream()
-    cache = make_cache(store, upstream)
-    try:
+    with closing(make_cache(store, upstream)) as cache:
         upstream.gate.clear()  # every call hangs
         started = time.monotonic()
         assert cache.lookup(PAGE, ["buffer"], 0.3).counts == {}
@@ -370,8 +364,6 @@ def test_a_lookup_does_not_wait_for_a_slow_network_again(store: SQLiteStore) -> 
             time.sleep(0.02)
         assert cache.lookup(PAGE + "/3", ["buffer"], 5.0).counts == {"buffer": 5}
         assert ("buffer", PAGE + "/2") not in upstream.calls  # one call at a time while slow
-    finally:
-        cache.close()
 
 
 def test_a_lookup_with_little_of_its_deadline_left_does_not_call_a_network_slow(
@@ -442,13 +434,10 @@ def test_the_budget_is_shared_and_keeps_a_fifth_for_refreshes(store: SQLiteStore
 
 def test_a_budget_of_zero_is_no_budget(store: SQLiteStore) -> None:
     upstream = Upstream()
-    cache = make_cache(store, upstream, UPSTREAM_BUDGET=1, UPSTREAM_BUDGET_BUFFER=0)
-    try:
+    with closing(make_cache(store, upstream, UPSTREAM_BUDGET=1, UPSTREAM_BUDGET_BUFFER=0)) as cache:
         for i in range(5):
             assert cache.lookup(f"{PAGE}/{i}", ["buffer", "vk"], 5).counts["buffer"] == 5
         assert [n for n, _ in upstream.calls].count("vk") == 1  # vk keeps the global one
-    finally:
-        cache.close()
 
 
 def test_the_fetch_queues_are_bounded_and_known_pages_go_first(store: SQLiteStore) -> None:
