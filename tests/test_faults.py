@@ -282,29 +282,32 @@ def test_sqlite_locked_by_another_writer(tmp_path: Any) -> None:
         paths = warm + [counts_path(f"https://example.org/lock/cold/{i}") for i in range(20)]
         load = Load(server.base, paths, threads=4).start()
         holder = sqlite3.connect(db, isolation_level=None, timeout=10)
+        warm_load = Load(server.base, warm, threads=2)
         try:
             run_for(load, 1.0)
             holder.execute("BEGIN EXCLUSIVE")
             # pages never asked before: their counts must be written while the file is
             # locked (the cold pages above may all be fetched and stored by now)
-            fresh = [counts_path(f"https://example.org/lock/locked/{i}") for i in range(20)]
-            # a warm page between every two fresh ones: each thread asks warm pages in the window
-            load.set_paths(p for i, path in enumerate(fresh) for p in (path, warm[i % len(warm)]))
+            load.set_paths(counts_path(f"https://example.org/lock/locked/{i}") for i in range(20))
+            # cached pages, asked by threads of their own: the lock must not hold them up
+            warm_load.start()
             locked = run_for(load, 4.0)
+            warm_locked = warm_load.take()
             holder.execute("COMMIT")
             results = locked + run_for(load, 1.5)
         finally:
             results_tail = load.stop()
+            warm_tail = warm_load.stop()
             holder.close()
         everything = results + results_tail
-        assert [r for r in everything if r.status != 200] == []
-        # every thread got answers while the file was locked: a fresh page waits at most the
-        # deadline (plus a margin on a busy box), so a count bound tied to the machine's speed
-        # would only measure the machine; what must hold is that nobody was stuck
-        assert len(locked) >= load.threads, locked
-        assert len([r for r in locked if r.url in warm]) >= load.threads // 2, locked
+        assert [r for r in everything + warm_locked + warm_tail if r.status != 200] == []
+        # cached pages kept answering throughout the lock: a few milliseconds each, so 4 s
+        # give hundreds; a server stuck behind the lock would give none
+        assert len(warm_locked) >= 20, warm_locked
+        assert all(r.body for r in warm_locked)
+        # a new page's answer may wait for the store up to its deadline and the store's busy
+        # timeout: counted over the run, few are late
         assert len(late(everything)) <= max(2, len(everything) // 50), late(everything)[:3]
-        assert all(r.body for r in locked if r.url in warm)
         assert server.metric("shareproxy_store_errors_total") > 0
     finally:
         server.stop()
