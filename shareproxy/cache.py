@@ -60,6 +60,9 @@ SYNC_INTERVAL = 2.0  # seconds between reads of the shared settings (TTLs, purge
 BUDGET = "budget:"  # store counter of a network's upstream calls in the current minute
 BUDGET_WINDOW = 60.0
 NEW_PAGES_SHARE = 80  # per cent of a budget that counts of pages not cached yet may take
+# writes of pages whose lookup stopped waiting, queued behind it (past that: not made, the
+# count kept in memory and its lease left to expire, as when the store refuses a write)
+BEHIND_MOST = 1024
 Key = tuple[str, str]  # (normalised URL, network)
 Fetch = Callable[[str, str], int]  # (network, normalised URL) -> count; raises CountError
 Listener = Callable[[str | None], None]  # a URL whose counts changed, None: any may have
@@ -433,12 +436,19 @@ class PageLeases:
     """
 
     def __init__(
-        self, store: Store, url: str, seconds: float, write: Callable[[list[Put]], None]
+        self,
+        store: Store,
+        url: str,
+        seconds: float,
+        write: Callable[[list[Put]], None],
+        behind: Callable[[Callable[[], None]], bool] | None = None,
     ) -> None:
         self.store = store
         self.url = url
         self.seconds = seconds
         self.write = write
+        # how the lookup's flush writes (:class:`Behind`'s put; default: at once, here)
+        self.behind = behind or _at_once
         self._lock = threading.Lock()
         self._waiting: list[str] = []  # queued, lease not asked for yet
         self._taken: dict[str, tuple[bool, Entry | None]] = {}
@@ -499,11 +509,13 @@ class PageLeases:
         self._release(network)
 
     def flush(self) -> None:
-        """The lookup stopped waiting: write what waits, and every count put later at once."""
+        """The lookup stopped waiting: what waits is written behind it (the lookup does not
+        wait for the store), and every count put later at once."""
         with self._lock:
             self._flushed = True
             batch = self._ready()
-        self._write(batch)
+        if batch and not self.behind(partial(self._write, batch)):
+            metrics.store_error("put")  # too many writes waiting: this one is not made
 
     def _ready(self) -> list[Put]:
         if not self._puts or (self._fetching and not self._flushed):
@@ -524,6 +536,61 @@ class PageLeases:
             self.store.release_lease(lease_key(self.url, network))
         except StoreError:
             metrics.store_error("lease")
+
+
+def _at_once(job: Callable[[], None]) -> bool:
+    job()
+    return True
+
+
+class Behind:
+    """Runs jobs (store writes nobody waits for) on one thread of its own, in the order
+    given. At most ``most`` wait at a time: :meth:`put` refuses more (returns False), so a
+    store that hangs cannot grow the queue without end."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self._lock = threading.Lock()
+        self._ready = threading.Condition(self._lock)
+        self._jobs: deque[Callable[[], None]] = deque()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def put(self, job: Callable[[], None]) -> bool:
+        with self._lock:
+            if self._closed or len(self._jobs) >= self.most:
+                return False
+            self._jobs.append(job)
+            if self._thread is None or not self._thread.is_alive():  # none yet, or forked
+                self._thread = threading.Thread(
+                    target=self._run, name="shareproxy-writes", daemon=True
+                )
+                self._thread.start()
+            self._ready.notify()
+            return True
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._jobs and not self._closed:
+                    self._ready.wait()
+                if not self._jobs:
+                    return
+                job = self._jobs.popleft()
+            try:
+                job()
+            except Exception:  # the writer must not die
+                log.exception("a store write failed")
+
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._jobs)
+
+    def close(self) -> None:
+        """No more jobs; those waiting are still run."""
+        with self._lock:
+            self._closed = True
+            self._ready.notify_all()
 
 
 T = TypeVar("T")
@@ -596,6 +663,8 @@ class CountCache:
             patience=float(settings.upstream_timeout),
         )
         self._writes: Batched[Put] = Batched(lambda puts: self.store.put_entries(puts))
+        # the writes of counts fetched for lookups that stopped waiting: a page's at most
+        self._behind = Behind(most=BEHIND_MOST)
         self._ttl_overrides: dict[str, int] = {}
         self._ttls: dict[str, int] = {}  # ttl() memo, emptied whenever overrides change
         self._listeners: list[Listener] = []
@@ -689,7 +758,9 @@ class CountCache:
                 misses.append(name)
         leases = None
         if misses:  # their leases taken in one store round trip, their counts written in one
-            leases = PageLeases(self.store, url, self.lease_seconds, self._writes.put)
+            leases = PageLeases(
+                self.store, url, self.lease_seconds, self._writes.put, self._behind.put
+            )
             futures = self._refreshes.start_many(
                 [
                     ((url, name), name, partial(self._refresh, url, name, leases),
@@ -987,3 +1058,4 @@ class CountCache:
 
     def close(self) -> None:
         self._refreshes.close()
+        self._behind.close()

@@ -585,3 +585,79 @@ def test_the_budget_is_shared_through_redis(redis_url: str) -> None:
         for cache in caches:
             cache.close()
         shared.close()
+
+
+# --- writes behind a lookup that stopped waiting
+
+
+def test_writes_behind_run_in_order_on_their_thread_and_are_bounded() -> None:
+    from shareproxy.cache import Behind
+
+    behind = Behind(most=2)
+    gate = threading.Event()
+    ran: list[int] = []
+    assert behind.put(lambda: (gate.wait(5), ran.append(1)) and None)
+    until = time.monotonic() + 5
+    while behind.waiting() and time.monotonic() < until:  # the first is running
+        time.sleep(0.01)
+    assert behind.put(lambda: ran.append(2))
+    assert behind.put(lambda: ran.append(3))
+    assert not behind.put(lambda: ran.append(4))  # two wait already: refused
+    assert ran == []  # nobody who put a job waited for it
+    gate.set()
+    behind.close()  # those waiting still run
+    assert not behind.put(lambda: ran.append(5))
+    until = time.monotonic() + 5
+    while ran != [1, 2, 3] and time.monotonic() < until:
+        time.sleep(0.01)
+    assert ran == [1, 2, 3]
+
+
+class HeldWrites:
+    """A store whose writes of counts wait until the test lets them through."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store = store
+        self.writing = threading.Event()
+        self.let_through = threading.Event()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+    def put_entries(self, puts: list[object]) -> None:
+        self.writing.set()
+        self.let_through.wait(6)
+        self.store.put_entries(puts)  # type: ignore[arg-type]
+
+
+def test_a_lookup_that_stops_waiting_does_not_wait_for_the_store_either(
+    store: SQLiteStore,
+) -> None:
+    vk_answers = threading.Event()
+
+    def fetch(network: str, url: str) -> int:
+        if network == "vk":
+            vk_answers.wait(10)
+        return 5
+
+    held = HeldWrites(store)
+    config = load(environ={}, overrides={"REQUEST_DEADLINE": 10})
+    cache = CountCache(config, held, fetch, Circuit(store), clock=lambda: T0)  # type: ignore[arg-type]
+    with closing(cache):
+        started = time.monotonic()
+        result = cache.lookup(PAGE, ["buffer", "vk"], 0.3)
+        took = time.monotonic() - started
+        try:
+            assert result.counts == {"buffer": 5}
+            # buffer's count is written behind the lookup, which answered meanwhile: a
+            # lookup that waited for the write would have taken the 6 s the store held it
+            assert held.writing.wait(5)
+            assert took < 3, took
+            assert store.get_entries(PAGE, ["buffer"]) == {}
+        finally:
+            held.let_through.set()
+            vk_answers.set()
+        until = time.monotonic() + 5
+        while not store.get_entries(PAGE, ["buffer"]) and time.monotonic() < until:
+            time.sleep(0.01)
+        assert store.get_entries(PAGE, ["buffer"])["buffer"].count == 5
