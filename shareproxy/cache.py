@@ -429,10 +429,11 @@ class PageLeases:
     not call after all gives its lease back (:meth:`forgo`, :meth:`release`).
 
     A fetched count (:meth:`put`) is written, its lease released in the same step, with
-    those of the page's other fetches: by the last of them to finish, or by the lookup
-    once it stops waiting (:meth:`flush`: a network still out then must not hold back the
-    others' counts), and by each fetch at once after that. A lease whose count waits to
-    be written stays taken meanwhile, so no other process asks for the same count.
+    those of the page's other fetches: by the last of them to finish, or, once the lookup
+    stops waiting, behind it (:meth:`flush`: a network still out then must not hold back
+    the others' counts, nor the store the answer), and by each fetch at once after that.
+    A lease whose count waits to be written stays taken meanwhile, so no other process
+    asks for the same count.
     """
 
     def __init__(
@@ -663,7 +664,7 @@ class CountCache:
             patience=float(settings.upstream_timeout),
         )
         self._writes: Batched[Put] = Batched(lambda puts: self.store.put_entries(puts))
-        # the writes of counts fetched for lookups that stopped waiting: a page's at most
+        # writes of the counts a lookup had when it stopped waiting, one job per page
         self._behind = Behind(most=BEHIND_MOST)
         self._ttl_overrides: dict[str, int] = {}
         self._ttls: dict[str, int] = {}  # ttl() memo, emptied whenever overrides change
